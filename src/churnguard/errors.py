@@ -1,0 +1,83 @@
+"""The one exception tree of churnguard.
+
+Every error a user can cause is a :class:`ChurnguardError`; only the edges (CLI exit
+code, API status) translate it. Messages say what went wrong, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class ChurnguardError(Exception):
+    """Base of every error churnguard raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ChurnguardError):
+    """A setting or workspace file is wrong or missing."""
+
+    exit_code = 2
+
+
+class WorkspaceError(ChurnguardError):
+    """The workspace folder or its database cannot be used."""
+
+    exit_code = 2
+
+
+class InputError(ChurnguardError):
+    """A file, query or argument given by the user cannot be read as asked."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad value in an input: where it is and why it was rejected."""
+
+    file: str
+    line: int
+    column: str
+    value: str | None
+    reason: str
+
+    def to_dict(self) -> dict:
+        """Return the error as a plain dict (the JSON shape)."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" value {self.value!r}:"
+        return f"{self.file}:{self.line}: column {self.column!r}:{shown} {self.reason}"
+
+
+class ValidationError(InputError):
+    """Rows of an input were rejected; nothing was imported.
+
+    Attributes
+    ----------
+    errors : list of RowError
+        The first errors found (at most ``limit``), in file order.
+    error_count : int
+        How many bad values there are in all.
+    """
+
+    def __init__(self, file: str, errors: list[RowError], error_count: int):
+        self.file = file
+        self.errors = errors
+        self.error_count = error_count
+        shown = "\n".join(f"  {e}" for e in errors)
+        more = error_count - len(errors)
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{file}: {error_count} bad value(s); nothing was imported.\n{shown}{tail}"
+        )
+
+
+class NotFittedError(ChurnguardError):
+    """A model was asked to predict before it was fitted."""
+
+
+class FitError(ChurnguardError):
+    """The data cannot support the fit that was asked for."""

@@ -1,0 +1,282 @@
+"""Table definitions: the one place that says what the store holds.
+
+Each importable *kind* (``customers``, ``transactions`` …) maps to one table. Every table
+has a ``record_key`` column: the natural key where the data has one (``customer_id``,
+``contract_id``, ``complaint_id``, ``customer_id|period_start``), otherwise a hash of the
+row's parsed content and its occurrence number in the file, so importing the same file
+twice changes nothing.
+
+Column types are Ibis type names, so the same definitions create tables on DuckDB,
+PostgreSQL or any engine Ibis speaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.schema as sch
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column.
+
+    Parameters
+    ----------
+    name : str
+        The canonical name (the vocabulary of DESIGN.md).
+    type : str
+        ``string``, ``date``, ``float64``, ``int64`` or ``boolean``.
+    required : bool
+        Whether an import must carry a value in every row.
+    help : str
+        What the column means, for people.
+    """
+
+    name: str
+    type: str
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One stored table and, for importable kinds, how rows are keyed."""
+
+    name: str
+    kind: str | None
+    columns: tuple[Column, ...]
+    natural_key: tuple[str, ...] = ()
+    # columns that, when a later file leaves them blank, keep their stored value
+    fill_in: bool = False
+    extra: tuple[Column, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        """Canonical column names of the data, in order (without bookkeeping columns)."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the required columns."""
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def ibis_schema(self) -> sch.Schema:
+        """Return the stored schema: ``record_key``, the data columns, then extras."""
+        cols = [("record_key", "string")]
+        cols += [(c.name, c.type) for c in self.columns]
+        cols += [(c.name, c.type) for c in self.extra]
+        return ibis.schema(cols)
+
+
+def _c(name: str, type_: str = "string", required: bool = False, help: str = "") -> Column:
+    return Column(name, type_, required, help)
+
+
+CUSTOMERS = Table(
+    "customers",
+    "customers",
+    (
+        _c("customer_id", required=True, help="the buying account's id"),
+        _c("name"),
+        _c("segment"),
+        _c("region"),
+        _c("customer_type", help="key or regular"),
+        _c("acquired_at", "date"),
+        _c("birthday", "date"),
+        _c("group_id", help="customers in one group are related (chain defection)"),
+        _c("csm", help="customer success manager"),
+        _c("email"),
+        _c("phone"),
+    ),
+    natural_key=("customer_id",),
+    fill_in=True,
+    extra=(_c("first_seen_at", "date", help="first date the customer appeared in any record"),),
+)
+
+TRANSACTIONS = Table(
+    "transactions",
+    "transactions",
+    (
+        _c("customer_id", required=True),
+        _c("occurred_at", "date", True, "date of the purchase"),
+        _c("amount", "float64", True, "money received; negative for a return"),
+        _c("quantity", "float64"),
+        _c("unit_price", "float64"),
+        _c("cost", "float64"),
+        _c("product"),
+        _c("category"),
+        _c("order_id"),
+        _c("due_at", "date", help="payment due date"),
+        _c("paid_at", "date", help="date paid"),
+    ),
+)
+
+CONTRACTS = Table(
+    "contracts",
+    "contracts",
+    (
+        _c("contract_id", required=True),
+        _c("customer_id", required=True),
+        _c("start_at", "date", True),
+        _c("end_at", "date", True),
+        _c("recurring_value", "float64", True, "value per year of the contract"),
+        _c("renewed_from", help="contract_id this one renews"),
+        _c("cancelled_at", "date"),
+    ),
+    natural_key=("contract_id",),
+)
+
+INTERACTIONS = Table(
+    "interactions",
+    "interactions",
+    (
+        _c("customer_id", required=True),
+        _c("occurred_at", "date", True),
+        _c(
+            "kind",
+            required=True,
+            help="visit, call, message, email_open, social_like, renewal_inquiry, unsubscribe …",
+        ),
+        _c("channel"),
+        _c("direction", help="inbound or outbound"),
+    ),
+)
+
+COMPLAINTS = Table(
+    "complaints",
+    "complaints",
+    (
+        _c("complaint_id"),
+        _c("customer_id", required=True),
+        _c("opened_at", "date", True),
+        _c("category"),
+        _c("severity"),
+        _c("text"),
+        _c("resolved_at", "date"),
+        _c("resolution"),
+    ),
+    natural_key=("complaint_id",),
+)
+
+SURVEYS = Table(
+    "surveys",
+    "surveys",
+    (
+        _c("customer_id", required=True),
+        _c("answered_at", "date", True),
+        _c("satisfaction", "int64", True, "1 very dissatisfied … 5 very satisfied"),
+        _c("nps", "int64", help="0–10"),
+        _c("comment"),
+    ),
+)
+
+CHURN_REASONS = Table(
+    "churn_reasons",
+    "churn-reasons",
+    (
+        _c("customer_id", required=True),
+        _c("recorded_at", "date", True),
+        _c("reason", required=True, help="price, product, service, promotion, market, …"),
+        _c("kind", help="complete or partial"),
+        _c("competitor"),
+        _c("notes"),
+        _c("source", help="interview, survey or inferred"),
+    ),
+)
+
+WALLET_ESTIMATES = Table(
+    "wallet_estimates",
+    "wallet-estimates",
+    (
+        _c("customer_id", required=True),
+        _c("period_start", "date", True),
+        _c("estimated_total_spend", "float64", True, "what the customer spends in all, with us and rivals"),
+    ),
+    natural_key=("customer_id", "period_start"),
+)
+
+IMPORTS = Table(
+    "imports",
+    None,
+    (
+        _c("import_id"),
+        _c("kind"),
+        _c("file"),
+        _c("encoding"),
+        _c("rows_read", "int64"),
+        _c("rows_imported", "int64"),
+        _c("rows_unchanged", "int64"),
+        _c("imported_at", "timestamp"),
+    ),
+)
+
+TRUTH = Table(
+    "truth",
+    None,
+    (
+        _c("customer_id"),
+        _c("churned", "boolean", help="left completely within the simulated span"),
+        _c("churned_at", "date"),
+        _c("churn_kind", help="complete, partial or none"),
+        _c("partial_from", "date", help="start of a partial defection"),
+        _c("churn_reason", help="the mechanism that caused it"),
+        _c("acquired_at", "date"),
+        _c("contractual", "boolean"),
+        _c("price_sensitive", "boolean"),
+        _c("satisfaction", "float64", help="hidden satisfaction at the end, 1–5"),
+    ),
+)
+
+#: Importable tables by the KIND the CLI takes.
+KINDS: dict[str, Table] = {
+    t.kind: t
+    for t in (
+        CUSTOMERS,
+        TRANSACTIONS,
+        CONTRACTS,
+        INTERACTIONS,
+        COMPLAINTS,
+        SURVEYS,
+        CHURN_REASONS,
+        WALLET_ESTIMATES,
+    )
+    if t.kind
+}
+
+#: Every table, by name.
+TABLES: dict[str, Table] = {
+    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH)
+}
+
+#: Where each dated kind keeps its date (first seen / date range in ``status``).
+DATE_COLUMN: dict[str, str] = {
+    "transactions": "occurred_at",
+    "contracts": "start_at",
+    "interactions": "occurred_at",
+    "complaints": "opened_at",
+    "surveys": "answered_at",
+    "churn_reasons": "recorded_at",
+    "wallet_estimates": "period_start",
+    "customers": "first_seen_at",
+}
+
+
+def table_for_kind(kind: str) -> Table:
+    """Return the table that KIND imports into, with a clear error for an unknown kind."""
+    from churnguard.errors import InputError
+
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise InputError(
+            f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}"
+        ) from None

@@ -1,0 +1,197 @@
+"""Connect to a store by URL: DuckDB (embedded, default) or PostgreSQL.
+
+Reads and computations go through an Ibis backend (``Store.con``), so one expression runs on
+whichever engine holds the data. Writes go through the backend's own DB-API connection inside
+an explicit transaction (``Store.transaction``), so an import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import ibis
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from churnguard.errors import WorkspaceError
+from churnguard.schema import TABLES, Table
+
+# Ibis type name -> SQL type understood by both DuckDB and PostgreSQL.
+_SQL_TYPES = {
+    "string": "TEXT",
+    "date": "DATE",
+    "float64": "DOUBLE PRECISION",
+    "int64": "BIGINT",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+}
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier we control (table or column name); refuse anything else."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return f'"{name}"'
+
+
+def column_types(table: Table) -> dict[str, str]:
+    """Return ``{column: SQL type}`` of ``table`` as stored, ``record_key`` first."""
+    cols = {"record_key": "string"}
+    cols.update({c.name: c.type for c in (*table.columns, *table.extra)})
+    return {name: _SQL_TYPES[t] for name, t in cols.items()}
+
+
+def ddl_columns(table: Table) -> str:
+    """Return the column list of ``table`` as SQL DDL."""
+    return ", ".join(f"{quote_ident(n)} {t}" for n, t in column_types(table).items())
+
+
+def describe_url(url: str) -> str:
+    """Return ``url`` without any password, for messages and logs."""
+    p = urlparse(url)
+    if p.password:
+        netloc = p.netloc.replace(f":{p.password}@", ":***@")
+        return p._replace(netloc=netloc).geturl()
+    return url
+
+
+class Store:
+    """A connection to the workspace's database.
+
+    Parameters
+    ----------
+    url : str
+        ``duckdb:///path/file.duckdb`` (relative paths are taken from ``base``),
+        ``duckdb://:memory:`` or ``postgresql://user[:password]@host[:port]/database``.
+    base : Path, optional
+        Folder that relative DuckDB paths are relative to (the workspace).
+    """
+
+    def __init__(self, url: str, base: Path | None = None):
+        self.url = url
+        parsed = urlparse(url)
+        self.dialect = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres"}.get(
+            parsed.scheme.split("+")[0]
+        )
+        if self.dialect is None:
+            raise WorkspaceError(
+                f"database URL {describe_url(url)!r}: unsupported scheme {parsed.scheme!r}; "
+                "use duckdb:///FILE or postgresql://user@host:port/db"
+            )
+        try:
+            if self.dialect == "duckdb":
+                path = unquote(parsed.netloc + parsed.path)
+                if path.startswith("/") and not parsed.netloc and url.startswith("duckdb:///"):
+                    path = path[1:] if not url.startswith("duckdb:////") else path
+                if path in ("", ":memory:"):
+                    self.path: Path | None = None
+                    self.con = ibis.duckdb.connect()
+                else:
+                    p = Path(path)
+                    if not p.is_absolute() and base is not None:
+                        p = base / p
+                    self.path = p
+                    self.con = ibis.duckdb.connect(str(p))
+            else:
+                self.path = None
+                self.con = ibis.postgres.connect(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 5432,
+                    user=unquote(parsed.username or "postgres"),
+                    password=unquote(parsed.password) if parsed.password else None,
+                    database=(parsed.path or "/postgres").lstrip("/") or "postgres",
+                )
+        except Exception as exc:  # the driver's own error says why (refused, no such db, …)
+            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}") from exc
+        self.raw = self.con.con  # the DB-API connection under Ibis
+        self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
+
+    # -- tables ---------------------------------------------------------------------------
+    def ensure_tables(self) -> None:
+        """Create every table of :mod:`churnguard.schema` that does not exist yet."""
+        with self.transaction() as cur:
+            for table in TABLES.values():
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({ddl_columns(table)})"
+                )
+
+    def table(self, name: str) -> ibis.Table:
+        """Return stored table ``name`` as an Ibis expression."""
+        return self.con.table(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether table ``name`` exists."""
+        return name in self.con.list_tables()
+
+    def count(self, name: str) -> int:
+        """Number of rows in table ``name``."""
+        return int(self.table(name).count().execute())
+
+    # -- writes ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """Run the block in one transaction: commit on success, roll back on any error."""
+        cur = self.raw.cursor()
+        cur.execute("BEGIN")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            with contextlib.suppress(Exception):
+                cur.close()
+
+    def stage(self, cur: Any, name: str, table: Table, data: pa.Table, columns: list[str]) -> None:
+        """Load ``data``'s ``columns`` into temporary table ``name``, typed as in ``table``."""
+        types = column_types(table)
+        self.stage_typed(cur, name, data, {c: types[c] for c in columns})
+
+    def stage_typed(self, cur: Any, name: str, data: pa.Table, types: dict[str, str]) -> None:
+        """Load ``data`` into temporary table ``name`` (``types``: column -> SQL type).
+
+        Runs inside the open transaction ``cur``: DuckDB scans the Arrow table in place;
+        PostgreSQL receives it by ``COPY`` in CSV batches (far faster than INSERTs).
+        """
+        columns = list(types)
+        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+        if self.dialect == "duckdb":
+            view = f"{name}_arrow"
+            cur.register(view, data)
+            try:
+                select = ", ".join(
+                    f"CAST({quote_ident(c)} AS {types[c]}) AS {quote_ident(c)}" for c in columns
+                )
+                cur.execute(f"CREATE TEMP TABLE {quote_ident(name)} AS SELECT {select} FROM {view}")
+            finally:
+                cur.unregister(view)
+            return
+        cols_sql = ", ".join(f"{quote_ident(c)} {types[c]}" for c in columns)
+        cur.execute(f"CREATE TEMP TABLE {quote_ident(name)} ({cols_sql})")
+        copy_sql = (
+            f"COPY {quote_ident(name)} ({', '.join(quote_ident(c) for c in columns)}) "
+            "FROM STDIN WITH (FORMAT csv, HEADER false)"
+        )
+        with cur.copy(copy_sql) as copy:
+            for batch in data.select(columns).to_batches(max_chunksize=200_000):
+                sink = pa.BufferOutputStream()
+                pacsv.write_csv(
+                    pa.Table.from_batches([batch]),
+                    sink,
+                    pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+                )
+                copy.write(sink.getvalue().to_pybytes())
+
+    def close(self) -> None:
+        """Close the connection."""
+        with contextlib.suppress(Exception):
+            self.con.disconnect()
+

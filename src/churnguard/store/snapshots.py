@@ -1,0 +1,81 @@
+"""Dated snapshot tables: results of a computation as of a date, kept side by side.
+
+A snapshot table ``snap_<name>`` has an ``as_of`` DATE column plus the result's columns.
+Writing the snapshot of a date replaces that date's rows in one transaction; other dates are
+kept, so past scores stay available for backtests and for "what changed since last run".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from churnguard.store.engine import Store, quote_ident
+
+_ARROW_SQL = [
+    (pa.types.is_boolean, "BOOLEAN"),
+    (pa.types.is_integer, "BIGINT"),
+    (pa.types.is_floating, "DOUBLE PRECISION"),
+    (pa.types.is_date, "DATE"),
+    (pa.types.is_timestamp, "TIMESTAMP"),
+]
+
+
+def _sql_type(t: pa.DataType) -> str:
+    for test, sql in _ARROW_SQL:
+        if test(t):
+            return sql
+    return "TEXT"
+
+
+def snapshot_table(name: str) -> str:
+    """Stored table name of snapshot ``name``."""
+    return f"snap_{name}"
+
+
+def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa.Table) -> int:
+    """Store ``data`` as snapshot ``name`` as of ``as_of``, replacing that date's rows.
+
+    Returns the number of rows written.
+    """
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    table = table.append_column("as_of", pa.array([as_of] * table.num_rows, pa.date32()))
+    tname = quote_ident(snapshot_table(name))
+    cols = table.column_names
+    with store.transaction() as cur:
+        ddl = ", ".join(f"{quote_ident(c)} {_sql_type(table.schema.field(c).type)}" for c in cols)
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {tname} ({ddl})")
+        cur.execute(f"DELETE FROM {tname} WHERE as_of = {store.paramstyle}", (as_of,))
+        types = {c: _sql_type(table.schema.field(c).type) for c in cols}
+        store.stage_typed(cur, "cg_snap", table, types)
+        col_sql = ", ".join(quote_ident(c) for c in cols)
+        cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT {col_sql} FROM cg_snap")
+        cur.execute("DROP TABLE cg_snap")
+    return table.num_rows
+
+
+def snapshot_dates(store: Store, name: str) -> list[date]:
+    """Dates for which snapshot ``name`` exists, oldest first."""
+    if not store.has_table(snapshot_table(name)):
+        return []
+    t = store.table(snapshot_table(name))
+    return sorted(pd.to_datetime(t.select("as_of").distinct().to_pandas()["as_of"]).dt.date)
+
+
+def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Table:
+    """Return snapshot ``name`` as of ``as_of`` (default: the latest) as an Ibis table."""
+    from churnguard.errors import ChurnguardError
+
+    dates = snapshot_dates(store, name)
+    if not dates:
+        raise ChurnguardError(f"no {name!r} results yet; run 'churnguard run' first")
+    when = as_of or dates[-1]
+    if when not in dates:
+        raise ChurnguardError(
+            f"no {name!r} results as of {when}; available: {', '.join(map(str, dates[-10:]))}"
+        )
+    t = store.table(snapshot_table(name))
+    return t.filter(t.as_of == when)

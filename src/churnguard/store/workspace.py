@@ -1,0 +1,85 @@
+"""A workspace: a folder with ``churnguard.toml`` and, by default, an embedded DuckDB file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from churnguard.errors import WorkspaceError
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings, render_settings
+from churnguard.store.engine import Store
+
+WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
+
+
+def default_workspace_dir() -> Path:
+    """``$CHURNGUARD_WORKSPACE`` when set, else the current folder."""
+    return Path(os.environ.get(WORKSPACE_ENV) or ".")
+
+
+@dataclass
+class Workspace:
+    """An open workspace: its folder, its settings and (opened on first use) its store."""
+
+    path: Path
+    settings: Settings
+    _store: Store | None = field(default=None, repr=False)
+
+    @classmethod
+    def init(cls, path: Path, *, database_url: str | None = None, language: str | None = None,
+             exist_ok: bool = False) -> Workspace:
+        """Create a workspace in ``path`` (made if missing) and its tables.
+
+        Refuses a folder that already holds a workspace unless ``exist_ok``.
+        """
+        path = Path(path)
+        settings_path = path / SETTINGS_FILE
+        if settings_path.exists() and not exist_ok:
+            raise WorkspaceError(f"{path}: already a workspace ({SETTINGS_FILE} exists)")
+        values: dict = {}
+        if database_url:
+            values["database_url"] = database_url
+        if language:
+            values["language"] = language
+        settings = Settings(**values)
+        path.mkdir(parents=True, exist_ok=True)
+        ws = cls(path, settings)
+        ws.store.ensure_tables()  # connect first: a bad URL leaves no half-made workspace
+        tmp = settings_path.with_suffix(".toml.tmp")
+        tmp.write_text(render_settings(settings), encoding="utf-8")
+        tmp.replace(settings_path)
+        return ws
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Workspace:
+        """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder)."""
+        path = Path(path) if path is not None else default_workspace_dir()
+        settings_path = path / SETTINGS_FILE
+        if not settings_path.exists():
+            raise WorkspaceError(
+                f"{path.resolve()}: not a churnguard workspace (no {SETTINGS_FILE}); "
+                f"create one with 'churnguard init {path}' or pass --workspace DIR"
+            )
+        ws = cls(path, load_settings(settings_path))
+        ws.store.ensure_tables()
+        return ws
+
+    @property
+    def store(self) -> Store:
+        """The workspace's database, connected on first use."""
+        if self._store is None:
+            self._store = Store(self.settings.database_url, base=self.path)
+        return self._store
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,3 @@
+from churnguard.present.cli import main
+
+main()

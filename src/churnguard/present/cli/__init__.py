@@ -1,0 +1,26 @@
+"""The ``churnguard`` command line: thin commands over the service layer.
+
+Each command module has ``register(app)``; adding a module here adds its commands.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from churnguard.present.cli import workspace_cmds
+
+app = typer.Typer(
+    name="churnguard",
+    help="客户流失管理 · customer churn management. Run 'churnguard COMMAND --help' for examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (workspace_cmds,):
+    _module.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``churnguard`` script."""
+    app()

@@ -1,0 +1,103 @@
+"""What every CLI command shares: the --workspace and --json options, error handling, output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from churnguard.errors import ChurnguardError
+from churnguard.store import Workspace
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $CHURNGUARD_WORKSPACE, else the current folder).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help='Print JSON: {"data": [rows], "count": n, …}.')]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the last date in the data."),
+]
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    """Open the workspace named by --workspace (or the default)."""
+    return Workspace.open(path)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if hasattr(o, "item"):  # numpy scalars
+        return o.item()
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clean(o: Any) -> Any:
+    # NaN/inf are not JSON: they become null
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
+def to_json(obj: Any) -> str:
+    """Serialise a result object the same way everywhere (CLI --json, API)."""
+    if hasattr(obj, "to_dict"):
+        obj = obj.to_dict()
+    return json.dumps(_clean(json.loads(json.dumps(obj, default=_default))), ensure_ascii=False, indent=2)
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on standard output."""
+    sys.stdout.write(to_json(obj) + "\n")
+    sys.stdout.flush()
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn a :class:`ChurnguardError` into a message on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ChurnguardError as exc:
+            err_console.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def parse_date_option(value: str | None, option: str = "--as-of") -> date | None:
+    """Parse a YYYY-MM-DD option value, with an error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from churnguard.errors import InputError
+
+        raise InputError(f"{option}: {value!r} is not a date; write it as YYYY-MM-DD") from None

@@ -135,8 +135,11 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """Run the block in one transaction: commit on success, roll back on any error."""
+    def transaction(self, commit: bool = True) -> Iterator[Any]:
+        """Run the block in one transaction: commit on success, roll back on any error.
+
+        With ``commit=False`` the block always rolls back (a dry run that sees its own writes).
+        """
         cur = self.raw.cursor()
         cur.execute("BEGIN")
         try:
@@ -145,7 +148,7 @@ class Store:
             cur.execute("ROLLBACK")
             raise
         else:
-            cur.execute("COMMIT")
+            cur.execute("COMMIT" if commit else "ROLLBACK")
         finally:
             with contextlib.suppress(Exception):
                 cur.close()

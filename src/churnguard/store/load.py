@@ -44,14 +44,19 @@ def load_rows(
     file: str,
     encoding: str | None,
     rows_read: int,
+    dry_run: bool = False,
 ) -> LoadResult:
-    """Load ``data`` (columns ``record_key`` + canonical columns) into ``table``, atomically."""
+    """Load ``data`` (columns ``record_key`` + canonical columns) into ``table``, atomically.
+
+    With ``dry_run`` the load runs to the end and is rolled back, so the counts are exact and
+    nothing is written.
+    """
     q = quote_ident
     cols = [c for c in data.column_names if c != "record_key"]
     stored_cols = ["record_key", *cols]
     t = q(table.name)
     import_id = uuid.uuid4().hex
-    with store.transaction() as cur:
+    with store.transaction(commit=not dry_run) as cur:
         store.stage(cur, "cg_stage", table, data, stored_cols)
         # 2. merge with the stored row of the same key
         if table.fill_in:

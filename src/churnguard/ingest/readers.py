@@ -167,6 +167,8 @@ def _cell_text(v: Any) -> str | None:
 def read_excel(path: Path, sheet: str | None = None, progress: Progress | None = None) -> RawData:
     """Read the first (or the named) sheet of an .xlsx workbook; the first non-empty row is the header."""
     import openpyxl
+    import zipfile
+
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
@@ -176,7 +178,7 @@ def read_excel(path: Path, sheet: str | None = None, progress: Progress | None =
         raise InputError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:

@@ -2,7 +2,7 @@
 
 from churnguard.ingest.mapping import SYNONYMS, read_mapping_file, resolve_mapping
 from churnguard.ingest.readers import RawData, detect_encoding, from_arrow, read_file, read_query
-from churnguard.ingest.validate import MAX_ERRORS_SHOWN, Validated, validate
+from churnguard.ingest.checks import MAX_ERRORS_SHOWN, Validated, validate
 
 __all__ = [
     "MAX_ERRORS_SHOWN",

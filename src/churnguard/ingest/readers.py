@@ -1,6 +1,6 @@
 """Read a user's data into an Arrow table, as it is, with the line each row came from.
 
-Values are not interpreted here (that is :mod:`churnguard.ingest.validate`); readers only
+Values are not interpreted here (that is :mod:`churnguard.ingest.checks`); readers only
 find the encoding, the delimiter, the header and the rows, and add a ``_line`` column so every
 error can name its line (CSV: header on line 1, first record on line 2; Excel: the sheet's row;
 Parquet, data frames and queries: the row number, from 1).

@@ -193,6 +193,18 @@ class Store:
                 )
                 copy.write(sink.getvalue().to_pybytes())
 
+    def replace_rows(self, table: Table, data: pa.Table) -> int:
+        """Replace every row of ``table`` with ``data`` in one transaction (e.g. the simulator's truth)."""
+        types = column_types(table)
+        cols = [c for c in types if c in data.column_names]
+        with self.transaction() as cur:
+            cur.execute(f"DELETE FROM {quote_ident(table.name)}")
+            self.stage_typed(cur, "cg_replace", data, {c: types[c] for c in cols})
+            col_sql = ", ".join(quote_ident(c) for c in cols)
+            cur.execute(f"INSERT INTO {quote_ident(table.name)} ({col_sql}) SELECT {col_sql} FROM cg_replace")
+            cur.execute("DROP TABLE cg_replace")
+        return data.num_rows
+
     def close(self) -> None:
         """Close the connection."""
         with contextlib.suppress(Exception):

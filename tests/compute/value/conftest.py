@@ -74,4 +74,3 @@ def load_cdnow() -> Cdnow:
 @pytest.fixture(scope="session")
 def cdnow() -> Cdnow:
     return load_cdnow()
-

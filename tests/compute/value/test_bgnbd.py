@@ -26,12 +26,30 @@ CASES = np.array(
         (3, 5.0, 5.0, 10.0),
     ]
 )
-LIFETIMES_P_ALIVE = [1.0, 0.726578570080673, 0.2121009853773791, 0.955221721241626, 0.0248043661687785,
-                     4.9437766629847896e-06, 0.8480551829852462]
-LIFETIMES_EXPECTED = [0.19509805201125396, 1.226028174767135, 0.20318698707975183, 19.452293843156642,
-                      0.1622828395917348, 2.1821552634483206e-05, 2.333752591936819]
-LIFETIMES_NEW_CUSTOMER = {1.0: 0.05326789117165627, 39.0: 1.1967231933207985, 78.0: 1.8605190579427455,
-                          500.0: 4.887868155290883}
+LIFETIMES_P_ALIVE = [
+    1.0,
+    0.726578570080673,
+    0.2121009853773791,
+    0.955221721241626,
+    0.0248043661687785,
+    4.9437766629847896e-06,
+    0.8480551829852462,
+]
+LIFETIMES_EXPECTED = [
+    0.19509805201125396,
+    1.226028174767135,
+    0.20318698707975183,
+    19.452293843156642,
+    0.1622828395917348,
+    2.1821552634483206e-05,
+    2.333752591936819,
+]
+LIFETIMES_NEW_CUSTOMER = {
+    1.0: 0.05326789117165627,
+    39.0: 1.1967231933207985,
+    78.0: 1.8605190579427455,
+    500.0: 4.887868155290883,
+}
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +109,15 @@ def test_p_alive_and_expected_purchases_equal_lifetimes():
     model = BetaGeoModel.from_params(**PUBLISHED)
     x, t_x, big_t, t = CASES.T
     np.testing.assert_allclose(model.p_alive(x, t_x, big_t), LIFETIMES_P_ALIVE, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(model.expected_purchases(t, x, t_x, big_t), LIFETIMES_EXPECTED, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        model.expected_purchases(t, x, t_x, big_t), LIFETIMES_EXPECTED, rtol=1e-6, atol=1e-9
+    )
     assert model.expected_purchases(39, 2, 30.43, 38.86)[0] == pytest.approx(1.2260, abs=1e-4)
     assert model.p_alive(2, 30.43, 38.86)[0] == pytest.approx(0.7266, abs=1e-4)
     ts = np.array(list(LIFETIMES_NEW_CUSTOMER))
-    np.testing.assert_allclose(model.expected_purchases_new_customer(ts), list(LIFETIMES_NEW_CUSTOMER.values()),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        model.expected_purchases_new_customer(ts), list(LIFETIMES_NEW_CUSTOMER.values()), rtol=1e-6
+    )
 
 
 def test_extreme_histories_stay_finite():

@@ -89,5 +89,11 @@ def test_errors():
         GammaGammaModel().fit([], [])
     gg = GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44)
     with pytest.raises(InputError, match="horizon_months"):
-        gg.clv(BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426), [1], [1.0], [2.0], [10.0],
-               horizon_months=0)
+        gg.clv(
+            BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+            [1],
+            [1.0],
+            [2.0],
+            [10.0],
+            horizon_months=0,
+        )

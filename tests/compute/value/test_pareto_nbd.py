@@ -29,17 +29,45 @@ CASES = np.array(
 # expected_number_of_purchases_up_to_time([1, 39, 78, 500]), printed with repr().
 LIFETIMES = {
     "PUBLISHED": (
-        [0.2953109045978425, 0.8691714821202603, 0.16802882966268234, 0.9864747654027293,
-         0.046698830214012756, 1.136635365659059e-05, 1.0],
-        [0.10708626479093629, 1.455075199265843, 0.17111355472585343, 19.116866584344322,
-         0.29907727011605817, 4.997869443309218e-05, 1.9625496496196064],
+        [
+            0.2953109045978425,
+            0.8691714821202603,
+            0.16802882966268234,
+            0.9864747654027293,
+            0.046698830214012756,
+            1.136635365659059e-05,
+            1.0,
+        ],
+        [
+            0.10708626479093629,
+            1.455075199265843,
+            0.17111355472585343,
+            19.116866584344322,
+            0.29907727011605817,
+            4.997869443309218e-05,
+            1.9625496496196064,
+        ],
         [0.05097031267918223, 1.2128057234602205, 1.9090992448797965, 5.31826397471234],
     ),
     "OTHER": (
-        [0.03944975773213115, 0.681267674577492, 0.021254028389117382, 0.9630909722816124,
-         0.008747720864058908, 1.5309357305241576e-06, 1.0],
-        [0.010286850192264057, 0.8201278139484189, 0.015564158881970963, 13.420905833342749,
-         0.033534722371581505, 5.4681414117163084e-06, 1.347492043081579],
+        [
+            0.03944975773213115,
+            0.681267674577492,
+            0.021254028389117382,
+            0.9630909722816124,
+            0.008747720864058908,
+            1.5309357305241576e-06,
+            1.0,
+        ],
+        [
+            0.010286850192264057,
+            0.8201278139484189,
+            0.015564158881970963,
+            13.420905833342749,
+            0.033534722371581505,
+            5.4681414117163084e-06,
+            1.347492043081579,
+        ],
         [0.04234570309019766, 0.43806620366786125, 0.5140478045006296, 0.6298525999798417],
     ),
 }
@@ -79,7 +107,9 @@ def test_formulas_equal_lifetimes(which):
     x, t_x, big_t, t = CASES.T
     np.testing.assert_allclose(model.p_alive(x, t_x, big_t), alive, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(model.expected_purchases(t, x, t_x, big_t), expected, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(model.expected_purchases_new_customer([1.0, 39.0, 78.0, 500.0]), new, rtol=1e-6)
+    np.testing.assert_allclose(
+        model.expected_purchases_new_customer([1.0, 39.0, 78.0, 500.0]), new, rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("params", [PUBLISHED, OTHER])
@@ -90,8 +120,13 @@ def test_likelihood_equals_its_integral_form(params):
     model = ParetoNBDModel.from_params(**params)
     r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
     for x, t_x, big_t in [(0, 0.0, 38.86), (2, 30.43, 38.86), (7, 3.0, 60.0), (40, 50.0, 52.0)]:
-        integral, _ = quad(lambda tau: (alpha + tau) ** -(r + x) * (beta + tau) ** -(s + 1), t_x, big_t,
-                           epsabs=0, epsrel=1e-12)
+        integral, _ = quad(
+            lambda tau, x=x: (alpha + tau) ** -(r + x) * (beta + tau) ** -(s + 1),
+            t_x,
+            big_t,
+            epsabs=0,
+            epsrel=1e-12,
+        )
         log_front = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         direct = np.exp(log_front) * ((alpha + big_t) ** -(r + x) * (beta + big_t) ** -s + s * integral)
         assert np.exp(model.log_likelihood([x], [t_x], [big_t])[0]) == pytest.approx(direct, rel=1e-8)

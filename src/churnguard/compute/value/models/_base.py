@@ -83,7 +83,9 @@ def check_rft(
                 problems.append(f"{name} is negative in {_count_msg(bad, n)}")
         bad = int(np.count_nonzero(t_x > big_t))
         if bad:
-            problems.append(f"recency > T in {_count_msg(bad, n)} (recency is the age at the last repeat purchase)")
+            problems.append(
+                f"recency > T in {_count_msg(bad, n)} (recency is the age at the last repeat purchase)"
+            )
         bad = int(np.count_nonzero((x == 0) & (t_x > 0)))
         if bad:
             problems.append(
@@ -91,15 +93,14 @@ def check_rft(
                 "(BTYD convention: recency is 0 for customers without a repeat purchase; "
                 "recency is not 'time since last purchase')"
             )
-        bad = int(np.count_nonzero((big_t == 0)))
-        if bad and for_fit:
-            problems.append(f"T is 0 in {_count_msg(bad, n)} (customers need an observation period)")
     if problems:
         raise error("cannot use these customers: " + "; ".join(problems))
     return x, t_x, big_t
 
 
-def aggregate_rows(*columns: np.ndarray, weights: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+def aggregate_rows(
+    *columns: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Collapse identical rows of ``columns`` into unique rows with summed ``weights``.
 
     Summary tables built from daily data repeat the same ``(frequency, recency, T)`` many

@@ -52,7 +52,9 @@ def _check_spend(frequency, monetary_value, *, for_fit: bool) -> tuple[np.ndarra
             )
         bad = int(np.count_nonzero(m <= 0))
         if bad:
-            problems.append(f"monetary_value <= 0 in {bad} of {n} row(s): spend per transaction must be positive")
+            problems.append(
+                f"monetary_value <= 0 in {bad} of {n} row(s): spend per transaction must be positive"
+            )
     if problems:
         raise error("cannot use these customers: " + "; ".join(problems))
     return x, m

@@ -176,7 +176,11 @@ class ParetoNBDModel(BaseValueModel):
         r, alpha, s, beta = self._p()
         log_a0 = _log_a0((r, alpha, s, beta), x, t_x, big_t)
         return (
-            np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + big_t) + s * np.log(beta + big_t) + log_a0
+            np.log(s)
+            - np.log(r + s + x)
+            + (r + x) * np.log(alpha + big_t)
+            + s * np.log(beta + big_t)
+            + log_a0
         )
 
     def p_alive(self, frequency, recency, T) -> np.ndarray:

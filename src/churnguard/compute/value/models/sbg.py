@@ -107,7 +107,9 @@ class ShiftedBetaGeometricModel(BaseValueModel):
             )
         lost = -np.diff(n)
         if lost.sum() == 0:
-            raise FitError("no customer was lost in any period: retention is 100% and alpha/beta cannot be estimated")
+            raise FitError(
+                "no customer was lost in any period: retention is 100% and alpha/beta cannot be estimated"
+            )
         if n[-1] == 0 and np.count_nonzero(lost) == 1:
             raise FitError("the whole cohort was lost in one period: alpha/beta cannot be estimated")
         k = n.size - 1

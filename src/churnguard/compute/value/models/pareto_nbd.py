@@ -10,6 +10,7 @@ Model and Related Expressions. http://brucehardie.com/notes/009/
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
 from churnguard.compute.value.models._base import (
@@ -34,7 +35,31 @@ def _log_hyp2f1_a_b_a1(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarra
     return (1.0 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1.0 - b, a + 1.0, z))
 
 
-def _log_a0(params, x, t_x, big_t) -> np.ndarray:
+def _distinct_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(u, v)`` pairs and, for each row, the index of its pair."""
+    cu, uu = pd.factorize(u)
+    cv, uv = pd.factorize(v)
+    codes, key = pd.factorize(cu.astype(np.int64) * len(uv) + cv)
+    key = np.asarray(key, dtype=np.int64)
+    return uu[key // len(uv)], uv[key % len(uv)], codes
+
+
+class _Rows:
+    """Rows split into distinct ``(x, t_x)`` and ``(x, T)`` pairs.
+
+    The two hypergeometric terms of ``A0`` depend on ``(x, t_x)`` and on ``(x, T)`` only.
+    On 1M simulated customers there are 327k distinct ``(x, t_x, T)`` rows but only 16k
+    distinct pairs of each kind, so evaluating ``2F1`` per pair makes a likelihood
+    evaluation about 20 times cheaper; it matters because the fit uses finite differences.
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray):
+        self.x, self.t_x, self.big_t = x, t_x, big_t
+        self.x1, self.t1, self.i1 = _distinct_pairs(x, t_x)
+        self.x2, self.t2, self.i2 = _distinct_pairs(x, big_t)
+
+
+def _log_a0(params, x, t_x, big_t, rows: _Rows | None = None) -> np.ndarray:
     r"""``log A0`` of Fader & Hardie's note (eq. 19/20), where
 
     .. math::
@@ -46,14 +71,12 @@ def _log_a0(params, x, t_x, big_t) -> np.ndarray:
     :math:`c = r+x`. The difference of the two positive terms is taken with a log-diff-exp.
     """
     r, alpha, s, beta = params
-    rsx = r + s + x
-    if alpha >= beta:
-        m, c = alpha, s + 1.0 + 0.0 * x
-    else:
-        m, c = beta, r + x
+    m = max(alpha, beta)
     diff = abs(alpha - beta)
-    log_1 = _log_hyp2f1_a_b_a1(rsx, c, diff / (m + t_x)) - rsx * np.log(m + t_x)
-    log_2 = _log_hyp2f1_a_b_a1(rsx, c, diff / (m + big_t)) - rsx * np.log(m + big_t)
+    if rows is None:
+        rows = _Rows(x, t_x, big_t)
+    log_1 = _log_term(r, s, alpha >= beta, m, diff, rows.x1, rows.t1)[rows.i1]
+    log_2 = _log_term(r, s, alpha >= beta, m, diff, rows.x2, rows.t2)[rows.i2]
     # log(exp(log_1) - exp(log_2)); log_1 >= log_2 because t_x <= T. Equal when t_x == T,
     # where A0 = 0 and the log is -inf, which the caller's logaddexp handles.
     delta = np.minimum(log_2 - log_1, 0.0)
@@ -61,13 +84,20 @@ def _log_a0(params, x, t_x, big_t) -> np.ndarray:
         return log_1 + np.log(-np.expm1(delta))
 
 
-def _pnbd_loglik(params, x, t_x, big_t) -> np.ndarray:
+def _log_term(r, s, alpha_ge_beta, m, diff, x, age) -> np.ndarray:
+    """``log[2F1(r+s+x, c; r+s+x+1; |alpha-beta|/(m+age)) / (m+age)^(r+s+x)]``."""
+    rsx = r + s + x
+    c = s + 1.0 + 0.0 * x if alpha_ge_beta else r + x
+    return _log_hyp2f1_a_b_a1(rsx, c, diff / (m + age)) - rsx * np.log(m + age)
+
+
+def _pnbd_loglik(params, x, t_x, big_t, rows: _Rows | None = None) -> np.ndarray:
     r"""Per-row Pareto/NBD log-likelihood (Fader & Hardie 2005/2013 note, eq. 18)."""
     r, alpha, s, beta = params
     rx = r + x
     a1 = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive_branch = -rx * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    dead_branch = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, big_t)
+    dead_branch = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, big_t, rows)
     return a1 + np.logaddexp(alive_branch, dead_branch)
 
 
@@ -155,9 +185,11 @@ class ParetoNBDModel(BaseValueModel):
         total_w = w.sum()
         pen = float(self.penalizer_coef)
 
+        rows = _Rows(x, t_x, big_t)
+
         def objective(log_params: np.ndarray) -> float:
             params = np.exp(log_params)
-            value = -(w @ _pnbd_loglik(params, x, t_x, big_t)) / total_w + pen * np.sum(params**2)
+            value = -(w @ _pnbd_loglik(params, x, t_x, big_t, rows)) / total_w + pen * np.sum(params**2)
             return float(value) if np.isfinite(value) else 1e300
 
         if self.initial_params is not None:
@@ -169,7 +201,7 @@ class ParetoNBDModel(BaseValueModel):
             scale = max(float(w @ big_t / total_w), 1e-3)
             init = [1.0, scale / (1.0 + float(w @ x / total_w)), 1.0, scale]
         params, res = minimize_log_params(objective, init, self._param_names, jac=False, model="Pareto/NBD")
-        self._set_params(params, float(w @ _pnbd_loglik(params, x, t_x, big_t)), res)
+        self._set_params(params, float(w @ _pnbd_loglik(params, x, t_x, big_t, rows)), res)
         return self
 
     def _log_odds_dead(self, x, t_x, big_t) -> np.ndarray:

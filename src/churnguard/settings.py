@@ -53,6 +53,17 @@ class ValueSettings(_Section):
     pareto_share: float = Field(0.80, gt=0, lt=1, description="share of revenue that marks the top of the 80/20 curve")
 
 
+class WebSettings(_Section):
+    """The web pages and the REST API (churnguard serve)."""
+
+    max_upload_mb: int = Field(
+        200, gt=0, le=10_000, description="largest file the web page and the API accept for an import, in MB"
+    )
+    session_hours: int = Field(
+        12, gt=0, le=24 * 90, description="hours a web login lasts (read when the server starts)"
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace."""
 
@@ -65,6 +76,7 @@ class Settings(_Section):
     timezone: str = Field("Asia/Shanghai", description="time zone of dates in the data")
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     value: ValueSettings = Field(default_factory=ValueSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
 
 def load_settings(path: Path) -> Settings:
@@ -83,6 +95,13 @@ def load_settings(path: Path) -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half."""
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(render_settings(settings), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _toml_value(value: object) -> str:

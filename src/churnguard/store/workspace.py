@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from churnguard.errors import WorkspaceError
-from churnguard.settings import SETTINGS_FILE, Settings, load_settings, render_settings
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 from churnguard.store.engine import Store
 
 WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
@@ -46,9 +46,7 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         ws = cls(path, settings)
         ws.store.ensure_tables()  # connect first: a bad URL leaves no half-made workspace
-        tmp = settings_path.with_suffix(".toml.tmp")
-        tmp.write_text(render_settings(settings), encoding="utf-8")
-        tmp.replace(settings_path)
+        save_settings(settings_path, settings)
         return ws
 
     @classmethod

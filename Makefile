@@ -8,7 +8,7 @@ DEMO_DIR ?= demo
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 24
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean messages
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "churnguard needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -31,3 +31,12 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
+
+# Re-extract the messages of code and templates and merge them into the catalogs; then
+# translate the new entries in src/churnguard/i18n/locale/zh/LC_MESSAGES/churnguard.po.
+messages: $(STAMP)
+	mkdir -p build
+	PYTHONPATH=src $(BIN)/pybabel extract -F babel.cfg -o build/churnguard.pot --no-location --sort-output \
+	  --project churnguard --version 0.1.0 --copyright-holder "churnguard authors" .
+	$(BIN)/pybabel update -i build/churnguard.pot -d src/churnguard/i18n/locale -D churnguard \
+	  --no-location --ignore-obsolete --no-fuzzy-matching

@@ -39,4 +39,4 @@ messages: $(STAMP)
 	PYTHONPATH=src $(BIN)/pybabel extract -F babel.cfg -o build/churnguard.pot --no-location --sort-output \
 	  --project churnguard --version 0.1.0 --copyright-holder "churnguard authors" .
 	$(BIN)/pybabel update -i build/churnguard.pot -d src/churnguard/i18n/locale -D churnguard \
-	  --no-location --ignore-obsolete --no-fuzzy-matching
+	  --ignore-obsolete --no-fuzzy-matching --no-wrap

@@ -61,3 +61,6 @@ def test_mismatched_prompt_and_bad_input_are_refused(ws: Path) -> None:
     assert r.exit_code == 2 and "no user 'nobody'" in r.output
 
 
+def test_serve_help_has_an_example() -> None:
+    r = runner.invoke(app, ["serve", "--help"])
+    assert r.exit_code == 0 and "churnguard serve -w demo" in r.output and "--port" in r.output

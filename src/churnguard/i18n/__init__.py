@@ -46,6 +46,27 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """English text that can still be translated: a ``str`` that keeps its msgid and values.
+
+    Lower layers build messages with it; the CLI and the API see plain English, a page shows
+    it in the reader's language (:func:`translate_message`).
+
+    >>> m = Message(N_("must be at least %(limit)s (got %(value)s)"), limit=0, value="-1")
+    >>> str(m), m.msgid, m.values
+    ('must be at least 0 (got -1)', 'must be at least %(limit)s (got %(value)s)', {'limit': 0, 'value': '-1'})
+    """
+
+    msgid: str
+    values: dict[str, object]
+
+    def __new__(cls, msgid: str, **values: object) -> Message:
+        obj = super().__new__(cls, msgid % values if values else msgid)
+        obj.msgid = msgid
+        obj.values = values
+        return obj
+
+
 def catalog_path(language: str) -> Path:
     """The ``.po`` file of ``language``."""
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -179,6 +200,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def translate_message(tr: Translator, text: str) -> str:
     """``text`` (a message from a lower layer) in ``tr``'s language when the catalog knows it, else as is."""
+    if isinstance(text, Message):
+        return tr.gettext(text.msgid, **text.values)
     translated = tr.gettext(text)
     if translated != text:
         return translated
@@ -192,6 +215,7 @@ def translate_message(tr: Translator, text: str) -> str:
 __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "Message",
     "N_",
     "Translator",
     "negotiate",

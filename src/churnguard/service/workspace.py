@@ -11,6 +11,7 @@ import pandas as pd
 import pydantic
 
 from churnguard.errors import InputError, SettingsError
+from churnguard.i18n import N_, Message
 from churnguard.schema import DATE_COLUMN, IMPORTS, KINDS
 from churnguard.service.common import TableResult
 from churnguard.settings import SETTINGS_FILE, Settings, documented_fields, load_settings, save_settings
@@ -126,7 +127,8 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
     for key, value in changes.items():
         if key not in allowed:
             problems[key] = (
-                "only churnguard.toml changes this setting" if key in FILE_ONLY_SETTINGS else "no such setting"
+                Message(N_("only churnguard.toml changes this setting")) if key in FILE_ONLY_SETTINGS
+                else Message(N_("no such setting"))
             )
             continue
         *parents, leaf = key.split(".")
@@ -139,13 +141,41 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
     try:
         settings = Settings.model_validate(current)
     except pydantic.ValidationError as exc:
+        by_key: dict[str, list[dict]] = {}
         for e in exc.errors():
-            # a union (threshold_days: int | 'auto') reports one error per member; keep the first
+            # keep the setting's own name: a union (threshold_days: int | 'auto') adds a tag per member
             key = ".".join(str(p) for p in e["loc"] if isinstance(p, str) and p in _names(current, e["loc"]))
-            problems.setdefault(key or "settings", f"{e['msg']} (got {e.get('input')!r})")
-        raise SettingsError(problems) from None
+            by_key.setdefault(key or "settings", []).append(e)
+        raise SettingsError({k: _problem(errs) for k, errs in by_key.items()}) from None
     save_settings(settings_path, settings)
     return settings
+
+
+def _problem(errors: list[dict]) -> Message:
+    """One message for the pydantic errors of one setting, in words a person acts on."""
+    types = {e["type"] for e in errors}
+    value = repr(errors[0].get("input"))
+    ctx = {k: v for e in errors for k, v in (e.get("ctx") or {}).items()}
+    if "literal_error" in types and types & {"int_parsing", "int_type", "int_from_float"}:
+        return Message(N_("must be a whole number or one of %(choices)s (got %(value)s)"),
+                       choices=ctx.get("expected", ""), value=value)
+    first = errors[0]["type"]
+    if first in ("int_parsing", "int_type", "int_from_float"):
+        return Message(N_("must be a whole number (got %(value)s)"), value=value)
+    if first in ("float_parsing", "float_type"):
+        return Message(N_("must be a number (got %(value)s)"), value=value)
+    if first == "literal_error":
+        return Message(N_("must be one of %(choices)s (got %(value)s)"), choices=ctx.get("expected", ""), value=value)
+    limits = {
+        "greater_than": (N_("must be more than %(limit)s (got %(value)s)"), "gt"),
+        "greater_than_equal": (N_("must be at least %(limit)s (got %(value)s)"), "ge"),
+        "less_than": (N_("must be less than %(limit)s (got %(value)s)"), "lt"),
+        "less_than_equal": (N_("must be at most %(limit)s (got %(value)s)"), "le"),
+    }
+    if first in limits:
+        msgid, bound = limits[first]
+        return Message(msgid, limit=ctx.get(bound, ""), value=value)
+    return Message(N_("%(reason)s (got %(value)s)"), reason=errors[0]["msg"], value=value)
 
 
 def _names(values: dict, loc: tuple) -> set[str]:

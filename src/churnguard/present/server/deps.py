@@ -1,0 +1,170 @@
+"""Typed dependencies shared by the API and the pages: workspace, user, role, scope, language.
+
+Every route says what it needs in its signature::
+
+    def page(ws: WorkspaceDep, user: ManagerUser, tr: TranslatorDep): ...
+
+Permissions are decided here only: :func:`current_user` finds the user (bearer token on
+``/api``, session cookie on pages) and :func:`require_role` refuses the wrong role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+from starlette.datastructures import FormData
+
+from churnguard.i18n import LANGUAGES, Translator, negotiate
+from churnguard.present.server.errors import Forbidden, LoginRequired, Unauthorized, is_api
+from churnguard.service import users as users_svc
+from churnguard.service.users import User
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings
+from churnguard.store import Workspace
+
+
+@dataclass
+class ServerState:
+    """What the app knows about itself (kept on ``app.state.churnguard``; no module globals)."""
+
+    workspace_path: Path
+    env: object = None  # the Jinja environment of the pages
+    nav: list = field(default_factory=list)
+    _settings: tuple[float, Settings] | None = None
+
+    def settings(self) -> Settings:
+        """The workspace's settings, read again whenever churnguard.toml changes."""
+        path = self.workspace_path / SETTINGS_FILE
+        mtime = path.stat().st_mtime_ns if path.exists() else -1
+        if self._settings is None or self._settings[0] != mtime:
+            self._settings = (mtime, load_settings(path))
+        return self._settings[1]
+
+
+def server_state(request: Request) -> ServerState:
+    """The app's :class:`ServerState`."""
+    return request.app.state.churnguard
+
+
+def get_workspace(request: Request) -> Iterator[Workspace]:
+    """The workspace, opened for this request and closed after it.
+
+    One connection per request: connections are not shared between threads, and a DuckDB
+    file is free for the CLI between requests.
+    """
+    ws = Workspace.open(server_state(request).workspace_path)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_user(request: Request, ws: WorkspaceDep) -> User:
+    """The signed-in user: by bearer token on ``/api``, by session cookie on pages."""
+    if is_api(request):
+        token = _bearer(request)
+        user = users_svc.user_for_token(ws, token) if token else None
+        if user is None:
+            raise Unauthorized()
+    else:
+        uid = request.session.get("uid")
+        user = users_svc.get_user(ws, uid) if isinstance(uid, str) else None
+        if user is None:
+            request.session.pop("uid", None)
+            raise LoginRequired()
+    request.state.user = user
+    return user
+
+
+def require_role(*roles: str) -> Callable[..., User]:
+    """A dependency that lets through the given roles (and admin) and refuses the rest."""
+
+    def check(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.has_role(*roles):
+            raise Forbidden(role=user.role, roles=", ".join(sorted({"admin", *roles})))
+        return user
+
+    return check
+
+
+AnyUser = Annotated[User, Depends(current_user)]
+ManagerUser = Annotated[User, Depends(require_role("manager"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+@dataclass(frozen=True)
+class CustomerScope:
+    """Which customers a list shows: those of one CSM (``csm``), or all (``csm`` is None)."""
+
+    csm: str | None
+    mine: bool
+
+
+def customer_scope(
+    user: AnyUser,
+    scope: Annotated[Literal["mine", "all"] | None, Query(description="mine: my customers; all: everyone's")] = None,
+) -> CustomerScope:
+    """A CSM sees their own customers unless they ask for all; managers and admins see all."""
+    chosen = scope or ("mine" if user.role == "csm" else "all")
+    if chosen == "mine" and user.csm_name:
+        return CustomerScope(user.csm_name, True)
+    return CustomerScope(None, False)
+
+
+def language_for(request: Request) -> str:
+    """The reader's language: their own choice, else the browser's, else the workspace's.
+
+    On pages the choice is in the session (set at login from the user's saved language, and
+    by the language switch); on the API it is the token user's saved language.
+    """
+    chosen = request.session.get("lang") if "session" in request.scope else None
+    if chosen in LANGUAGES:
+        return chosen
+    user: User | None = getattr(request.state, "user", None)
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    return negotiate(request.headers.get("accept-language")) or (
+        "en" if is_api(request) else server_state(request).settings().language
+    )
+
+
+def translator_for(request: Request) -> Translator:
+    """A :class:`Translator` in the reader's language and the workspace's time zone."""
+    try:
+        settings = server_state(request).settings()
+        tz = settings.timezone
+    except Exception:  # an error page must render even when churnguard.toml is broken
+        tz = "UTC"
+    try:
+        language = language_for(request)
+    except Exception:
+        language = "en"
+    return Translator(language, tz)
+
+
+def get_translator(request: Request) -> Translator:
+    """Dependency form of :func:`translator_for`."""
+    return translator_for(request)
+
+
+TranslatorDep = Annotated[Translator, Depends(get_translator)]
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (for pages whose fields are not fixed, such as the settings form)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]

@@ -1,0 +1,23 @@
+"""The pages. Each module is one page (or a few close ones): a ``router`` and a ``NAV`` entry.
+
+Adding a page
+-------------
+1. Write the service function that computes what the page shows (it returns a result object
+   with ``to_dict()``; the CLI's ``--json`` and the API use the same function).
+2. Add ``pages/<name>.py`` with ``router = APIRouter()``, one ``@router.get("/<name>",
+   name="<name>")`` route that takes its dependencies (``ws: WorkspaceDep``, ``user: AnyUser``
+   or a role such as ``ManagerUser``, ``scope: ScopeDep`` for customer lists), calls the
+   service and returns ``render(request, "<name>.html", {...})``; and
+   ``NAV = NavItem("<name>", N_("Label"), roles=(), order=…)``.
+3. Add ``templates/<name>.html`` extending ``base.html``; charts with the ``_chart.html``
+   partial, tables with ``_table.html``, "not computed yet" with ``_not_computed.html``.
+4. Add the module to :data:`PAGES` below, its JSON twin to ``present/api`` and the new
+   messages to the catalogs (``make messages``, then translate in ``zh/…/churnguard.po``).
+"""
+
+from __future__ import annotations
+
+from churnguard.present.web.pages import auth, data, overview, settings_page
+
+#: Page modules, in the order their routes are added.
+PAGES = (auth, overview, data, settings_page)

@@ -222,3 +222,55 @@ def test_openapi_document_and_docs_page_need_no_cdn(site: Site) -> None:
     assert not any(p.startswith("/login") or p.startswith("/data") for p in paths), "pages are not API"
     assert docs.status_code == 200 and "/api/imports" in docs.text
     assert "cdn" not in docs.text.lower() and "https://" not in docs.text
+
+
+def test_oversize_upload_without_a_length_is_413_too(tmp_path: Path) -> None:
+    """A chunked body (no Content-Length) is counted as it arrives."""
+    site = make_site(tmp_path / "small")
+    toml = site.path / SETTINGS_FILE
+    toml.write_text(toml.read_text(encoding="utf-8").replace("max_upload_mb = 200", "max_upload_mb = 1"),
+                    encoding="utf-8")
+    boundary = "cgboundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ntransactions\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\ncustomer_id,occurred_at,amount\r\n").encode()
+
+    def body():
+        yield head
+        for _ in range(100):
+            yield b"C1,2024-01-01,1\r\n" * 2000  # 3.4 MB in all
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    with serve_in_thread(site), site.client("li") as c:
+        r = c.post("/api/imports", content=body(),
+                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert "content-length" not in {k.lower() for k in r.request.headers}
+        assert_error(r, 413, "too_large")
+
+
+def test_service_errors_map_to_one_handler(fresh_site: Site) -> None:
+    """A broken churnguard.toml (edited by hand while serving) is a 503 that names the file."""
+    toml = fresh_site.path / SETTINGS_FILE
+    good = toml.read_text(encoding="utf-8")
+    toml.write_text(good.replace('language = "zh"', 'language = "fr"'), encoding="utf-8")
+    try:
+        with fresh_site.client("admin") as c:
+            err = assert_error(c.get("/api/status"), 503, "config_error")
+            assert "churnguard.toml" in err["message"] and "language" in err["message"]
+            page = c.get("/data")
+            assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+    finally:
+        toml.write_text(good, encoding="utf-8")
+    with fresh_site.client("admin") as c:
+        assert c.get("/api/status").status_code == 200
+
+
+def test_churnguard_status_table() -> None:
+    from churnguard.errors import ChurnguardError, ConfigError, FitError, SettingsError, ValidationError
+    from churnguard.present.server.errors import churnguard_status
+
+    assert churnguard_status(ValidationError("f", [], 1)) == (422, "rows_rejected")
+    assert churnguard_status(SettingsError({"a": "b"})) == (422, "invalid_settings")
+    assert churnguard_status(FitError("x")) == (422, "fit_failed")
+    assert churnguard_status(ConfigError("x")) == (503, "config_error")
+    assert churnguard_status(ChurnguardError("no 'value' results yet")) == (409, "not_possible")

@@ -123,6 +123,9 @@ def customer_scope(
     return CustomerScope(None, False)
 
 
+ScopeDep = Annotated[CustomerScope, Depends(customer_scope)]
+
+
 def language_for(request: Request) -> str:
     """The reader's language: their own choice, else the browser's, else the workspace's.
 

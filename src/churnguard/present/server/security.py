@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnguard.errors import ConfigError
+from churnguard.settings import WebSettings
 from churnguard.present.server.errors import CsrfFailed
 
 SECRET_ENV = "CHURNGUARD_SECRET_KEY"
@@ -139,15 +140,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_mb() * (1 << 20) + self.overhead
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        too_big = declared is not None and declared.isdigit() and int(declared) > limit
+        limit: int | None = None
         seen = 0
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            if too_big:
-                raise HTTPException(413)
+            nonlocal limit, seen
+            if limit is None:  # settings are read only when a body is read
+                limit = self._limit()
+                if declared is not None and declared.isdigit() and int(declared) > limit:
+                    raise HTTPException(413)
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -156,3 +158,10 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+    def _limit(self) -> int:
+        try:
+            mb = self.limit_mb()
+        except Exception:  # unreadable settings answer elsewhere (503); keep the default limit
+            mb = WebSettings().max_upload_mb
+        return mb * (1 << 20) + self.overhead

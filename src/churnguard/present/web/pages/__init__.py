@@ -9,8 +9,10 @@ Adding a page
    or a role such as ``ManagerUser``, ``scope: ScopeDep`` for customer lists), calls the
    service and returns ``render(request, "<name>.html", {...})``; and
    ``NAV = NavItem("<name>", N_("Label"), roles=(), order=…)``.
-3. Add ``templates/<name>.html`` extending ``base.html``; charts with the ``_chart.html``
-   partial, tables with ``_table.html``, "not computed yet" with ``_not_computed.html``.
+3. Add ``templates/<name>.html`` extending ``base.html``: a chart is a figure from
+   ``web/charts.py`` shown with the ``_chart.html`` partial (and ``_chart_scripts.html`` in the
+   ``scripts`` block); a result that is not computed yet (the service raises because its
+   snapshot is missing) shows ``_not_computed.html``; ``json_twin`` links the API route.
 4. Add the module to :data:`PAGES` below, its JSON twin to ``present/api`` and the new
    messages to the catalogs (``make messages``, then translate in ``zh/…/churnguard.po``).
 """

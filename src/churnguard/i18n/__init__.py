@@ -24,7 +24,7 @@ import functools
 import gettext as _gettext
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -185,7 +185,7 @@ class Translator:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return babel_dates.format_datetime(value, "medium", tzinfo=self.tz, locale=self.locale)
 
 

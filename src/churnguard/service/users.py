@@ -30,7 +30,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -151,7 +151,7 @@ def _token_hash(token: str) -> str:
 
 # -- storage ------------------------------------------------------------------------------
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _fetch(store: Store, sql: str, params: tuple = ()) -> list[tuple]:

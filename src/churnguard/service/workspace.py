@@ -115,9 +115,9 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
     --------
     >>> import tempfile
     >>> from churnguard.service.workspace import init_workspace, update_settings
-    >>> d = Path(tempfile.mkdtemp()) / "shop"
-    >>> init_workspace(d).close()
-    >>> update_settings(d, {"language": "en", "churn.threshold_days": "120"}).churn.threshold_days
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     init_workspace(Path(tmp) / "shop").close()
+    ...     update_settings(Path(tmp) / "shop", {"language": "en", "churn.threshold_days": "120"}).churn.threshold_days
     120
     """
     settings_path = Path(path) / SETTINGS_FILE

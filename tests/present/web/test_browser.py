@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.present.live import BAD_TRANSACTIONS_CSV, CUSTOMERS_CSV, PASSWORD, TRANSACTIONS_CSV, Site, make_site, \
-    serve_subprocess
+from tests.present.live import (
+    BAD_TRANSACTIONS_CSV,
+    CUSTOMERS_CSV,
+    PASSWORD,
+    TRANSACTIONS_CSV,
+    Site,
+    make_site,
+    serve_subprocess,
+)
 
 pytestmark = pytest.mark.browser
 

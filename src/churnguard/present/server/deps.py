@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 from starlette.datastructures import FormData
@@ -31,8 +31,8 @@ class ServerState:
     """What the app knows about itself (kept on ``app.state.churnguard``; no module globals)."""
 
     workspace_path: Path
-    env: object = None  # the Jinja environment of the pages
-    nav: list = field(default_factory=list)
+    env: Any = None  # the Jinja environment of the pages (made by web.render.make_env)
+    nav: list[Any] = field(default_factory=list)  # NavItem of each page module
     _settings: tuple[float, Settings] | None = None
 
     def settings(self) -> Settings:

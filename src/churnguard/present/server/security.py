@@ -22,8 +22,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnguard.errors import ConfigError
-from churnguard.settings import WebSettings
 from churnguard.present.server.errors import CsrfFailed
+from churnguard.settings import WebSettings
 
 SECRET_ENV = "CHURNGUARD_SECRET_KEY"
 SECRET_FILE = ".secret_key"

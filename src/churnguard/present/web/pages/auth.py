@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from churnguard.i18n import LANGUAGES
-from churnguard.present.server.deps import WorkspaceDep
+from churnguard.present.server.deps import WorkspaceDep, translator_for
 from churnguard.present.server.errors import NotFound
-from churnguard.present.web.render import render, translator_for
+from churnguard.present.web.render import render
 from churnguard.service import users as users_svc
 
 router = APIRouter()

@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from churnguard.errors import InputError
 from churnguard.i18n import N_, Translator
-from churnguard.present.server.deps import AnyUser, ManagerUser, WorkspaceDep
+from churnguard.present.server.deps import AnyUser, ManagerUser, WorkspaceDep, translator_for
 from churnguard.present.server.uploads import import_upload
 from churnguard.present.web import labels
 from churnguard.present.web.charts import hbar
 from churnguard.present.web.nav import NavItem
-from churnguard.present.web.render import flash, render, translator_for
+from churnguard.present.web.render import flash, render
 from churnguard.schema import KINDS
 from churnguard.service.imports import ImportSummary
 from churnguard.service.workspace import recent_imports, status_of

@@ -10,9 +10,16 @@ from pydantic import BaseModel
 
 from churnguard.errors import InputError, SettingsError
 from churnguard.i18n import LANGUAGES, N_
-from churnguard.present.server.deps import AdminUser, AnyUser, FormDep, WorkspaceDep, server_state
+from churnguard.present.server.deps import (
+    AdminUser,
+    AnyUser,
+    FormDep,
+    WorkspaceDep,
+    server_state,
+    translator_for,
+)
 from churnguard.present.web.nav import NavItem
-from churnguard.present.web.render import flash, render, translator_for
+from churnguard.present.web.render import flash, render
 from churnguard.service import users as users_svc
 from churnguard.service.workspace import FILE_ONLY_SETTINGS, safe_url, update_settings
 from churnguard.settings import Settings

@@ -116,6 +116,32 @@ class Sources:
         return by
 
 
+def spark_backend():
+    """An Ibis backend over the active Spark session, or a new local one.
+
+    Under ``spark-submit`` (or any code that built a session first) the active session is
+    used as configured; otherwise a local session on all cores
+    (``$CHURNGUARD_SPARK_MASTER`` overrides the master URL).
+    """
+    import os
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(
+            "--engine spark needs pyspark: pip install 'churnguard[spark]' (and a Java runtime)"
+        ) from None
+    session = SparkSession.getActiveSession()
+    if session is None:
+        session = (
+            SparkSession.builder.appName("churnguard")
+            .master(os.environ.get("CHURNGUARD_SPARK_MASTER", "local[*]"))
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
+    return ibis.pyspark.connect(session)
+
+
 def _empty(con, table: Table, cols: tuple[str, ...], kind: str) -> ir.Table:
     schema = ibis.schema({c: table.column(c).type for c in cols})
     frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})

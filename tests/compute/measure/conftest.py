@@ -122,7 +122,10 @@ def spark_con():
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("churnguard-tests")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", "2")
+        # tiny tables: planning and code generation cost more than they save
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")

@@ -59,16 +59,25 @@ def spell_flows(src: Sources, churn: ChurnSettings, *, as_of: date, period: str,
     g = g.mutate(ks=period_index_expr(g.active_from, period), kl=period_index_expr(g.lost_at, period))
     one = ibis.literal(1, "int64")
     zero = ibis.literal(0, "int64")
-    starts = g.group_by(["grp", "ks"]).aggregate(
-        starts=g.count(),
-        acquired=ibis.ifelse(g.spell_no == 1, one, zero).sum(),
-        reactivated=ibis.ifelse(g.spell_no > 1, one, zero).sum(),
+    # one query: a start event per spell and a loss event per lost spell, summed per period
+    begin = g.select(
+        "grp", k=g.ks, starts=one,
+        acquired=ibis.ifelse(g.spell_no == 1, one, zero),
+        reactivated=ibis.ifelse(g.spell_no > 1, one, zero),
+        losts=zero, lost_from_start=zero,
     )
     lost = g.filter(g.lost_at.notnull())
-    losts = lost.group_by(["grp", "kl"]).aggregate(
-        losts=lost.count(), lost_from_start=ibis.ifelse(lost.ks < lost.kl, one, zero).sum()
+    end = lost.select(
+        "grp", k=lost.kl, starts=zero, acquired=zero, reactivated=zero,
+        losts=one, lost_from_start=ibis.ifelse(lost.ks < lost.kl, one, zero),
     )
-    return g, starts.to_pandas(), losts.to_pandas()
+    events = begin.union(end)
+    flows = events.group_by(["grp", "k"]).aggregate(
+        **{c: events[c].sum() for c in ("starts", "acquired", "reactivated", "losts", "lost_from_start")}
+    ).to_pandas()
+    starts = flows[flows["starts"] > 0].rename(columns={"k": "ks"})
+    losts = flows[flows["losts"] > 0].rename(columns={"k": "kl"})
+    return g, starts, losts
 
 
 def _grid(starts: pd.DataFrame, losts: pd.DataFrame, k_first: int, k_last: int) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import ibis
 import pandas as pd
 
 from churnguard.compute.measure.periods import period_end, period_index, period_index_expr, period_start
@@ -60,20 +61,23 @@ def cohorts(src: Sources, churn: ChurnSettings, *, as_of: date, period: str = "m
                            kl=period_index_expr(spells.lost_at, period))
     first = spells.group_by("customer_id").aggregate(kc=spells.ks.min())
     s = spells.join(first, "customer_id")
-    firsts = s.filter(s.spell_no == 1)
-    sizes = firsts.group_by("kc").aggregate(cohort_size=firsts.count()).to_pandas()
+    one = ibis.literal(1, "int64")
+    zero = ibis.literal(0, "int64")
     k_last = period_index(as_of, period)
-    if basis == "customers":
-        ins = s.group_by(["kc", "ks"]).aggregate(n=s.count()).to_pandas().rename(columns={"ks": "k"})
-        lo = s.filter(s.lost_at.notnull())
-        outs = lo.group_by(["kc", "kl"]).aggregate(n=lo.count()).to_pandas().rename(columns={"kl": "k"})
-        outs["n"] = -outs["n"]
-        flows = pd.concat([ins, outs]).groupby(["kc", "k"])["n"].sum()
-    else:
+    # one query of events per (cohort, period): acquisitions, spell starts (+1) and losses (-1)
+    begin = s.select("kc", k=s.ks, size=ibis.ifelse(s.spell_no == 1, one, zero), n=one.cast("float64"))
+    lost = s.filter(s.lost_at.notnull())
+    end = lost.select("kc", k=lost.kl, size=zero, n=ibis.literal(-1.0, "float64"))
+    events = begin.union(end)
+    if basis == "revenue":
         tx = src.transactions.filter(src.transactions.occurred_at <= as_of)
         tx = tx.join(first, "customer_id")
-        tx = tx.mutate(k=period_index_expr(tx.occurred_at, period))
-        flows = tx.group_by(["kc", "k"]).aggregate(n=tx.amount.sum()).to_pandas().set_index(["kc", "k"])["n"]
+        tx = tx.select("kc", k=period_index_expr(tx.occurred_at, period), size=zero, n=tx.amount)
+        events = begin.mutate(n=ibis.literal(0.0, "float64")).union(tx)
+    agg = events.group_by(["kc", "k"]).aggregate(size=events.size.sum(), n=events.n.sum()).to_pandas()
+    sizes = agg.groupby("kc", as_index=False)["size"].sum().rename(columns={"size": "cohort_size"})
+    sizes = sizes[sizes["cohort_size"] > 0]
+    flows = agg.set_index(["kc", "k"])["n"]
 
     k_first = period_index(start, period) if start is not None else None
     rows = []

@@ -157,7 +157,7 @@ def run(pop: Population, cal: Calendar, events: dict, params: Params, rng: np.ra
 
         # 2. complaints: the rare voice of the dissatisfied (DESIGN.md: about 4% complain)
         depth = np.clip((params.dissatisfied_below - sat_act) / 0.7, 0.3, 2.5)
-        p_complain = np.where(unhappy, params.complaint_share / 4.0 * depth, 0.0003)
+        p_complain = np.where(unhappy, params.complaint_share / 3.0 * depth, 0.0003)
         who = np.flatnonzero(rng.random(len(act)) < p_complain)
         if len(who):
             cday = _uniform_day(rng, lo[who], hi[who])

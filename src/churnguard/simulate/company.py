@@ -79,7 +79,7 @@ class Params:
     they were chosen to look like a B2B distributor, not to make any later model look good.
     """
 
-    existing_share: float = 0.55  # customers already buying on the first day
+    existing_share: float = 0.70  # customers already buying on the first day
     key_share: float = 0.10  # key accounts (大客户)
     contractual_share: float = 0.30  # customers with annual contracts
     group_share: float = 0.20  # customers that belong to a group of related customers
@@ -87,11 +87,11 @@ class Params:
     promo_susceptible_share: float = 0.25
     # purchases: gamma-distributed orders per year (BG/NBD's lambda), key accounts more
     rate_shape: float = 1.6
-    rate_mean_regular: float = 5.0
-    rate_mean_key: float = 14.0
+    rate_mean_regular: float = 4.0
+    rate_mean_key: float = 12.0
     # BG/NBD dropout: after each order a chance p ~ Beta(a, b) to become inactive
     dropout_a: float = 1.2
-    dropout_b: float = 70.0
+    dropout_b: float = 60.0
     # background hazard (per month) of contractual customers, by reason
     background_hazard: float = 0.006
     # satisfaction (hidden, 1–5)
@@ -104,7 +104,7 @@ class Params:
     # price rise
     price_rise: float = 0.12
     price_rise_months_before_end: int = 8
-    price_units_factor: tuple[float, float] = (0.70, 0.88)  # sensitive customers' units after
+    price_units_factor: tuple[float, float] = (0.78, 0.92)  # sensitive customers' units after
     price_hazard: float = 0.02
     price_partial_hazard: float = 0.02
     # rival promotion

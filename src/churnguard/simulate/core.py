@@ -60,7 +60,7 @@ def simulate(
     Parameters
     ----------
     customers : int
-        Number of customers (about 55% exist on the first day, the rest are acquired
+        Number of customers (about 70% exist on the first day, the rest are acquired
         during the span).
     months : int
         Length of the span in calendar months, at least 6.

@@ -1,0 +1,18 @@
+"""One shared simulation for the simulator tests (small: 3,000 customers)."""
+
+import pytest
+
+from churnguard.simulate import simulate
+
+
+@pytest.fixture(scope="session")
+def sim():
+    return simulate(customers=3000, months=24, seed=7)
+
+
+@pytest.fixture(scope="session")
+def tx(sim):
+    """Sales lines (no returns) joined with the truth."""
+    t = sim.tables["transactions"]
+    t = t[t["amount"] > 0]
+    return t.merge(sim.truth, on="customer_id", how="left")

@@ -67,6 +67,7 @@ class Outcome:
     partial_reason: np.ndarray
     satisfaction: np.ndarray  # hidden satisfaction at the end
     dissatisfied_ever: np.ndarray
+    min_satisfaction: np.ndarray  # lowest hidden satisfaction while a customer
     incident_hit: np.ndarray  # number of incidents that hit the customer
     anniversaries: np.ndarray  # contract anniversaries (rows = contractual customers)
     contract_row: np.ndarray  # row into anniversaries, -1 for non-contractual
@@ -112,6 +113,7 @@ def run(pop: Population, cal: Calendar, events: dict, params: Params, rng: np.ra
     partial_reason = np.full(n, -1, np.int8)
     shock = np.zeros(n)
     dissatisfied_ever = np.zeros(n, bool)
+    min_sat = np.full(n, 5.0)
     incident_hit = np.zeros(n, np.int8)
     followed = np.zeros(n, bool)  # decided because a group member defected
 
@@ -154,6 +156,7 @@ def run(pop: Population, cal: Calendar, events: dict, params: Params, rng: np.ra
         sat_act = sat[act]
         unhappy = sat_act < params.dissatisfied_below
         dissatisfied_ever[act[unhappy]] = True
+        min_sat[act] = np.minimum(min_sat[act], sat_act)
 
         # 2. complaints: the rare voice of the dissatisfied (DESIGN.md: about 4% complain)
         depth = np.clip((params.dissatisfied_below - sat_act) / 0.7, 0.3, 2.5)
@@ -269,6 +272,7 @@ def run(pop: Population, cal: Calendar, events: dict, params: Params, rng: np.ra
         partial_reason=partial_reason,
         satisfaction=sat,
         dissatisfied_ever=dissatisfied_ever,
+        min_satisfaction=min_sat,
         incident_hit=incident_hit,
         anniversaries=anniv,
         contract_row=crow,

@@ -99,7 +99,7 @@ class Params:
     satisfaction_sd: float = 0.5
     shock_decay: float = 0.8  # share of a satisfaction shock left one month later
     dissatisfied_below: float = 3.0
-    service_hazard: float = 0.05  # × (threshold − satisfaction)^1.5
+    service_hazard: float = 0.15  # × (threshold − satisfaction)^1.5
     complaint_share: float = 0.04  # of dissatisfied customers who ever complain (DESIGN.md)
     # price rise
     price_rise: float = 0.12

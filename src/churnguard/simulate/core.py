@@ -135,9 +135,11 @@ def simulate(
             "wallet": pop.wallet,
             "base_satisfaction": pop.base_satisfaction,
             "dissatisfied_ever": out.dissatisfied_ever,
+            "min_satisfaction": np.round(out.min_satisfaction, 2),
             "incidents_hit": out.incident_hit.astype(np.int64),
             "decided_at": f.dates(cal.start, np.where(decided, out.decide_day, 0), ~decided),
             "leaves_at": f.dates(cal.start, np.where(decided, out.leave_day, 0), ~decided),
+            "decided_reason": f.labels(out.reason, behaviour.REASONS),
             "partial_share": np.where(out.partial_day < NEVER, out.partial_share, np.nan),
             "chain_from": f.take(cid, np.maximum(out.chain_from, 0)) if pop.n else cid,
         }

@@ -79,7 +79,7 @@ def test_renewal_inquiries_come_from_renewers(sim):
 def test_partial_defectors_keep_buying_but_spend_less(sim, tx):
     t = sim.truth
     start, end = pd.Timestamp(sim.start), pd.Timestamp(sim.end)
-    p = t[(t["churn_kind"] == "partial") & (t["partial_from"] >= start + 180 * DAY) & (t["partial_from"] <= end - 150 * DAY)]
+    p = t[(t["churn_kind"] == "partial") & (t["partial_from"] >= start + 150 * DAY) & (t["partial_from"] <= end - 120 * DAY)]
     assert len(p) >= 20
     d = tx[tx["customer_id"].isin(p["customer_id"])]
     before = d[d["occurred_at"] < d["partial_from"]]
@@ -94,9 +94,13 @@ def test_partial_defectors_keep_buying_but_spend_less(sim, tx):
     # frequent buyers, so that a quiet spell after partial_from is not just chance
     orders_before = before.groupby("customer_id")["order_id"].nunique().reindex(pf.index, fill_value=0)
     orders_before_per_year = orders_before / days_before * 365
-    buyers = sb[(orders_before >= 4) & (orders_before_per_year >= 6)].index
+    buyers = sb[(orders_before >= 3) & (orders_before_per_year >= 5)].index
     assert len(buyers) >= 10
-    assert (after.groupby("customer_id").size().reindex(buyers, fill_value=0) > 0).mean() > 0.8
+    # they keep buying: most order again, and at a clearly non-zero share of their old pace
+    orders_after = after.groupby("customer_id")["order_id"].nunique().reindex(buyers, fill_value=0)
+    assert (orders_after > 0).mean() > 0.65
+    pace = orders_after.sum() / (orders_before[buyers] / days_before[buyers] * days_after[buyers]).sum()
+    assert 0.3 < pace < 1.0
     ratio = sa[buyers] / sb[buyers]
     assert ratio.median() < 0.75
     assert sa[buyers].sum() / sb[buyers].sum() < 0.75
@@ -137,18 +141,24 @@ def test_price_rise_cuts_units_of_price_sensitive_while_revenue_holds(sim, tx):
     rise = pd.Timestamp(sim.events["price_rise_at"])
     end = pd.Timestamp(sim.end)
     assert (end - rise).days == pytest.approx(8 * 30.4, abs=20)
-    stayers = tx[(tx["churn_kind"] == "none")]
-    # same window length either side, same customers (acquired well before)
-    window = pd.Timedelta(days=180)
-    d = stayers[(stayers["acquired_at"] < rise - window) & (stayers["occurred_at"] >= rise - window) & (stayers["occurred_at"] < rise + window)]
-    d = d.assign(after=d["occurred_at"] >= rise)
-    g = d.groupby(["price_sensitive", "after"]).agg(units=("quantity", "sum"), revenue=("amount", "sum"))
-    sens_units = g.loc[(True, True), "units"] / g.loc[(True, False), "units"]
-    sens_rev = g.loc[(True, True), "revenue"] / g.loc[(True, False), "revenue"]
-    other_units = g.loc[(False, True), "units"] / g.loc[(False, False), "units"]
-    assert sens_units < 0.93 * other_units  # sensitive customers buy clearly fewer units …
-    assert abs(sens_rev / sens_units - 1) > 0.08  # … at higher prices, so money falls far less
-    assert abs(np.log(sens_rev / other_units)) < abs(np.log(sens_units / other_units)) + 0.2
+    # customers that stayed, compared with themselves: units and money per order line
+    # (per line, so that seasonality and the number of orders do not enter; geometric means,
+    # so that a rare expensive product does not swamp a customer's average)
+    stayers = tx[(tx["churn_kind"] == "none") & (tx["acquired_at"] < rise - pd.Timedelta(days=90))]
+    d = stayers.assign(after=stayers["occurred_at"] >= rise, lq=np.log(stayers["quantity"]), la=np.log(stayers["amount"]))
+    per = d.groupby(["customer_id", "after"]).agg(units=("lq", "mean"), revenue=("la", "mean")).unstack()
+    per = per.dropna()
+    units = np.exp(per[("units", True)] - per[("units", False)])
+    revenue = np.exp(per[("revenue", True)] - per[("revenue", False)])
+    sensitive = d.groupby("customer_id")["price_sensitive"].first().loc[per.index]
+    assert sensitive.sum() > 100
+    su, sr = units[sensitive].median(), revenue[sensitive].median()
+    ou, orr = units[~sensitive].median(), revenue[~sensitive].median()
+    assert su < 0.93 * ou  # sensitive customers buy clearly fewer units …
+    assert sr - su > 0.06  # … at higher prices,
+    assert abs(np.log(sr)) < abs(np.log(su))  # so their money changes far less than their units
+    assert orr > 1.05  # the others pay the rise in full: revenue up, units flat
+    assert 0.93 < ou < 1.07
     up = tx.groupby(tx["occurred_at"] >= rise)["unit_price"].median()
     prices = tx.groupby(["product", tx["occurred_at"] >= rise])["unit_price"].median().unstack()
     assert ((prices[True] / prices[False]).between(1.05, 1.2)).all()
@@ -180,8 +190,11 @@ def test_dissatisfaction_raises_churn_and_shows_in_surveys(sim):
     assert unhappy.sum() > 100
     assert t.loc[unhappy, "churned"].mean() > 1.5 * t.loc[happy, "churned"].mean()
     assert (t["churn_reason"] == "service").sum() > 20
-    s = sim.tables["surveys"].merge(sim.truth[["customer_id", "churned"]], on="customer_id")
-    assert s.groupby("churned")["satisfaction"].mean()[True] < s.groupby("churned")["satisfaction"].mean()[False]
+    # survey answers carry hidden satisfaction: those who leave over service answered worse
+    s = sim.tables["surveys"].merge(sim.truth[["customer_id", "churn_reason"]], on="customer_id")
+    service = s["churn_reason"] == "service"
+    assert service.sum() > 20
+    assert s.loc[service, "satisfaction"].mean() < s.loc[~service, "satisfaction"].mean() - 0.2
     assert np.corrcoef(s["satisfaction"], s["nps"])[0, 1] > 0.4
 
 
@@ -264,7 +277,7 @@ def test_purchase_rates_are_heterogeneous_and_seasonal(sim, tx):
     key = sim.tables["customers"].set_index("customer_id")["customer_type"] == "key"
     per = tx.groupby("customer_id")["amount"].sum()
     assert per[key[per.index]].median() > 3 * per[~key[per.index]].median()
-    daily = tx.groupby("occurred_at")["amount"].sum().reindex(pd.date_range(start, end), fill_value=0)
+    daily = tx.groupby("occurred_at")["order_id"].nunique().reindex(pd.date_range(start, end), fill_value=0)
     q4 = daily[daily.index.quarter == 4].mean()
     q3 = daily[daily.index.quarter == 3].mean()
     assert q4 > 1.1 * q3

@@ -230,8 +230,8 @@ def test_contact_fades_before_churn(sim):
     base = ratio(anchor)
     assert ch < 0.7
     assert base > 0.85
-    unsub = i = sim.tables["interactions"]
-    unsub = unsub[unsub["kind"] == "unsubscribe"]["customer_id"]
+    every = sim.tables["interactions"]
+    unsub = every[every["kind"] == "unsubscribe"]["customer_id"]
     assert t.set_index("customer_id").loc[unsub.unique(), "churned"].mean() > t["churned"].mean() * 1.5
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnguard.simulate.company import Calendar, Params
+from churnguard.simulate.company import REGIONS, Calendar, Params
 from churnguard.simulate.population import Population
 
 #: Truth reason codes, index = code (keys of ``vocab.CHURN_REASONS``).
@@ -167,7 +167,7 @@ def run(pop: Population, cal: Calendar, events: dict, params: Params, rng: np.ra
             resolved = rng.random(len(who)) < 0.8
             rday = np.where(resolved, cday + 1 + rng.exponential(7.0, len(who)).astype(np.int32), NEVER)
             recent = np.zeros(len(who), bool)
-            for day0, inc in incidents:
+            for day0, _inc in incidents:
                 recent |= (cday >= day0) & (cday <= day0 + 60) & (incident_hit[act[who]] > 0)
             comp["cust"].append(act[who])
             comp["day"].append(cday)
@@ -288,8 +288,6 @@ def _cat(parts: list) -> np.ndarray:
 
 
 def _region_code(name: str) -> int:
-    from churnguard.simulate.company import REGIONS
-
     return REGIONS.index(name)
 
 

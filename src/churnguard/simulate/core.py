@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from churnguard.errors import InputError
-from churnguard.simulate import behaviour, records, voice
 from churnguard.simulate import _frame as f
+from churnguard.simulate import behaviour, records, voice
 from churnguard.simulate.behaviour import NEVER
 from churnguard.simulate.company import DEFAULT_END, Params, build_calendar, build_events
 from churnguard.simulate.population import build_population

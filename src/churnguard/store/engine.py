@@ -108,7 +108,11 @@ class Store:
                     database=(parsed.path or "/postgres").lstrip("/") or "postgres",
                 )
         except Exception as exc:  # the driver's own error says why (refused, no such db, …)
-            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}") from exc
+            hint = ""
+            if "lock" in str(exc).lower():
+                hint = (" — another churnguard process (for example 'churnguard serve') has the DuckDB "
+                        "file open; stop it first, or keep the workspace on PostgreSQL for shared use")
+            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
 
@@ -135,8 +139,11 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """Run the block in one transaction: commit on success, roll back on any error."""
+    def transaction(self, commit: bool = True) -> Iterator[Any]:
+        """Run the block in one transaction: commit on success, roll back on any error.
+
+        With ``commit=False`` the block always rolls back (a dry run that sees its own writes).
+        """
         cur = self.raw.cursor()
         cur.execute("BEGIN")
         try:
@@ -145,7 +152,7 @@ class Store:
             cur.execute("ROLLBACK")
             raise
         else:
-            cur.execute("COMMIT")
+            cur.execute("COMMIT" if commit else "ROLLBACK")
         finally:
             with contextlib.suppress(Exception):
                 cur.close()
@@ -189,6 +196,18 @@ class Store:
                     pacsv.WriteOptions(include_header=False, quoting_style="needed"),
                 )
                 copy.write(sink.getvalue().to_pybytes())
+
+    def replace_rows(self, table: Table, data: pa.Table) -> int:
+        """Replace every row of ``table`` with ``data`` in one transaction (e.g. the simulator's truth)."""
+        types = column_types(table)
+        cols = [c for c in types if c in data.column_names]
+        with self.transaction() as cur:
+            cur.execute(f"DELETE FROM {quote_ident(table.name)}")
+            self.stage_typed(cur, "cg_replace", data, {c: types[c] for c in cols})
+            col_sql = ", ".join(quote_ident(c) for c in cols)
+            cur.execute(f"INSERT INTO {quote_ident(table.name)} ({col_sql}) SELECT {col_sql} FROM cg_replace")
+            cur.execute("DROP TABLE cg_replace")
+        return data.num_rows
 
     def close(self) -> None:
         """Close the connection."""

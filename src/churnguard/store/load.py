@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
@@ -44,46 +44,35 @@ def load_rows(
     file: str,
     encoding: str | None,
     rows_read: int,
+    dry_run: bool = False,
 ) -> LoadResult:
-    """Load ``data`` (columns ``record_key`` + canonical columns) into ``table``, atomically."""
+    """Load ``data`` (columns ``record_key`` + canonical columns) into ``table``, atomically.
+
+    With ``dry_run`` the load runs to the end and is rolled back, so the counts are exact and
+    nothing is written.
+    """
     q = quote_ident
     cols = [c for c in data.column_names if c != "record_key"]
     stored_cols = ["record_key", *cols]
     t = q(table.name)
     import_id = uuid.uuid4().hex
-    with store.transaction() as cur:
+    with store.transaction(commit=not dry_run) as cur:
         store.stage(cur, "cg_stage", table, data, stored_cols)
-        # 2. merge with the stored row of the same key
-        if table.fill_in:
-            merged = ", ".join(f"COALESCE(s.{q(c)}, o.{q(c)}) AS {q(c)}" for c in cols)
+        all_cols = ", ".join(q(c) for c in ["record_key", *cols])
+        if not table.natural_key:
+            # content-hash keys: the same key is the same content, so "unchanged" is "key
+            # exists" and new rows are an anti-join (no column-by-column comparison needed)
+            cur.execute(
+                f"INSERT INTO {t} ({all_cols}) SELECT {all_cols} FROM cg_stage s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {t} o WHERE o.record_key = s.record_key)"
+            )
+            changed = _rowcount(cur)
         else:
-            merged = ", ".join(f"s.{q(c)} AS {q(c)}" for c in cols)
-        extras = [c.name for c in table.extra]
-        extra_sel = "".join(f", o.{q(c)} AS {q(c)}" for c in extras)
-        cur.execute(
-            f"CREATE TEMP TABLE cg_merged AS SELECT s.record_key, {merged}{extra_sel}, "
-            f"(o.record_key IS NOT NULL) AS cg_existed "
-            f"FROM cg_stage s LEFT JOIN {t} o ON o.record_key = s.record_key"
-        )
-        # 3. unchanged rows: same key, every column equal (NULL equal to NULL)
-        same = " AND ".join(f"cg_merged.{q(c)} IS NOT DISTINCT FROM o.{q(c)}" for c in cols)
-        cur.execute(
-            f"DELETE FROM cg_merged WHERE cg_existed AND EXISTS (SELECT 1 FROM {t} o "
-            f"WHERE o.record_key = cg_merged.record_key AND {same})"
-        )
-        cur.execute("SELECT count(*) FROM cg_merged")
-        changed = int(cur.fetchone()[0])
-        # 4. replace the changed keys
-        cur.execute(
-            f"DELETE FROM {t} WHERE record_key IN (SELECT record_key FROM cg_merged WHERE cg_existed)"
-        )
-        all_cols = ", ".join(q(c) for c in ["record_key", *cols, *extras])
-        cur.execute(f"INSERT INTO {t} ({all_cols}) SELECT {all_cols} FROM cg_merged")
+            changed = _merge_keyed(cur, table, cols)
         # 5. customers first seen here
         date_col = DATE_COLUMN.get(table.name)
         if table.name != CUSTOMERS.name and "customer_id" in cols and date_col in cols:
             _register_customers(cur, date_col)
-        cur.execute("DROP TABLE cg_merged")
         cur.execute("DROP TABLE IF EXISTS cg_stage")
         # 6. the import log
         p = store.paramstyle
@@ -99,10 +88,49 @@ def load_rows(
                 rows_read,
                 changed,
                 data.num_rows - changed,
-                datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+                datetime.now(UTC).replace(tzinfo=None, microsecond=0),
             ),
         )
     return LoadResult(changed, data.num_rows - changed, import_id)
+
+
+def _rowcount(cur) -> int:
+    n = cur.rowcount
+    if n is None or n < 0:  # DuckDB reports the count as a result row
+        n = cur.fetchone()[0]
+    return int(n)
+
+
+def _merge_keyed(cur, table: Table, cols: list[str]) -> int:
+    """Merge staged rows into a table with a natural key; return how many rows changed."""
+    q = quote_ident
+    t = q(table.name)
+    # merge with the stored row of the same key
+    if table.fill_in:
+        merged = ", ".join(f"COALESCE(s.{q(c)}, o.{q(c)}) AS {q(c)}" for c in cols)
+    else:
+        merged = ", ".join(f"s.{q(c)} AS {q(c)}" for c in cols)
+    extras = [c.name for c in table.extra]
+    extra_sel = "".join(f", o.{q(c)} AS {q(c)}" for c in extras)
+    cur.execute(
+        f"CREATE TEMP TABLE cg_merged AS SELECT s.record_key, {merged}{extra_sel}, "
+        f"(o.record_key IS NOT NULL) AS cg_existed "
+        f"FROM cg_stage s LEFT JOIN {t} o ON o.record_key = s.record_key"
+    )
+    # unchanged rows: same key, every column equal (NULL equal to NULL)
+    same = " AND ".join(f"cg_merged.{q(c)} IS NOT DISTINCT FROM o.{q(c)}" for c in cols)
+    cur.execute(
+        f"DELETE FROM cg_merged WHERE cg_existed AND EXISTS (SELECT 1 FROM {t} o "
+        f"WHERE o.record_key = cg_merged.record_key AND {same})"
+    )
+    cur.execute("SELECT count(*) FROM cg_merged")
+    changed = int(cur.fetchone()[0])
+    # replace the changed keys
+    cur.execute(f"DELETE FROM {t} WHERE record_key IN (SELECT record_key FROM cg_merged WHERE cg_existed)")
+    all_cols = ", ".join(q(c) for c in ["record_key", *cols, *extras])
+    cur.execute(f"INSERT INTO {t} ({all_cols}) SELECT {all_cols} FROM cg_merged")
+    cur.execute("DROP TABLE cg_merged")
+    return changed
 
 
 def _register_customers(cur, date_col: str) -> None:

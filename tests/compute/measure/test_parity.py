@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_parquet
+from measure_rows import load_store, write_parquet
 from measure_rows import D
 
 from churnguard.compute.measure import churn_rate, customer_spells, parse_window
@@ -87,14 +87,12 @@ def computations(src) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> dict[str, pd.DataFrame]:
     """The DuckDB figures that every engine must reproduce."""
-    from conftest import _load_store
-
     from churnguard.store import Store
 
     store = Store(f"duckdb:///{tmp_path_factory.mktemp('ref') / 'ref.duckdb'}")
     store.ensure_tables()
     try:
-        return computations(_load_store(store, DATA))
+        return computations(load_store(store, DATA))
     finally:
         store.close()
 

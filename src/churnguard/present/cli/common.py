@@ -17,7 +17,7 @@ from rich.console import Console
 from churnguard.errors import ChurnguardError
 from churnguard.store import Workspace
 
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[

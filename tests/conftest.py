@@ -1,0 +1,96 @@
+"""Shared fixtures: workspaces on every engine, a throw-away PostgreSQL database per session.
+
+Tests that need PostgreSQL (or Spark, or Chromium) skip when it is absent on a user's
+machine, but fail instead when CHURNGUARD_REQUIRE_ALL=1 (CI sets it): no silent skips in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import ibis
+import pytest
+
+from churnguard.store import Workspace
+
+PG_ADMIN_URL = os.environ.get("CHURNGUARD_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def require(ok: bool, what: str) -> None:
+    """Skip (on a user's machine) or fail (in CI) when a needed service is missing."""
+    if ok:
+        return
+    if os.environ.get("CHURNGUARD_REQUIRE_ALL") == "1":
+        pytest.fail(f"{what} is required (CHURNGUARD_REQUIRE_ALL=1) but not available")
+    pytest.skip(f"{what} not available")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"engines: duckdb {duckdb.__version__}, ibis {ibis.__version__}; postgres admin {PG_ADMIN_URL}"]
+
+
+def _pg_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1), autocommit=True,
+                               connect_timeout=3)
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end; yields its URL."""
+    admin = _pg_admin()
+    require(admin is not None, f"PostgreSQL at {PG_ADMIN_URL}")
+    name = f"cg_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """The session database, emptied of tables before each test."""
+    import psycopg
+
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    yield pg_server_url
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The name of each store engine in turn."""
+    return request.param
+
+
+@pytest.fixture
+def workspace(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """An empty workspace on each engine."""
+    url = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    ws = Workspace.init(tmp_path / "ws", database_url=url)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@pytest.fixture
+def duck_workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """An empty workspace on the embedded DuckDB file."""
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        yield ws
+    finally:
+        ws.close()

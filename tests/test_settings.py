@@ -1,0 +1,38 @@
+"""Settings: every field documented, bad values named with the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from churnguard.errors import ConfigError
+from churnguard.settings import Settings, documented_fields, load_settings, render_settings
+
+
+def test_every_setting_has_help_text() -> None:
+    fields = documented_fields()
+    assert "churn.threshold_days" in fields and "database_url" in fields
+    undocumented = [k for k, v in fields.items() if len(v) < 10]
+    assert undocumented == []
+
+
+def test_rendered_settings_round_trip(tmp_path: Path) -> None:
+    s = Settings(language="en")
+    s.churn.threshold_days = "auto"
+    path = tmp_path / "churnguard.toml"
+    path.write_text(render_settings(s), encoding="utf-8")
+    assert load_settings(path) == s
+
+
+def test_bad_settings_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "churnguard.toml"
+    path.write_text('language = "fr"\n[churn]\ngrace_days = -1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"churnguard.toml: language: .*'fr'.*churn.grace_days"):
+        load_settings(path)
+    path.write_text("language = \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(path)
+    path.write_text('[churn]\nthreshold_dayz = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="threshold_dayz"):
+        load_settings(path)

@@ -10,7 +10,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from measure_rows import Builder, load_store, write_parquet

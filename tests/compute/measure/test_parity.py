@@ -13,8 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from measure_rows import load_store, write_parquet
-from measure_rows import D
+from measure_rows import D, load_store, write_parquet
 
 from churnguard.compute.measure import churn_rate, customer_spells, parse_window
 from churnguard.compute.measure.cohorts import cohorts
@@ -116,8 +115,9 @@ def test_engines_give_identical_tables(engine, reference):
 @pytest.mark.slow
 def test_spark_engine_through_the_service(spark_con, tmp_path, reference):
     """``churnguard churn-rate --engine spark --data DIR`` reads Parquet files with Spark."""
-    from churnguard.service.measure import ChurnRateOptions, churn_rate as svc_churn_rate
-    from churnguard.settings import render_settings, Settings
+    from churnguard.service.measure import ChurnRateOptions
+    from churnguard.service.measure import churn_rate as svc_churn_rate
+    from churnguard.settings import Settings, render_settings
 
     folder = write_parquet(tmp_path / "data", DATA)
     ws = tmp_path / "ws"

@@ -117,7 +117,7 @@ def price_volume(src: Sources, *, as_of: date, period: str = "quarter", start: d
         if holds and falls:
             row["warning"] = (
                 f"false growth? revenue {_pct(cur.revenue, prev.revenue)} while "
-                + " and ".join(falls) + ": price is carrying revenue, volume is leaving"
+                + " and ".join(falls) + ": revenue is holding up on a shrinking base (check prices)"
             )
         rows.append(row)
     return pd.DataFrame(rows, columns=list(COLUMNS))

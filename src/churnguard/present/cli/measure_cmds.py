@@ -96,8 +96,10 @@ def _bars(rows: list[dict], period: str, group: str | None) -> None:
 def _footer(defn: dict) -> None:
     nc = defn.get("non_contractual", {})
     parts = [f"as of {defn['as_of']} ({defn['as_of_source']})", f"engine {defn['engine']}"]
-    if "threshold_days" in nc:
-        parts.append(f"threshold {nc['threshold_days']} days ({nc.get('threshold_source')})")
+    if nc.get("threshold_days") == "auto":
+        parts.append(f"threshold {nc.get('threshold_source')}")
+    elif "threshold_days" in nc:
+        parts.append(f"threshold {nc['threshold_days']} days")
     if "contractual" in defn:
         parts.append(f"grace {defn['contractual']['grace_days']} days")
     console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")

@@ -29,6 +29,8 @@ def ws(tmp_path):
     """A workspace: 4 contractual customers (one lost in 2024-Q2) and 2 buyers (one lost in Q1)."""
     path = tmp_path / "shop"
     w = Workspace.init(path)
+    settings_file = path / "churnguard.toml"  # a fixed 90-day threshold, as a user would set it
+    settings_file.write_text(settings_file.read_text().replace('threshold_days = "auto"', "threshold_days = 90"))
     contracts = [
         {"record_key": f"c{i}", "contract_id": f"c{i}", "customer_id": f"x{i}", "start_at": date(2023, 1, 1),
          "end_at": date(2024, 5, 15) if i == 0 else date(2025, 12, 31), "recurring_value": 1000.0}

@@ -58,6 +58,9 @@ def test_contract_lost_on_its_end_day(duck):
     src = duck(contracts=[contract("c1", "x", "2024-01-01", "2024-06-30")])
     assert spells(src, "2024-12-31") == [("x", 1, "2024-01-01", "2024-06-30")]
     assert spells(src, "2024-06-29") == [("x", 1, "2024-01-01", None)]
+    # end_at is the last day covered: on it a renewal starting tomorrow is still possible
+    assert spells(src, "2024-06-30") == [("x", 1, "2024-01-01", None)]
+    assert spells(src, "2024-07-01") == [("x", 1, "2024-01-01", "2024-06-30")]
 
 
 def test_same_day_renewal_is_no_loss(duck):
@@ -66,19 +69,24 @@ def test_same_day_renewal_is_no_loss(duck):
     assert spells(src, "2025-03-31") == [("x", 1, "2024-01-01", "2024-12-31")]
 
 
-def test_next_day_renewal_needs_a_grace_period(duck):
+def test_next_day_renewal_continues_and_a_gap_needs_a_grace_period(duck):
+    """end_at is inclusive (2024-01-01 … 2024-06-30 is half a year): a renewal starting on
+    2024-07-01 continues the relationship; one starting later needs grace days to bridge."""
     src = duck(contracts=[contract("c1", "x", "2024-01-01", "2024-06-30"),
                           contract("c2", "x", "2024-07-01", "2024-12-31")])
+    assert spells(src, "2025-03-31", grace_days=0) == [("x", 1, "2024-01-01", "2024-12-31")]
+    src = duck(contracts=[contract("c1", "x", "2024-01-01", "2024-06-30"),
+                          contract("c2", "x", "2024-07-02", "2024-12-31")])
     assert spells(src, "2025-03-31", grace_days=0) == [
         ("x", 1, "2024-01-01", "2024-06-30"),
-        ("x", 2, "2024-07-01", "2024-12-31"),
+        ("x", 2, "2024-07-02", "2024-12-31"),
     ]
     assert spells(src, "2025-03-31", grace_days=1) == [("x", 1, "2024-01-01", "2024-12-31")]
 
 
-@pytest.mark.parametrize(("renewal", "expected_spells"), [("2024-07-30", 1), ("2024-07-31", 2)])
+@pytest.mark.parametrize(("renewal", "expected_spells"), [("2024-07-31", 1), ("2024-08-01", 2)])
 def test_grace_period_boundary(duck, renewal, expected_spells):
-    # ends 2024-06-30; grace 30 days reaches 2024-07-30 inclusive
+    # ends 2024-06-30; the next day plus 30 grace days reaches 2024-07-31 inclusive
     src = duck(contracts=[contract("c1", "x", "2024-01-01", "2024-06-30"),
                           contract("c2", "x", renewal, "2025-06-30")])
     got = spells(src, "2024-12-31", grace_days=30)
@@ -89,7 +97,9 @@ def test_grace_period_boundary(duck, renewal, expected_spells):
 def test_loss_is_pending_until_the_grace_period_has_passed(duck):
     src = duck(contracts=[contract("c1", "x", "2024-01-01", "2024-12-20")])
     assert spells(src, "2024-12-31", grace_days=30) == [("x", 1, "2024-01-01", None)]
-    assert spells(src, "2025-01-19", grace_days=30) == [("x", 1, "2024-01-01", "2024-12-20")]
+    # a renewal could start up to 2025-01-19 (end + 1 + 30 days): the loss is known after it
+    assert spells(src, "2025-01-19", grace_days=30) == [("x", 1, "2024-01-01", None)]
+    assert spells(src, "2025-01-20", grace_days=30) == [("x", 1, "2024-01-01", "2024-12-20")]
 
 
 def test_cancellation_ends_the_contract_once_known(duck):

@@ -6,12 +6,13 @@ it is lost (``lost_at``; NULL while still active as of the as-of date). Spells o
 never overlap; ``lost_at`` of a spell is always before the next spell's ``active_from``.
 
 Contractual customers (any contract started by the as-of date)
-    Active while they hold a contract. A contract's effective end is its ``end_at``, or its
-    ``cancelled_at`` when that comes earlier (and is known by the as-of date). Contracts that
-    start no later than ``grace_days`` after the previous end of coverage continue the spell
-    (a renewal starting on the end day itself continues it even with ``grace_days = 0``).
-    The customer is lost on the day coverage ends; the loss is only known once the grace
-    period has passed, so a spell whose end + grace lies after the as-of date is still open.
+    Active while they hold a contract. A contract's effective end is its ``end_at`` (the last
+    day covered: 2024-01-01 … 2024-12-31 is one year), or its ``cancelled_at`` when that comes
+    earlier (and is known by the as-of date). A contract starting no later than the day after
+    the previous end of coverage plus ``grace_days`` continues the spell (so a renewal starting
+    the next day continues it with ``grace_days = 0``). The customer is lost on the day
+    coverage ends; the loss is only known once a renewal can no longer start in time, so a
+    spell with end + grace on or after the as-of date is still open.
 
 Non-contractual customers (everyone else with a purchase, i.e. a transaction with a
 positive amount)
@@ -50,7 +51,8 @@ class Thresholds:
     Attributes
     ----------
     mode : str
-        ``fixed`` (one number for everybody) or ``auto`` (per segment).
+        ``fixed`` (one number for everybody), ``auto`` (per segment) or ``fallback`` (``auto``
+        asked, but no gaps between purchases yet: ``auto_fallback_days`` for everybody).
     default : int
         The fixed threshold, or with ``auto`` the percentile over all segments (used for a
         segment without any inter-purchase gap of its own).
@@ -70,6 +72,9 @@ class Thresholds:
         """The thresholds as reported in a result's ``definition``."""
         if self.mode == "fixed":
             return {"threshold_days": self.default, "threshold_source": "fixed (setting churn.threshold_days)"}
+        if self.mode == "fallback":
+            return {"threshold_days": self.default, "threshold_source": (
+                "auto, but no customer has bought twice yet: churn.auto_fallback_days")}
         return {
             "threshold_days": "auto",
             "threshold_source": (
@@ -121,12 +126,8 @@ def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thre
     hist = gaps.group_by(["segment", "gap"]).aggregate(n=gaps.count()).to_pandas()
     segments = src.customers.select("segment").distinct().to_pandas()["segment"]
     if hist.empty:
-        from churnguard.errors import InputError
-
-        raise InputError(
-            "churn.threshold_days = 'auto' needs customers with at least two purchases; "
-            "there are none yet: set churn.threshold_days to a number of days"
-        )
+        # nobody has bought twice yet: no gaps to take a percentile of
+        return Thresholds("fallback", int(churn.auto_fallback_days))
     hist["segment"] = hist["segment"].astype(object).where(hist["segment"].notna(), None)
     overall = _nearest_rank(hist.groupby("gap", as_index=False)["n"].sum(), churn.auto_percentile)
     by_segment: dict[str | None, int] = {}
@@ -201,8 +202,11 @@ def contractual_spells(src: Sources, grace_days: int, as_of: date) -> ir.Table:
     c = effective_contracts(src, as_of)
     before = ibis.window(group_by="customer_id", order_by=["start_at", "contract_id"], rows=(None, -1))
     c = c.mutate(covered_until=c.eff_end.max().over(before))
+    # end_at is the last day covered (a year runs 2024-01-01 … 2024-12-31), so a renewal that
+    # starts the next day continues the relationship; grace_days allow a longer gap
     grace = ibis.interval(days=grace_days)
-    c = c.mutate(new=ibis.ifelse(c.covered_until.isnull() | (c.start_at > c.covered_until + grace), 1, 0))
+    bridge = ibis.interval(days=grace_days + 1)
+    c = c.mutate(new=ibis.ifelse(c.covered_until.isnull() | (c.start_at > c.covered_until + bridge), 1, 0))
     cum = ibis.window(group_by="customer_id", order_by=["start_at", "contract_id"], rows=(None, 0))
     c = c.mutate(spell_no=c.new.sum().over(cum).cast("int64"))
     spells = c.group_by(["customer_id", "spell_no"]).aggregate(
@@ -213,7 +217,8 @@ def contractual_spells(src: Sources, grace_days: int, as_of: date) -> ir.Table:
         relationship=ibis.literal(CONTRACTUAL),
         spell_no="spell_no",
         active_from="active_from",
-        lost_at=ibis.ifelse(spells.end + grace <= as_of, spells.end, ibis.null("date")),
+        # the loss is known once the last day a renewal could start (end + 1 + grace) has passed
+        lost_at=ibis.ifelse(spells.end + grace < as_of, spells.end, ibis.null("date")),
     )
 
 

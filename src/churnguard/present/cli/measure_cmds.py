@@ -80,7 +80,8 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], title: str, period:
     return t
 
 
-def _bars(rows: list[dict], period: str, group: str | None) -> None:
+def print_trend(rows: list[dict], period: str, group: str | None = None) -> None:
+    """Print a churn-rate bar per period (the terminal trend chart)."""
     rates = [r["churn_rate"] for r in rows if r["churn_rate"] is not None]
     top = max(rates, default=0) or 1.0
     console.print("[bold]churn rate trend[/bold]")
@@ -143,7 +144,7 @@ def register(app: typer.Typer) -> None:
             cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
         cols.append(("churn_rate", "churn rate"))
         console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
-        _bars(d["data"], period, by)
+        print_trend(d["data"], period, by)
         _footer(d["definition"])
 
     @app.command("cohorts", help=(

@@ -57,11 +57,14 @@ def run(*args):
 def test_churn_rate_result_shape(ws):
     res = svc.churn_rate(svc.ChurnRateOptions(workspace=ws, start=date(2024, 1, 1), end=date(2024, 6, 30)))
     d = res.to_dict()
-    assert set(d) == {"data", "count", "definition"}
+    assert set(d) == {"data", "count", "definition", "warnings"}
     assert d["count"] == 2
     q1, q2 = d["data"]
     assert set(q1) == {"period_start", "period_end", "complete", "customers_at_start", "customers_lost",
-                       "customers_acquired", "reactivated", "customers_at_end", "churn_rate"}
+                       "customers_acquired", "reactivated", "customers_at_end", "churn_rate", "history_complete"}
+    # purchases start 2023-12-01 (90-day threshold): 2024-Q1 starts before losses can show
+    assert (q1["history_complete"], q2["history_complete"]) == (False, True)
+    assert "undercounted" in d["warnings"][0] and "before 2024-02-29" in d["warnings"][0]
     assert (q1["customers_at_start"], q1["customers_lost"], q1["churn_rate"]) == (6, 1, 1 / 6)
     assert (q2["customers_at_start"], q2["customers_lost"], q2["churn_rate"]) == (5, 1, 0.2)
     defn = d["definition"]
@@ -136,3 +139,22 @@ def test_every_command_documents_itself(cmd):
     r = run(cmd, "--help")
     assert r.exit_code == 0
     assert "--workspace" in r.stdout and "--json" in r.stdout and "Example" in r.stdout
+
+
+def test_early_periods_are_flagged_as_undercounted(tmp_path):
+    """Data from 2024-01-01, 90-day threshold: no loss can show before 2024-03-31."""
+    from churnguard.service.imports import ImportOptions, import_data
+
+    w = Workspace.init(tmp_path / "w")
+    f = tmp_path / "t.csv"
+    f.write_text("customer_id,occurred_at,amount\n" + "".join(
+        f"c{i},2024-01-{1 + i % 28:02d},10\n" for i in range(40)), encoding="utf-8")
+    import_data(w, ImportOptions("transactions", file=f))
+    w.close()
+    sf = tmp_path / "w" / "churnguard.toml"
+    sf.write_text(sf.read_text().replace('threshold_days = "auto"', "threshold_days = 90"))
+    d = svc.churn_rate(svc.ChurnRateOptions(workspace=tmp_path / "w", period="month",
+                                            end=date(2024, 8, 31))).to_dict()
+    flags = {r["period_start"].isoformat(): r["history_complete"] for r in d["data"]}
+    assert flags["2024-03-01"] is False and flags["2024-04-01"] is True
+    assert d["warnings"] and "before 2024-03-31" in d["warnings"][0]

@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from churnguard.compute.measure import periods as P
 from churnguard.compute.measure.churn_rate import churn_rate as _churn_rate
@@ -173,6 +175,7 @@ def churn_rate(opts: ChurnRateOptions) -> TableResult:
         th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
         frame = _churn_rate(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
                             basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
+        warnings = _warm_up(ctx.src, th, frame)
         formula = ("customers_lost / customers_at_start" if opts.basis == "customers"
                    else "value_lost / value_at_start")
         value = {"customers": None,
@@ -182,7 +185,31 @@ def churn_rate(opts: ChurnRateOptions) -> TableResult:
             ctx, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
             start=opts.start, churn_rate=formula, value=value,
             denominator="customers active at the period start; those acquired during it are left out",
-        )})
+        ), "warnings": warnings})
+
+
+def _warm_up(src: Sources, th: Thresholds, frame) -> list[str]:
+    """Flag periods too close to the start of the data to count losses fully.
+
+    A non-contractual customer can only be found lost a threshold after its last purchase, and
+    the data says nothing of purchases before it starts: in periods starting earlier than
+    (first date in the data + the longest threshold) churn is undercounted. Such rows get
+    ``history_complete = False`` and the result a warning, so nobody reads the low early
+    figures as an improvement.
+    """
+    v = src.transactions.occurred_at.min().to_pandas()
+    if v is None or pd.isna(v) or frame.empty:
+        return []
+    first = pd.Timestamp(v).date()
+    longest = max([th.default, *th.by_segment.values()])
+    ready = first + timedelta(days=longest)
+    frame["history_complete"] = pd.to_datetime(frame["period_start"]).dt.date >= ready
+    if frame["history_complete"].all():
+        return []
+    return [
+        f"purchases in the data start on {first}; non-contractual losses can only be seen {longest} days after a last "
+        f"purchase, so churn in periods starting before {ready} is undercounted (history_complete = false)"
+    ]
 
 
 def cohorts(opts: CohortsOptions) -> TableResult:

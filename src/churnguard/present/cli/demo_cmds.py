@@ -65,7 +65,8 @@ def _print_summary(directory: Path) -> None:
 
     rates = measure.churn_rate(measure.ChurnRateOptions(workspace=directory)).to_dict()
     console.print()
-    print_trend(rates["data"][-8:], "quarter")
+    # quarters too close to the start of the simulated history undercount churn: leave them out
+    print_trend([r for r in rates["data"] if r.get("history_complete", True)][-8:], "quarter")
     nc = rates["definition"].get("non_contractual", {})
     console.print(f"  (customers lost in the quarter ÷ customers at its start; non-contractual threshold: "
                   f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)

@@ -146,6 +146,8 @@ def register(app: typer.Typer) -> None:
         console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
         print_trend(d["data"], period, by)
         _footer(d["definition"])
+        for w in d.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
     @app.command("cohorts", help=(
         "The cohort retention triangle: of the customers acquired in each period, how many "

@@ -154,7 +154,7 @@ def test_admin_changes_settings_and_sees_refusals_per_field(fresh_site: Site) ->
         login(c, "admin")
         page = c.get("/settings")
         token = csrf_of(page)
-        assert 'name="churn.threshold_days" value="90"' in page.text
+        assert 'name="churn.threshold_days" value="auto"' in page.text
         assert "duckdb:///churnguard.duckdb" in page.text and 'name="database_url"' not in page.text
         before = toml.read_bytes()
         r = c.post("/settings", data={"csrf_token": token, "churn.threshold_days": "soon",
@@ -162,12 +162,12 @@ def test_admin_changes_settings_and_sees_refusals_per_field(fresh_site: Site) ->
         assert r.status_code == 422 and "Nothing was saved" in r.text
         assert r.text.count('class="field-error"') == 2 and 'value="soon"' in r.text
         assert toml.read_bytes() == before
-        r = c.post("/settings", data={"csrf_token": token, "churn.threshold_days": "auto", "churn.grace_days": "7",
+        r = c.post("/settings", data={"csrf_token": token, "churn.threshold_days": "60", "churn.grace_days": "7",
                                       "currency": "USD"})
         assert r.status_code == 303
         assert "Saved 3 settings." in c.get("/settings").text
         s = load_settings(toml)
-        assert (s.churn.threshold_days, s.churn.grace_days, s.currency) == ("auto", 7, "USD")
+        assert (s.churn.threshold_days, s.churn.grace_days, s.currency) == (60, 7, "USD")
         r = c.post("/settings", data={"csrf_token": token, "database_url": "postgresql://x@y/z"})
         assert r.status_code == 303 and load_settings(toml).database_url == "duckdb:///churnguard.duckdb"
 

@@ -37,6 +37,7 @@ SETTINGS: dict[str, str] = {
     "timezone": N_("Time zone"),
     "churn.threshold_days": N_("Churn threshold (days without a purchase)"),
     "churn.auto_percentile": N_("Percentile for the automatic threshold"),
+    "churn.auto_fallback_days": N_("Threshold while 'auto' has too little data (days)"),
     "churn.grace_days": N_("Renewal grace period (days)"),
     "churn.value_window_days": N_("Value window (days)"),
     "churn.horizon_days": N_("Prediction horizon (days)"),

@@ -22,3 +22,10 @@ def fresh_site(tmp_path: Path) -> Iterator[Site]:
     """A served workspace of this test's own."""
     with serve_in_thread(make_site(tmp_path / "shop")) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A served small simulated company (see :func:`make_site`), one per test module."""
+    with serve_in_thread(make_site(tmp_path_factory.mktemp("demo") / "shop", demo=True)) as s:
+        yield s

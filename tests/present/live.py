@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 
 from churnguard.service import users as users_svc
+from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.store import Workspace
 
 PASSWORD = "s3cret-pass"
@@ -65,10 +66,19 @@ class Site:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kw)
 
 
-def make_site(path: Path) -> Site:
-    """A fresh workspace in ``path`` with a user and a token for each of :data:`PEOPLE`."""
+def make_site(path: Path, *, demo: bool = False) -> Site:
+    """A workspace in ``path`` with a user and a token for each of :data:`PEOPLE`.
+
+    Empty, or with ``demo`` a small simulated company (200 customers over 12 months, seed 7;
+    王芳 is one of its CSMs), built by the same service as ``churnguard demo``.
+    """
     site = Site(path)
-    with Workspace.init(path) as ws:
+    if demo:
+        build_demo(DemoOptions(directory=path, customers=200, months=12, seed=7))
+        ws = Workspace.open(path)
+    else:
+        ws = Workspace.init(path)
+    with ws:
         for name, (role, csm) in PEOPLE.items():
             users_svc.add_user(ws, users_svc.UserCreate(name, role, PASSWORD, csm_name=csm))
             site.tokens[name] = users_svc.create_token(ws, name)

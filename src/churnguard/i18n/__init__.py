@@ -178,6 +178,15 @@ class Translator:
             value = date.fromisoformat(value[:10])
         return babel_dates.format_date(value, "medium", locale=self.locale)
 
+    def format_period(self, start: date | str | None, period: str) -> str:
+        """The period that begins on ``start``: ``2024年第2季度`` / ``Q2 2024``, ``2024年4月`` / ``Apr 2024``."""
+        if start is None or start == "":
+            return "—"
+        if isinstance(start, str):
+            start = date.fromisoformat(start[:10])
+        skeleton = {"month": "yMMM", "quarter": "yQQQ", "year": "y"}.get(period, "yMMMd")
+        return babel_dates.format_skeleton(skeleton, start, locale=self.locale)
+
     def format_datetime(self, value: datetime | str | None) -> str:
         """A stored (UTC) timestamp in the workspace's time zone."""
         if value is None or value == "":
@@ -196,6 +205,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^duplicate (?P<key>.+) \(first on line (?P<line>\d+)\)$"),
      N_("duplicate %(key)s (first on line %(line)s)")),
 )
+
+
+def message_of(exc: BaseException) -> str:
+    """An exception's message, still a :class:`Message` when it was raised with one."""
+    if exc.args and isinstance(exc.args[0], Message) and len(exc.args) == 1:
+        return exc.args[0]
+    return str(exc)
 
 
 def translate_message(tr: Translator, text: str) -> str:
@@ -218,6 +234,7 @@ __all__ = [
     "Message",
     "N_",
     "Translator",
+    "message_of",
     "negotiate",
     "translate_message",
     "translations",

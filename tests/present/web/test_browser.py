@@ -35,7 +35,7 @@ TABLET = {"width": 820, "height": 1180}
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     require(CHROMIUM.exists(), "chromium (/usr/bin/chromium)")
-    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop")) as site:
+    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop", demo=True)) as site:
         yield site
 
 
@@ -114,13 +114,13 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     assert "用户名或密码错误" in t.page.inner_text("main")
     t.login("li")
     assert t.page.inner_text("h1") == "总览"
-    assert t.page.inner_text("#fig-customers") == "0"
+    assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
     assert "尚未计算" in t.page.inner_text("main")
-    assert t.page.inner_text(".nav") .split() == ["总览", "数据", "设置"]
-    t.shot("overview-empty-zh")
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "数据", "设置"]
+    t.shot("overview-zh")
 
 
-def test_data_upload_bad_then_good_file(tab_factory, tmp_path: Path) -> None:
+def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Path) -> None:
     bad = tmp_path / "坏订单.csv"
     bad.write_bytes(BAD_TRANSACTIONS_CSV.encode("gbk"))
     customers = tmp_path / "客户.csv"
@@ -128,6 +128,8 @@ def test_data_upload_bad_then_good_file(tab_factory, tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
     orders.write_text(TRANSACTIONS_CSV, encoding="utf-8")
 
+    with served.client("li") as api:
+        before = {k: v["rows"] for k, v in api.get("/api/status").json()["tables"].items()}
     t = tab_factory("en-US")
     t.login("li")
     t.page.click("nav >> text=Data")
@@ -150,27 +152,53 @@ def test_data_upload_bad_then_good_file(tab_factory, tmp_path: Path) -> None:
         t.page.set_input_files("#file", str(f))
         t.page.click("#import button[type=submit]")
         assert f"Imported {f.name}" in t.page.inner_text(".flash-success")
+    customers, transactions = before["customers"] + 3, before["transactions"] + 4
     status = t.page.locator("#status-table tbody tr").all_inner_texts()
-    assert any(r.startswith("Customers\t3") for r in status) and any(r.startswith("Transactions\t4") for r in status)
+    assert f"Customers\t{customers:,}\t" in "\n".join(status) + "\t"
+    assert f"Transactions\t{transactions:,}\t" in "\n".join(status) + "\t"
     t.page.wait_for_selector(".chart .main-svg")  # Plotly, served by us, drew the chart
-    assert t.page.locator("#imports-table tbody tr").count() == 2
+    assert t.page.locator("#imports-table tbody tr").first.inner_text().split("\t")[2] == "orders.csv"
     t.shot("data-en")
 
     t.page.click("nav >> text=Overview")
-    assert t.page.inner_text("#fig-customers") == "3" and t.page.inner_text("#fig-transactions") == "4"
+    assert t.page.inner_text("#fig-customers") == f"{customers:,}"
+    assert t.page.inner_text("#fig-transactions") == f"{transactions:,}"
     t.shot("overview-en")
+
+
+def test_churn_rate_page(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.page.click("nav >> text=流失率")
+    assert t.page.inner_text("h1") == "流失率"
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    quarters = t.page.locator("#churn-table tbody tr").count()
+    assert quarters >= 4 and "季度" in t.page.inner_text("#churn-table")
+    t.shot("churn-zh")
+    t.page.select_option("#period", "month")
+    t.page.select_option("#by", "segment")
+    t.page.click("#churn-form button[type=submit]")
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    assert t.page.locator("#churn-table tbody tr").count() > quarters
+    assert "period=month" in t.page.url and "by=segment" in t.page.url
+    t.shot("churn-month-segment-zh")
+    t.page.click(".lang-switch a[data-lang=en]")
+    assert t.page.inner_text("h1") == "Churn rate" and "by=segment" in t.page.url
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    t.shot("churn-month-segment-en")
 
 
 def test_language_switch_on_every_page(tab_factory) -> None:
     t = tab_factory("zh-CN", TABLET)
     t.login("admin")
-    for path, zh, en in (("/", "总览", "Overview"), ("/data", "数据", "Data"), ("/settings", "设置", "Settings")):
+    for path, zh, en in (("/", "总览", "Overview"), ("/churn", "流失率", "Churn rate"), ("/data", "数据", "Data"),
+                         ("/settings", "设置", "Settings")):
         t.go(path)
         assert t.page.inner_text("h1") == zh
-        t.shot(f"tablet{path.replace('/', '-') or '-overview'}-zh".replace("--", "-"))
+        t.shot(f"tablet-{path.strip('/') or 'overview'}-zh")
         t.page.click(".lang-switch a[data-lang=en]")
         assert t.page.inner_text("h1") == en and t.page.url.endswith(path)
-        t.shot(f"tablet{path.replace('/', '-') or '-overview'}-en".replace("--", "-"))
+        t.shot(f"tablet-{path.strip('/') or 'overview'}-en")
         t.page.click(".lang-switch a[data-lang=zh]")
         assert t.page.inner_text("h1") == zh
     t.go("/settings")

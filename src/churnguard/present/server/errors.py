@@ -30,7 +30,7 @@ from churnguard.errors import (
     ValidationError,
     WorkspaceError,
 )
-from churnguard.i18n import N_, Translator, translate_message
+from churnguard.i18n import N_, Translator, message_of, translate_message
 
 log = logging.getLogger("churnguard.server")
 
@@ -174,7 +174,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _service_error(request: Request, exc: ChurnguardError) -> Response:
         status, code = churnguard_status(exc)
         tr = error_translator(request)
-        return error_response(request, status, code, translate_message(tr, str(exc)), _details(exc))
+        return error_response(request, status, code, translate_message(tr, message_of(exc)), _details(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:

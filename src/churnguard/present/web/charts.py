@@ -26,3 +26,31 @@ def hbar(labels: list[str], values: list[float], *, number_format: str = ",d") -
     fig.update_layout(_layout(height=max(160, 34 * len(labels) + 40),
                               xaxis={"visible": False}, yaxis={"automargin": True}))
     return json.loads(fig.to_json())
+
+
+def rate_lines(x: list[str], series: dict[str, list[float | None]], solid: list[bool] | None = None,
+               ) -> dict[str, Any]:
+    """Rates over periods, one line per series; points where ``solid`` is False are drawn open.
+
+    Parameters
+    ----------
+    x : list of str
+        Period labels, in order.
+    series : dict
+        Series name (``""`` for a single line) -> rate per period (0.05 = 5%), None where there is none.
+    solid : list of bool, optional
+        Per period: False marks a figure to read with care (drawn as an open circle).
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    symbols = ["circle" if s else "circle-open" for s in (solid or [True] * len(x))]
+    for name, values in series.items():
+        fig.add_trace(go.Scatter(x=x, y=values, name=name or None, mode="lines+markers",
+                                 marker={"symbol": symbols, "size": 9}, connectgaps=False,
+                                 hovertemplate="%{x}: %{y:.1%}<extra>" + (name or "") + "</extra>"))
+    fig.update_layout(_layout(height=320, showlegend=len(series) > 1, hovermode="x unified",
+                              yaxis={"tickformat": ".0%", "rangemode": "tozero", "gridcolor": "#e3e7eb"},
+                              xaxis={"type": "category"}, legend={"orientation": "h", "y": -0.2}))
+    fig.update_layout(margin={"l": 50, "r": 10, "t": 10, "b": 40})
+    return json.loads(fig.to_json())

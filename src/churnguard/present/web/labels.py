@@ -54,3 +54,9 @@ SECTIONS: dict[str, str] = {
     "value": N_("Customer value"),
     "web": N_("Web and API"),
 }
+
+#: Values of the customer columns churn figures are broken down by, where they are codes.
+GROUP_VALUES: dict[str, dict[str, str]] = {
+    "customer_type": {"key": N_("key account"), "regular": N_("regular customer")},
+    "relationship": {"contractual": N_("contractual"), "non_contractual": N_("non-contractual")},
+}

@@ -19,7 +19,7 @@ Adding a page
 
 from __future__ import annotations
 
-from churnguard.present.web.pages import auth, data, overview, settings_page
+from churnguard.present.web.pages import auth, churn, data, overview, settings_page
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, data, settings_page)
+PAGES = (auth, overview, churn, data, settings_page)

@@ -36,6 +36,9 @@ TIME_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0}
 #: Pareto/NBD is fitted on a seeded sample of this many customers when there are more.
 PARETO_NBD_SAMPLE = 100_000
 
+#: Sums of money that come back from the engine (see ``customer_value``).
+MONEY_SUMS = ("repeat_spend", "total_spend", "revenue", "margin")
+
 #: The value table's columns, in order, with their type (``string``, ``date``, ``int``,
 #: ``float``, ``bool``). The JSON rows, the ``--out`` file and the snapshot all use them.
 COLUMNS: dict[str, str] = {
@@ -177,6 +180,11 @@ def customer_value(
 
     t0 = time.perf_counter()
     base = base.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    # Engines add floats in an order that varies with parallelism, so sums of money differ in
+    # their last bits from run to run. Rounded to 6 decimals they are exact and repeatable,
+    # and equal spends rank (and fit) the same every time.
+    for col in MONEY_SUMS:
+        base[col] = pd.to_numeric(base[col]).astype(float).round(6)
     f = pd.DataFrame({"customer_id": base["customer_id"].astype(object)})
     for col in ("name", "segment", "region", "customer_type"):
         f[col] = base[col].astype(object).where(base[col].notna(), None)

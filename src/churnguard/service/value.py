@@ -9,6 +9,7 @@ read those snapshots.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ import pyarrow as pa
 from churnguard.compute.value.pareto import concentration
 from churnguard.compute.value.pipeline import (
     COLUMNS,
-    PARETO_NBD_SAMPLE,
+    FIT_SAMPLE,
     TIME_UNITS,
     check_time_unit,
     customer_value,
@@ -74,7 +75,7 @@ class ValueOptions:
         ``week`` (default) or ``day``: unit of ``recency``, ``T`` and the BTYD parameters.
     write_snapshot : bool
         Store the table as the dated ``value`` snapshot (default True).
-    pareto_nbd_sample : int
+    fit_sample : int
         Pareto/NBD is fitted on a seeded sample of this many customers when there are more.
     seed : int
         Seed of that sample.
@@ -83,7 +84,7 @@ class ValueOptions:
     as_of: date | None = None
     time_unit: str = "week"
     write_snapshot: bool = True
-    pareto_nbd_sample: int = PARETO_NBD_SAMPLE
+    fit_sample: int = FIT_SAMPLE
     seed: int = 0
 
 
@@ -279,12 +280,12 @@ def compute(
     check_time_unit(unit)
     store, settings = _open(source, settings)
     when, where = resolve_as_of(store, as_of or opts.as_of)
-    table = customer_value(
-        store, when, settings, time_unit=unit, pareto_nbd_sample=opts.pareto_nbd_sample, seed=opts.seed
-    )
+    table = customer_value(store, when, settings, time_unit=unit, fit_sample=opts.fit_sample, seed=opts.seed)
     result = ValueResult(when, where, unit, table.frame, table.models, settings, table.seconds)
     if opts.write_snapshot:
+        t0 = time.perf_counter()
         save(store, result)
+        result.seconds["snapshot"] = time.perf_counter() - t0
     return result
 
 

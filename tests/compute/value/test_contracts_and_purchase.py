@@ -112,7 +112,7 @@ def test_clv_equals_the_gamma_gamma_monthly_sum(cdnow):
     ``expected_purchases``, customer by customer."""
     s = cdnow.summary
     scores = score_purchases(
-        s, horizon_months=12, annual_discount_rate=0.10, time_unit_days=7.0, pareto_nbd_sample=100_000, seed=0
+        s, horizon_months=12, annual_discount_rate=0.10, time_unit_days=7.0, fit_sample=100_000, seed=0
     )
     bg = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
     rep = s[s["frequency"] > 0]
@@ -153,7 +153,7 @@ def test_models_that_cannot_be_fitted_are_reported_not_raised():
         horizon_months=12,
         annual_discount_rate=0.1,
         time_unit_days=7.0,
-        pareto_nbd_sample=100,
+        fit_sample=100,
         seed=0,
     )
     for name in ("bgnbd", "pareto_nbd", "gamma_gamma", "clv"):
@@ -169,10 +169,19 @@ def test_pareto_nbd_on_a_sample_says_so(cdnow):
         horizon_months=12,
         annual_discount_rate=0.1,
         time_unit_days=7.0,
-        pareto_nbd_sample=1000,
+        fit_sample=1000,
         seed=3,
     )
     rep = scores.reports["pareto_nbd"]
     assert rep.fitted and rep.customers == 1000
-    assert rep.note.startswith("fitted on a random sample of 1,000 of 2,357 customers (seed 3)")
+    assert rep.note == "fitted on a random sample of 1,000 of 2,357 customers (seed 3); all scored"
     assert scores.frame["p_alive_pareto"].notna().all()  # every customer is scored
+    scores = score_purchases(
+        cdnow.summary, horizon_months=12, annual_discount_rate=0.1, time_unit_days=7.0, fit_sample=500, seed=3
+    )
+    rep = scores.reports["gamma_gamma"]
+    assert (
+        rep.customers == 500
+        and rep.note == "fitted on a random sample of 500 of 946 repeat buyers (seed 3); all scored"
+    )
+    assert scores.frame["expected_spend"].notna().all()

@@ -60,13 +60,14 @@ def test_rfm_segments_by_hand():
 
 def test_pareto_top_is_the_smallest_set_reaching_the_share():
     values = pd.Series([10.0, 40.0, 0.0, 30.0, 20.0, -5.0])
-    p = pareto_position(values, pd.Series(list("abcdef")), 0.7)
+    p = pareto_position(values, 0.7)
     assert p["rank"].tolist() == [4, 1, 5, 2, 3, 6]
     assert p["top"].tolist() == [False, True, False, True, False, False]  # 0.4 + 0.3 = 0.7
     assert p["cumulative_share"].max() == pytest.approx(1.0)
-    # ties are ranked by customer id, so the order never depends on the input order
-    p = pareto_position(pd.Series([5.0, 5.0]), pd.Series(["z", "a"]), 0.5)
+    # ties are ranked by the given order (customer_id order in the value table)
+    p = pareto_position(pd.Series([5.0, 5.0]), 0.5, tie_order=np.array([1, 0]))
     assert p["rank"].tolist() == [2, 1] and p["top"].tolist() == [False, True]
+    assert pareto_position(pd.Series([5.0, 5.0]), 0.5)["rank"].tolist() == [1, 2]
     c = concentration(values, 0.7)
     assert (c["customers_with_value"], c["customers_making_share"], c["customer_share"]) == (4, 2, 0.5)
     assert concentration(pd.Series([0.0, -1.0]), 0.8)["customer_share"] == 0.0

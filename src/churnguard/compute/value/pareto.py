@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 
-def pareto_position(values: pd.Series, customer_ids: pd.Series, share: float) -> pd.DataFrame:
+def pareto_position(values: pd.Series, share: float, tie_order: np.ndarray | None = None) -> pd.DataFrame:
     """Rank customers by ``values`` and mark those who together make the first ``share`` of it.
 
-    Customers are ranked by value, largest first (ties by ``customer_id``, so the order is
-    the same on every run). A customer is in the top when the cumulative share of the
+    Customers are ranked by value, largest first; equal values are ranked by ``tie_order``
+    (default: their position, which is ``customer_id`` order in the value table), so the
+    order is the same on every run. A customer is in the top when the cumulative share of the
     customers ranked *before* it is below ``share``: the top is the smallest set of the
     largest customers whose values add up to at least ``share`` of the total. Customers with
     a value of zero or less (or missing) are never in the top and their shares are 0.
@@ -19,10 +20,10 @@ def pareto_position(values: pd.Series, customer_ids: pd.Series, share: float) ->
     ----------
     values : Series
         Revenue (or margin) per customer.
-    customer_ids : Series
-        The customers' ids, aligned with ``values``.
     share : float
         The share that defines the top, e.g. 0.8.
+    tie_order : array of int, optional
+        Rank of each customer among equal values (smaller first).
 
     Returns
     -------
@@ -32,14 +33,14 @@ def pareto_position(values: pd.Series, customer_ids: pd.Series, share: float) ->
 
     Examples
     --------
-    >>> p = pareto_position(pd.Series([50.0, 30.0, 15.0, 5.0, 0.0]), pd.Series(list("abcde")), 0.8)
+    >>> p = pareto_position(pd.Series([50.0, 30.0, 15.0, 5.0, 0.0]), 0.8)
     >>> p["top"].tolist(), p["cumulative_share"].round(2).tolist()
     ([True, True, False, False, False], [0.5, 0.8, 0.95, 1.0, 1.0])
     """
     v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
     positive = np.where(v > 0, v, 0.0)
-    id_order, _ = pd.factorize(np.asarray(customer_ids, dtype=object), sort=True)
-    order = np.lexsort((id_order, -positive))
+    ties = np.arange(v.size) if tie_order is None else np.asarray(tie_order)
+    order = np.lexsort((ties, -positive))
     total = positive.sum()
     own = positive / total if total > 0 else np.zeros_like(positive)
     cumulative = np.empty_like(own)

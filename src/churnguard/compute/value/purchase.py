@@ -62,11 +62,22 @@ class ModelReport:
 
 
 def _groups(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the distinct rows of ``cols`` and the index of each distinct row's first row."""
-    frame = pd.DataFrame({i: c for i, c in enumerate(cols)})
-    codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
-    _, first = np.unique(codes, return_index=True)
-    return codes, first
+    """Codes of the distinct rows of ``cols`` and the index of each distinct row's first row.
+
+    Hash-based (``pandas.factorize`` per column, then on the combined key), numbered in order
+    of first appearance, so the first rows are found in one pass without sorting.
+    """
+    key: np.ndarray | None = None
+    for col in cols:
+        codes, uniques = pd.factorize(col)
+        codes = codes.astype(np.int64)
+        key = codes if key is None else pd.factorize(key * len(uniques) + codes)[0].astype(np.int64)
+    assert key is not None
+    if key.size == 0:
+        return key, key
+    previous_max = np.maximum.accumulate(key)
+    first = np.flatnonzero(np.r_[True, key[1:] > previous_max[:-1]])
+    return key, first
 
 
 def _fit_robustly(make: Callable[[float], Any], fit: Callable[[Any], Any]) -> tuple[Any, ModelReport]:
@@ -137,7 +148,7 @@ def score_purchases(
     horizon_months: int,
     annual_discount_rate: float,
     time_unit_days: float,
-    pareto_nbd_sample: int,
+    fit_sample: int,
     seed: int,
 ) -> PurchaseScores:
     """Fit BG/NBD, Pareto/NBD and Gamma-Gamma on ``summary`` and score every row.
@@ -151,11 +162,13 @@ def score_purchases(
         The CLV horizon and yearly discount rate (workspace settings).
     time_unit_days : float
         Days per unit of ``recency`` and ``T``.
-    pareto_nbd_sample : int
-        Pareto/NBD (a finite-difference fit) is fitted on a seeded random sample of this many
-        customers when there are more; every customer is still scored.
+    fit_sample : int
+        Pareto/NBD (a finite-difference fit) and Gamma-Gamma (one row per customer: spends
+        do not repeat) are fitted on a seeded random sample of this many customers when
+        there are more, and say so in their report; every customer is still scored.
+        BG/NBD is fitted on all: with identical rows aggregated, a million take a second.
     seed : int
-        Seed of that sample.
+        Seed of those samples.
 
     Returns
     -------
@@ -165,25 +178,21 @@ def score_purchases(
         ``clv`` (Gamma-Gamma with BG/NBD, or with Pareto/NBD when BG/NBD could not be
         fitted); ``reports`` keyed ``bgnbd``, ``pareto_nbd``, ``gamma_gamma``, ``clv``.
     """
-    out = pd.DataFrame(
-        index=summary.index,
-        columns=[
-            "p_alive",
-            "expected_purchases",
-            "p_alive_pareto",
-            "expected_purchases_pareto",
-            "expected_spend",
-            "clv",
-        ],
-        dtype=float,
-    )
     ok = summary["frequency"].notna().to_numpy()
     x = summary["frequency"].to_numpy(dtype=float)[ok]
     t_x = summary["recency"].to_numpy(dtype=float)[ok]
     big_t = summary["T"].to_numpy(dtype=float)[ok]
     m = summary["monetary_value"].to_numpy(dtype=float)[ok]
     n = int(x.size)
-    horizon_units = horizon_months * DAYS_PER_MONTH / time_unit_days
+    columns = [
+        "p_alive",
+        "expected_purchases",
+        "p_alive_pareto",
+        "expected_purchases_pareto",
+        "expected_spend",
+        "clv",
+    ]
+    scored = {c: np.full(n, np.nan) for c in columns}
     sums = dict(
         horizon_months=horizon_months,
         annual_discount_rate=annual_discount_rate,
@@ -191,74 +200,67 @@ def score_purchases(
     )
     reports: dict[str, ModelReport] = {}
     discounted: dict[str, np.ndarray] = {}
+    rng = np.random.default_rng(seed)
 
     bg, reports["bgnbd"] = _fit_robustly(
         lambda pen: BetaGeoModel(penalizer_coef=pen), lambda mdl: mdl.fit(x, t_x, big_t)
     )
     reports["bgnbd"].customers = n
     if bg is not None:
-        alive, expected, discounted["bgnbd"] = horizon_sums(bg, x, t_x, big_t, **sums)
-        out.loc[ok, "p_alive"] = alive
-        out.loc[ok, "expected_purchases"] = expected
-
-    fit_rows = np.arange(n)
-    sample_note = None
-    if n > pareto_nbd_sample:
-        fit_rows = np.sort(np.random.default_rng(seed).choice(n, size=pareto_nbd_sample, replace=False))
-        sample_note = (
-            f"fitted on a random sample of {pareto_nbd_sample:,} of {n:,} customers (seed {seed}); "
-            "all customers scored"
+        scored["p_alive"], scored["expected_purchases"], discounted["bgnbd"] = horizon_sums(
+            bg, x, t_x, big_t, **sums
         )
-    pn, reports["pareto_nbd"] = _fit_robustly(
-        lambda pen: ParetoNBDModel(penalizer_coef=pen),
-        lambda mdl: mdl.fit(x[fit_rows], t_x[fit_rows], big_t[fit_rows]),
-    )
-    reports["pareto_nbd"].customers = int(fit_rows.size)
-    if sample_note:
-        rep = reports["pareto_nbd"]
-        rep.note = sample_note if rep.note is None else f"{sample_note}; {rep.note}"
-    if pn is not None:
-        alive, expected, discounted["pareto_nbd"] = horizon_sums(pn, x, t_x, big_t, **sums)
-        out.loc[ok, "p_alive_pareto"] = alive
-        out.loc[ok, "expected_purchases_pareto"] = expected
 
-    repeat = (x > 0) & (m > 0)
-    gg, reports["gamma_gamma"] = _fit_robustly(
-        lambda pen: GammaGammaModel(penalizer_coef=pen),
-        lambda mdl: mdl.fit(x[repeat], m[repeat]),
+    rows, sample_note = _sample(np.arange(n), fit_sample, rng, "customers", seed)
+    pn, reports["pareto_nbd"] = _fit_robustly(
+        lambda pen: ParetoNBDModel(penalizer_coef=pen), lambda mdl: mdl.fit(x[rows], t_x[rows], big_t[rows])
     )
-    reports["gamma_gamma"].customers = int(repeat.sum())
+    reports["pareto_nbd"].customers = int(rows.size)
+    _add_note(reports["pareto_nbd"], sample_note)
+    if pn is not None:
+        scored["p_alive_pareto"], scored["expected_purchases_pareto"], discounted["pareto_nbd"] = (
+            horizon_sums(pn, x, t_x, big_t, **sums)
+        )
+
+    rows, sample_note = _sample(np.flatnonzero((x > 0) & (m > 0)), fit_sample, rng, "repeat buyers", seed)
+    gg, reports["gamma_gamma"] = _fit_robustly(
+        lambda pen: GammaGammaModel(penalizer_coef=pen), lambda mdl: mdl.fit(x[rows], m[rows])
+    )
+    reports["gamma_gamma"].customers = int(rows.size)
     if gg is not None and gg.q_ <= 1.0:
         reports["gamma_gamma"] = ModelReport(
             False,
             params=dict(gg.params_),
             log_likelihood=gg.log_likelihood_,
-            customers=int(repeat.sum()),
+            customers=int(rows.size),
             error=f"Gamma-Gamma: q = {gg.q_:.4g} <= 1, so the expected spend per purchase is infinite; "
             "spend is too heavy-tailed for this model",
         )
         gg = None
     if gg is not None:
+        _add_note(reports["gamma_gamma"], sample_note)
         dropped = int(np.count_nonzero((x > 0) & (m <= 0)))
         if dropped:
-            reports[
-                "gamma_gamma"
-            ].note = f"{dropped:,} repeat buyer(s) with a net spend <= 0 (returns) left out of the fit"
+            _add_note(
+                reports["gamma_gamma"],
+                f"{dropped:,} repeat buyer(s) with a net spend <= 0 (returns) left out",
+            )
+        # the model assumes spend independent of frequency: show how far that holds
         reports["gamma_gamma"].extra["spend_frequency_correlation"] = (
-            float(np.corrcoef(x[repeat], m[repeat])[0, 1]) if repeat.sum() > 2 else None
+            float(np.corrcoef(x[rows], m[rows])[0, 1]) if rows.size > 2 else None
         )
-        out.loc[ok, "expected_spend"] = gg.conditional_expected_value(x, np.maximum(m, 0.0))
+        scored["expected_spend"] = gg.conditional_expected_value(x, np.maximum(m, 0.0))
 
     transaction_model = next((k for k in ("bgnbd", "pareto_nbd") if k in discounted), None)
     clv_info: dict[str, Any] = {
         "horizon_months": int(horizon_months),
         "annual_discount_rate": float(annual_discount_rate),
-        "horizon": float(horizon_units),
+        "horizon": float(horizon_months * DAYS_PER_MONTH / time_unit_days),
         "transaction_model": transaction_model,
         "spend_model": "gamma_gamma" if gg is not None else None,
     }
     if gg is not None and transaction_model is not None:
-        out.loc[ok, "clv"] = out.loc[ok, "expected_spend"].to_numpy() * discounted[transaction_model]
+        scored["clv"] = scored["expected_spend"] * discounted[transaction_model]
         reports["clv"] = ModelReport(True, customers=n, extra=clv_info)
     else:
         missing = [
@@ -270,4 +272,25 @@ def score_purchases(
             error="no CLV: " + " and ".join(missing) + " could not be fitted",
             extra=clv_info,
         )
+    if not ok.all():  # customers who never bought stay unscored
+        for c in columns:
+            full = np.full(len(summary), np.nan)
+            full[ok] = scored[c]
+            scored[c] = full
+    out = pd.DataFrame(scored, index=summary.index)
     return PurchaseScores(out, reports)
+
+
+def _add_note(report: ModelReport, note: str | None) -> None:
+    if note:
+        report.note = note if report.note is None else f"{note}; {report.note}"
+
+
+def _sample(
+    rows: np.ndarray, size: int, rng: np.random.Generator, what: str, seed: int
+) -> tuple[np.ndarray, str | None]:
+    """``rows``, or a sorted random sample of ``size`` of them with a note saying so."""
+    if rows.size <= size:
+        return rows, None
+    picked = np.sort(rng.choice(rows, size=size, replace=False))
+    return picked, f"fitted on a random sample of {size:,} of {rows.size:,} {what} (seed {seed}); all scored"

@@ -55,46 +55,45 @@ def purchase_summary(tx: ir.Table, as_of: date, *, window_days: int) -> ir.Table
         ``customer_id``; ``first_purchase_at``, ``last_purchase_at`` (dates; null when the
         customer only ever returned goods), ``first_record_at`` (first transaction of any
         kind); ``age_first`` and ``age_last`` (days from those purchase days to ``as_of``);
-        ``purchase_days``; ``repeat_spend`` (sum over repeat purchase days);
-        ``total_spend`` (all amounts, returns included); ``purchase_count`` (orders: distinct
-        ``order_id`` per day, a day's lines without an ``order_id`` count as one order);
+        ``purchase_days`` (purchases: several orders on one day are one purchase);
+        ``repeat_spend`` (sum over repeat purchase days); ``total_spend`` (all amounts,
+        returns included);
         ``revenue`` and ``margin`` (amount, and amount - cost over lines with a cost, in the
         trailing window; margin is null when no line has a cost); ``costed_lines``;
         ``active_quarters`` (how many of the four trailing 91-day quarters hold a purchase).
     """
     d = _as_of(as_of)
     t = tx.filter(tx.occurred_at <= d)
+    # The one aggregation over (customer, day) is the expensive step (about one group per
+    # line); everything after it is per customer. Measured on 9.3M lines: a window for the
+    # first purchase day, an order-level pre-aggregation or COUNT(DISTINCT ...) each cost
+    # about as much again, so none is used.
     daily = t.group_by(["customer_id", "occurred_at"]).aggregate(
         amount=t.amount.sum(),
         purchase=(t.amount >= 0).any(),
-        orders=t.order_id.nunique(),
-        unlabelled=t.order_id.isnull().any(),
         margin=(t.amount - t.cost).sum(),
         costed=t.cost.count(),
     )
+    age = d.delta(daily.occurred_at, unit="day")
+    in_window = age < window_days
+    spent = daily.purchase.ifelse(daily.amount, 0.0)
+    # one flag per trailing quarter rather than COUNT(DISTINCT quarter): cheaper, same count
+    in_quarter = [
+        (daily.purchase & (age >= k * QUARTER_DAYS) & (age < (k + 1) * QUARTER_DAYS)).any().ifelse(1, 0)
+        for k in range(4)
+    ]
     pday = daily.purchase.ifelse(daily.occurred_at, ibis.null("date"))
-    daily = daily.mutate(
-        pday=pday,
-        age=d.delta(daily.occurred_at, unit="day"),
-        first=pday.min().over(group_by="customer_id"),
-    )
-    in_window = daily.age < window_days
-    is_repeat = daily.purchase & (daily.occurred_at > daily.first)
-    quarter = (daily.purchase & (daily.age < 4 * QUARTER_DAYS)).ifelse(
-        daily.age // QUARTER_DAYS, ibis.null("int64")
-    )
     per = daily.group_by("customer_id").aggregate(
-        first_purchase_at=daily.pday.min(),
-        last_purchase_at=daily.pday.max(),
+        first_purchase_at=pday.min(),
+        last_purchase_at=pday.max(),
         first_record_at=daily.occurred_at.min(),
         purchase_days=daily.purchase.ifelse(1, 0).sum(),
-        repeat_spend=is_repeat.ifelse(daily.amount, 0.0).sum(),
+        repeat_spend=spent.sum() - daily.amount.argmin(daily.occurred_at, where=daily.purchase),
         total_spend=daily.amount.sum(),
-        purchase_count=daily.purchase.ifelse(daily.orders + daily.unlabelled.ifelse(1, 0), 0).sum(),
         revenue=in_window.ifelse(daily.amount, 0.0).sum(),
         margin=in_window.ifelse(daily.margin, ibis.null("float64")).sum(),
         costed_lines=daily.costed.sum(),
-        active_quarters=quarter.nunique(),
+        active_quarters=in_quarter[0] + in_quarter[1] + in_quarter[2] + in_quarter[3],
     )
     return per.mutate(
         age_first=d.delta(per.first_purchase_at, unit="day"),
@@ -120,11 +119,21 @@ def payment_summary(tx: ir.Table, as_of: date) -> ir.Table:
     """
     d = _as_of(as_of)
     t = tx.filter((tx.occurred_at <= d) & tx.due_at.notnull() & (tx.due_at <= d))
-    t = t.mutate(invoice=t.order_id.fill_null(t.record_key))
-    unpaid = t.paid_at.isnull() | (t.paid_at > d)
-    inv = t.group_by(["customer_id", "invoice"]).aggregate(
-        due=t.due_at.min(), paid=t.paid_at.max(), unpaid=unpaid.any()
+    # a line without an order_id is an invoice of its own: no need to group (or hash) it
+    single = t.filter(t.order_id.isnull())
+    single = single.select(
+        "customer_id",
+        due=single.due_at,
+        paid=single.paid_at,
+        unpaid=single.paid_at.isnull() | (single.paid_at > d),
     )
+    grouped = t.filter(t.order_id.notnull())
+    grouped = grouped.group_by(["customer_id", "order_id"]).aggregate(
+        due=grouped.due_at.min(),
+        paid=grouped.paid_at.max(),
+        unpaid=(grouped.paid_at.isnull() | (grouped.paid_at > d)).any(),
+    )
+    inv = single.union(grouped.drop("order_id"), distinct=False)
     paid_late = ibis.greatest(inv.paid.delta(inv.due, unit="day"), 0)
     days_late = inv.unpaid.ifelse(d.delta(inv.due, unit="day"), paid_late)
     on_time = (~inv.unpaid) & (inv.paid <= inv.due)
@@ -144,7 +153,7 @@ def contracts_as_of(contracts: ir.Table, as_of: date) -> ir.Table:
     transactions: a few rows per contractual customer.
     """
     d = _as_of(as_of)
-    c = contracts.filter(contracts.start_at <= d)
+    c = contracts.filter(contracts.start_at <= d).order_by(["customer_id", "start_at", "contract_id"])
     return c.select(
         "contract_id",
         "customer_id",
@@ -161,15 +170,15 @@ def customer_base(
 ) -> ir.Table:
     """Every customer with a transaction or a contract start on or before ``as_of``, with its
     purchase summary, payment timeliness and details (name, segment, region, type, and
-    ``acquired_at`` when it is on or before ``as_of``).
+    ``acquired_at`` when it is on or before ``as_of``) and ``first_contract_at``.
 
     Customers who only hold contracts have null purchase columns.
     """
     d = _as_of(as_of)
-    buyers = tx.filter(tx.occurred_at <= d).select("customer_id")
-    holders = contracts.filter(contracts.start_at <= d).select("customer_id")
-    ids = buyers.union(holders, distinct=True)
     per = purchase_summary(tx, as_of, window_days=window_days)
+    started = contracts.filter(contracts.start_at <= d)
+    holders = started.group_by("customer_id").aggregate(first_contract_at=started.start_at.min())
+    ids = per.select("customer_id").union(holders.select("customer_id"), distinct=True)
     pay = payment_summary(tx, as_of)
     cust = customers.select(
         "customer_id",
@@ -179,11 +188,18 @@ def customer_base(
         "customer_type",
         acquired_at=(customers.acquired_at <= d).ifelse(customers.acquired_at, ibis.null("date")),
     )
-    out = ids.left_join(per, "customer_id").left_join(pay, "customer_id").left_join(cust, "customer_id")
+    out = (
+        ids.left_join(per, "customer_id")
+        .left_join(pay, "customer_id")
+        .left_join(cust, "customer_id")
+        .left_join(holders, "customer_id")
+    )
     keep = [
         "customer_id",
         *[c for c in per.columns if c != "customer_id"],
         *[c for c in pay.columns if c != "customer_id"],
         *[c for c in cust.columns if c != "customer_id"],
+        "first_contract_at",
     ]
-    return out.select(*keep)
+    # sorted by the engine (in parallel), far cheaper than sorting a million strings in pandas
+    return out.select(*keep).order_by("customer_id")

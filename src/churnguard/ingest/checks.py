@@ -180,7 +180,7 @@ def validate(raw: RawData, table: Table, mapping: dict[str, str], *, threads: in
                 f"min(cg_line) OVER (PARTITION BY {key}) AS first_line, count(*) OVER (PARTITION BY {key}) AS n "
                 f"FROM cg_parsed WHERE {key} IS NOT NULL"
             )
-            dup_expr = f"(SELECT first_line FROM cg_dupes d WHERE d.cg_line = cg_parsed.cg_line AND d.n > 1 AND d.first_line < d.cg_line)"
+            dup_expr = "(SELECT first_line FROM cg_dupes d WHERE d.cg_line = cg_parsed.cg_line AND d.n > 1 AND d.first_line < d.cg_line)"
             conds.append(
                 (f"{dup_expr} IS NOT NULL", key_cols[0], _q("r_" + key_cols[0]),
                  f"'duplicate ' || {_lit(' + '.join(key_cols))} || ' (first on line ' || CAST({dup_expr} AS VARCHAR) || ')'")

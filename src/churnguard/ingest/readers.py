@@ -166,9 +166,9 @@ def _cell_text(v: Any) -> str | None:
 
 def read_excel(path: Path, sheet: str | None = None, progress: Progress | None = None) -> RawData:
     """Read the first (or the named) sheet of an .xlsx workbook; the first non-empty row is the header."""
-    import openpyxl
     import zipfile
 
+    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)

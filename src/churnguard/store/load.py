@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
@@ -88,7 +88,7 @@ def load_rows(
                 rows_read,
                 changed,
                 data.num_rows - changed,
-                datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+                datetime.now(UTC).replace(tzinfo=None, microsecond=0),
             ),
         )
     return LoadResult(changed, data.num_rows - changed, import_id)

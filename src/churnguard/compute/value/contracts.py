@@ -2,14 +2,15 @@
 
 A *renewal chain* is a first contract and the renewals that follow it. A contract renews the
 one named in its ``renewed_from``; when that is blank, it renews the customer's previous
-contract if it starts no later than ``grace_days`` (at least one day) after that one ends.
-Each contract of a chain is one renewal *period* (sBG counts periods, whatever their length).
+contract if it starts by the day after that one ends plus ``churn.grace_days``. ``end_at``
+is the last day covered, as in churn measurement (``docs/measure.md``). Each contract of a
+chain is one renewal *period* (sBG counts periods, whatever their length).
 
 As of a date, the last contract of a chain is
 
 - ``active`` when it runs to ``as_of`` or later and was not cancelled on or before ``as_of``;
 - ``pending`` (awaiting the renewal decision) when it ended at most ``grace_days`` before
-  ``as_of`` without a cancellation;
+  ``as_of`` without a cancellation (a renewal may still start);
 - ``ended`` otherwise: the customer cancelled in that period.
 
 A chain in period ``k`` that is active or pending has renewed ``k - 1`` times and is
@@ -76,7 +77,7 @@ def renewal_chains(contracts: pd.DataFrame, as_of: date, grace_days: int) -> pd.
         same_customer
         & c["renewed_from"].isna().to_numpy()
         & (start > start[np.maximum(prev, 0)])
-        & (gap <= max(int(grace_days), 1))
+        & (gap <= 1 + int(grace_days))
     )
     claimed = np.zeros(n, dtype=bool)
     claimed[parent[parent >= 0]] = True

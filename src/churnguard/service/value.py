@@ -22,6 +22,7 @@ from churnguard.compute.value.pareto import concentration
 from churnguard.compute.value.pipeline import (
     COLUMNS,
     FIT_SAMPLE,
+    PARETO_NBD_SAMPLE,
     TIME_UNITS,
     check_time_unit,
     customer_value,
@@ -76,7 +77,11 @@ class ValueOptions:
     write_snapshot : bool
         Store the table as the dated ``value`` snapshot (default True).
     fit_sample : int
-        Pareto/NBD is fitted on a seeded sample of this many customers when there are more.
+        Gamma-Gamma is fitted on a seeded sample of this many repeat buyers when there are
+        more (100,000).
+    pareto_nbd_sample : int
+        Pareto/NBD is fitted on a seeded sample of this many customers when there are more
+        (10,000): its fit costs up to 1.5 ms per customer. Every customer is scored.
     seed : int
         Seed of that sample.
     """
@@ -85,6 +90,7 @@ class ValueOptions:
     time_unit: str = "week"
     write_snapshot: bool = True
     fit_sample: int = FIT_SAMPLE
+    pareto_nbd_sample: int = PARETO_NBD_SAMPLE
     seed: int = 0
 
 
@@ -280,7 +286,15 @@ def compute(
     check_time_unit(unit)
     store, settings = _open(source, settings)
     when, where = resolve_as_of(store, as_of or opts.as_of)
-    table = customer_value(store, when, settings, time_unit=unit, fit_sample=opts.fit_sample, seed=opts.seed)
+    table = customer_value(
+        store,
+        when,
+        settings,
+        time_unit=unit,
+        fit_sample=opts.fit_sample,
+        pareto_nbd_sample=opts.pareto_nbd_sample,
+        seed=opts.seed,
+    )
     result = ValueResult(when, where, unit, table.frame, table.models, settings, table.seconds)
     if opts.write_snapshot:
         t0 = time.perf_counter()

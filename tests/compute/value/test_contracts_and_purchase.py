@@ -106,13 +106,39 @@ def test_retention_fit_reports_its_curve_or_why_not():
     assert d["fitted"] is False and d["life_table"] == [{"period": 1, "at_risk": 3, "cancelled": 0}]
 
 
+def test_a_constant_cancellation_rate_is_reported_as_such():
+    """Customers who all cancel with the same 10% chance each period: the sBG fit runs to the
+    geometric limit (alpha, beta large) and the report says so."""
+    n, periods = 20_000, 4
+    rng = np.random.default_rng(5)
+    lifetime = rng.geometric(0.10, n)
+    seen = rng.integers(1, periods + 1, n)
+    ended = lifetime <= seen
+    chains = pd.DataFrame(
+        {
+            "customer_id": np.arange(n).astype(str),
+            "periods": np.where(ended, lifetime, seen + 1),
+            "status": np.where(ended, "ended", "active"),
+        }
+    )
+    model, rep = fit_retention(chains)
+    assert rep.fitted and "no sign that customers differ" in rep.note
+    assert model.retention_rate(1)[0] == pytest.approx(0.90, abs=0.01)
+
+
 def test_clv_equals_the_gamma_gamma_monthly_sum(cdnow):
     """Scoring on distinct rows with P(alive) x g(t | x, T) gives exactly ``GammaGammaModel.clv``
     (the monthly discounted sum, as lifetimes' ``customer_lifetime_value``) and BG/NBD's
     ``expected_purchases``, customer by customer."""
     s = cdnow.summary
     scores = score_purchases(
-        s, horizon_months=12, annual_discount_rate=0.10, time_unit_days=7.0, fit_sample=100_000, seed=0
+        s,
+        horizon_months=12,
+        annual_discount_rate=0.10,
+        time_unit_days=7.0,
+        fit_sample=100_000,
+        pareto_nbd_sample=100_000,
+        seed=0,
     )
     bg = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
     rep = s[s["frequency"] > 0]
@@ -154,6 +180,7 @@ def test_models_that_cannot_be_fitted_are_reported_not_raised():
         annual_discount_rate=0.1,
         time_unit_days=7.0,
         fit_sample=100,
+        pareto_nbd_sample=100,
         seed=0,
     )
     for name in ("bgnbd", "pareto_nbd", "gamma_gamma", "clv"):
@@ -169,7 +196,8 @@ def test_pareto_nbd_on_a_sample_says_so(cdnow):
         horizon_months=12,
         annual_discount_rate=0.1,
         time_unit_days=7.0,
-        fit_sample=1000,
+        fit_sample=2000,
+        pareto_nbd_sample=1000,
         seed=3,
     )
     rep = scores.reports["pareto_nbd"]
@@ -177,7 +205,13 @@ def test_pareto_nbd_on_a_sample_says_so(cdnow):
     assert rep.note == "fitted on a random sample of 1,000 of 2,357 customers (seed 3); all scored"
     assert scores.frame["p_alive_pareto"].notna().all()  # every customer is scored
     scores = score_purchases(
-        cdnow.summary, horizon_months=12, annual_discount_rate=0.1, time_unit_days=7.0, fit_sample=500, seed=3
+        cdnow.summary,
+        horizon_months=12,
+        annual_discount_rate=0.1,
+        time_unit_days=7.0,
+        fit_sample=500,
+        pareto_nbd_sample=5000,
+        seed=3,
     )
     rep = scores.reports["gamma_gamma"]
     assert (

@@ -32,6 +32,8 @@ from churnguard.errors import ChurnguardError
 
 #: Periods shown in the retention curve of the model report.
 CURVE_PERIODS = 10
+#: Above this alpha + beta the beta mixture is practically a point mass: say so in the report.
+HOMOGENEOUS = 1e4
 DAYS_PER_YEAR = 365.25
 
 
@@ -151,11 +153,19 @@ def fit_retention(chains: pd.DataFrame) -> tuple[ShiftedBetaGeometricModel | Non
         {"period": int(p), "survival": float(s), "retention_rate": float(r)}
         for p, s, r in zip(t, model.survival(t), model.retention_rate(t), strict=True)
     ]
+    note = None
+    if model.alpha_ + model.beta_ > HOMOGENEOUS:
+        note = (
+            f"alpha + beta = {model.alpha_ + model.beta_:.3g}: no sign that customers differ in their chance "
+            f"to cancel (the sBG tends to one geometric rate); retention is flat at "
+            f"{model.retention_rate(1)[0]:.1%} per period"
+        )
     return model, ModelReport(
         True,
         params=dict(model.params_),
         log_likelihood=model.log_likelihood_,
         customers=int(chains["customer_id"].nunique()),
+        note=note,
         extra={**observed, "retention_curve": curve},
     )
 

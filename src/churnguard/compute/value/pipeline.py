@@ -33,8 +33,10 @@ from churnguard.vocab import RFM_SEGMENTS
 #: Days per time unit of ``recency`` and ``T``.
 TIME_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0}
 
-#: Pareto/NBD is fitted on a seeded sample of this many customers when there are more.
+#: Gamma-Gamma is fitted on a seeded sample of this many repeat buyers when there are more.
 FIT_SAMPLE = 100_000
+#: Pareto/NBD is fitted on a seeded sample of this many customers when there are more.
+PARETO_NBD_SAMPLE = 10_000
 
 #: Sums of money that come back from the engine (see ``customer_value``).
 MONEY_SUMS = ("repeat_spend", "total_spend", "revenue", "margin")
@@ -131,6 +133,7 @@ def customer_value(
     *,
     time_unit: str = "week",
     fit_sample: int = FIT_SAMPLE,
+    pareto_nbd_sample: int = PARETO_NBD_SAMPLE,
     seed: int = 0,
 ) -> ValueTable:
     """Compute the value table as of ``as_of``.
@@ -146,8 +149,9 @@ def customer_value(
         for labels and explanations.
     time_unit : {"week", "day"}
         Unit of ``recency``, ``T`` and the BTYD model parameters.
-    fit_sample : int
-        Largest number of customers Pareto/NBD is fitted on (a seeded sample above it).
+    fit_sample, pareto_nbd_sample : int
+        Gamma-Gamma and Pareto/NBD are fitted on seeded random samples of at most this many
+        customers (see :func:`~churnguard.compute.value.purchase.score_purchases`).
     seed : int
         Seed of that sample.
 
@@ -260,6 +264,7 @@ def customer_value(
         annual_discount_rate=settings.value.annual_discount_rate,
         time_unit_days=unit,
         fit_sample=fit_sample,
+        pareto_nbd_sample=pareto_nbd_sample,
         seed=seed,
     )
     for col in scores.frame.columns:

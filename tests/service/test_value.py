@@ -205,3 +205,25 @@ def test_clear_errors(duck_workspace):
     with pytest.raises(ChurnguardError, match="no 'value' results as of 2020-01-01"):
         value.compute(duck_workspace, as_of=shop.AS_OF)
         value.load(duck_workspace, date(2020, 1, 1))
+
+
+def test_without_repeat_buyers_the_models_say_why_and_the_rest_is_there(workspace):
+    """Every customer bought once: no purchase model can be fitted. The value table still has
+    RFM, Pareto and payments, and each model entry says why it is missing."""
+    one_each = pd.DataFrame(
+        {
+            "customer_id": [f"N{i:02d}" for i in range(30)],
+            "occurred_at": [date(2024, 1, 1) + timedelta(days=7 * i) for i in range(30)],
+            "amount": [10.0 * (i + 1) for i in range(30)],
+        }
+    )
+    shop.load_frame(workspace, "transactions", one_each)
+    result = value.compute(workspace, as_of=date(2024, 12, 31))
+    models = result.to_dict()["models"]
+    assert models["bgnbd"]["fitted"] is False
+    assert "none of the 30 customers has a repeat purchase" in models["bgnbd"]["error"]
+    assert "none of the 30 customers has a repeat purchase" in models["pareto_nbd"]["error"]
+    assert models["gamma_gamma"]["fitted"] is False and models["clv"]["fitted"] is False
+    f = result.to_frame()
+    assert f["rfm_segment"].notna().all() and f["p_alive"].isna().all() and f["clv"].isna().all()
+    assert f["pareto_top"].sum() == 17  # the 17 largest of 10, 20, ..., 300 make 80% of 4,650

@@ -10,6 +10,7 @@ import pytest
 
 from churnguard import value
 from churnguard.errors import ChurnguardError, InputError
+from churnguard.vocab import RFM_SEGMENTS
 from tests.compute.value import shop
 from tests.compute.value.test_summary import cdnow_lines
 
@@ -227,3 +228,33 @@ def test_without_repeat_buyers_the_models_say_why_and_the_rest_is_there(workspac
     f = result.to_frame()
     assert f["rfm_segment"].notna().all() and f["p_alive"].isna().all() and f["clv"].isna().all()
     assert f["pareto_top"].sum() == 17  # the 17 largest of 10, 20, ..., 300 make 80% of 4,650
+
+
+def test_public_api_takes_a_store_and_settings(duck_workspace):
+    """``churnguard.value`` is the Python API: a Store works with settings passed in."""
+    from churnguard.settings import Settings
+
+    assert {
+        "compute",
+        "core_customers",
+        "summarize",
+        "load",
+        "snapshots",
+        "ValueOptions",
+        "ValueResult",
+        "ValueSummary",
+        "CoreCustomersResult",
+        "COLUMNS",
+        "TIME_UNITS",
+    } <= set(value.__all__)
+    shop.load(duck_workspace)
+    settings = Settings(language="en")
+    result = value.compute(duck_workspace.store, as_of=shop.AS_OF, settings=settings)
+    f = result.to_frame().set_index("customer_id")
+    assert f.loc["A", "rfm_segment_label"] == RFM_SEGMENTS[f.loc["A", "rfm_segment"]].en
+    assert f.loc["B", "core_reason"].startswith("not core: ")
+    assert (
+        value.summarize(duck_workspace.store, as_of=shop.AS_OF, settings=settings)
+        .lines()[0]
+        .startswith("customer value as of 2024-06-30")
+    )

@@ -67,7 +67,7 @@ def _pct(share: float) -> str:
 def _text(template: str, **fields: object) -> pa.Array | str:
     """``template.format(**fields)`` where fields may be string arrays: one string per row.
 
-    Built with Arrow's string kernels; a Python f-string per customer took 20 s for 1M.
+    Built with Arrow's string kernels: a Python f-string per customer took 2 s per 100,000.
     """
     pieces: list[object] = []
     for literal, name, spec, _ in string.Formatter().parse(template):

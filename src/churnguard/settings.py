@@ -54,6 +54,18 @@ class ValueSettings(_Section):
     clv_horizon_months: int = Field(12, gt=0, description="horizon of customer lifetime value")
     annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="yearly discount rate for CLV")
     pareto_share: float = Field(0.80, gt=0, lt=1, description="share of revenue that marks the top of the 80/20 curve")
+    core_min_tenure_days: int = Field(
+        365, ge=0, description="core customers (核心客户) have been customers for at least this many days"
+    )
+    core_min_active_quarters: int = Field(
+        3, ge=0, le=4, description="core customers bought in at least this many of the last four 91-day quarters"
+    )
+    core_min_on_time_share: float = Field(
+        0.90,
+        ge=0,
+        le=1,
+        description="core customers paid at least this share of their due invoices on time (when due dates are known)",
+    )
 
 
 class WebSettings(_Section):

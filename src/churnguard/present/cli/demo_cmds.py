@@ -70,3 +70,12 @@ def _print_summary(directory: Path) -> None:
     nc = rates["definition"].get("non_contractual", {})
     console.print(f"  (customers lost in the quarter ÷ customers at its start; non-contractual threshold: "
                   f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)
+
+    from churnguard.service import value
+    from churnguard.store import Workspace
+
+    with Workspace.open(directory) as ws:
+        summary = value.summarize(ws)
+    console.print()
+    for line in summary.lines():
+        console.print(line, highlight=False)

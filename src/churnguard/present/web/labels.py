@@ -44,6 +44,9 @@ SETTINGS: dict[str, str] = {
     "value.clv_horizon_months": N_("Lifetime value horizon (months)"),
     "value.annual_discount_rate": N_("Annual discount rate"),
     "value.pareto_share": N_("Revenue share of the top customers (80/20)"),
+    "value.core_min_tenure_days": N_("Core customers: shortest tenure (days)"),
+    "value.core_min_active_quarters": N_("Core customers: fewest active quarters of the last four"),
+    "value.core_min_on_time_share": N_("Core customers: lowest share paid on time"),
     "web.max_upload_mb": N_("Largest upload (MB)"),
     "web.session_hours": N_("Login lasts (hours)"),
 }

@@ -1,0 +1,121 @@
+"""The stored records as they were known at the end of a day: nothing dated later is seen.
+
+Every detection, warning and prediction reads the tables through :meth:`Records.known_at`,
+so "as of D" means the same everywhere: records dated D or earlier, and for dated facts
+about an earlier record (a complaint's ``resolved_at``, an invoice's ``paid_at``, a
+contract's ``cancelled_at``) the fact only when it happened by D. Scheduled dates (a
+contract's ``end_at``, an invoice's ``due_at``) are known in advance and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from churnguard.schema import TABLES
+
+#: interaction kinds that are not routine contact
+NOT_CONTACT = ("renewal_inquiry", "unsubscribe")
+
+
+def _conform(t: ir.Table, name: str) -> ir.Table:
+    """Canonical columns typed as in the schema (missing optional columns become NULL)."""
+    table = TABLES[name]
+    cols = {}
+    for c in table.columns:
+        cols[c.name] = t[c.name].cast(c.type) if c.name in t.columns else ibis.null(c.type)
+    return t.select(**cols)
+
+
+@dataclass(frozen=True)
+class Records:
+    """The stored tables of one engine as Ibis expressions, optionally cut at a date.
+
+    Attributes
+    ----------
+    customers, transactions, contracts, interactions, complaints, surveys, churn_reasons,
+    wallet_estimates : ibis.Table
+        Canonical columns (``schema``), without ``record_key``.
+    as_of : date or None
+        The day the view is cut at (None: everything stored).
+    """
+
+    customers: ir.Table
+    transactions: ir.Table
+    contracts: ir.Table
+    interactions: ir.Table
+    complaints: ir.Table
+    surveys: ir.Table
+    churn_reasons: ir.Table
+    wallet_estimates: ir.Table
+    as_of: date | None = None
+
+    @classmethod
+    def from_store(cls, store) -> Records:
+        """Read every record table of a :class:`churnguard.store.Store`."""
+        names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
+                 "churn_reasons", "wallet_estimates")
+        return cls(**{n: _conform(store.table(n), n) for n in names})
+
+    def known_at(self, as_of: date) -> Records:
+        """The records as known at the end of ``as_of`` (see the module docstring)."""
+        d = ibis.literal(as_of, "date")
+        tx = self.transactions.filter(self.transactions.occurred_at <= d)
+        tx = tx.mutate(paid_at=ibis.ifelse(tx.paid_at <= d, tx.paid_at, ibis.null("date")))
+        c = self.contracts.filter(self.contracts.start_at <= d)
+        c = c.mutate(cancelled_at=ibis.ifelse(c.cancelled_at <= d, c.cancelled_at, ibis.null("date")))
+        q = self.complaints.filter(self.complaints.opened_at <= d)
+        done = q.resolved_at <= d
+        q = q.mutate(
+            resolved_at=ibis.ifelse(done, q.resolved_at, ibis.null("date")),
+            resolution=ibis.ifelse(done, q.resolution, ibis.null("string")),
+        )
+        cu = self.customers
+        cu = cu.filter(cu.acquired_at.isnull() | (cu.acquired_at <= d))
+        return replace(
+            self,
+            customers=cu,
+            transactions=tx,
+            contracts=c,
+            interactions=self.interactions.filter(self.interactions.occurred_at <= d),
+            complaints=q,
+            surveys=self.surveys.filter(self.surveys.answered_at <= d),
+            churn_reasons=self.churn_reasons.filter(self.churn_reasons.recorded_at <= d),
+            wallet_estimates=self.wallet_estimates.filter(self.wallet_estimates.period_start <= d),
+            as_of=as_of,
+        )
+
+    def sampled(self, fraction: float, seed: int = 0) -> Records:
+        """Only a deterministic ``fraction`` of the customers (see :func:`sample_filter`)."""
+        if fraction >= 1:
+            return self
+        names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
+                 "churn_reasons", "wallet_estimates")
+        return replace(self, **{
+            n: getattr(self, n).filter(sample_filter(getattr(self, n).customer_id, fraction, seed)) for n in names
+        })
+
+    @property
+    def purchases(self) -> ir.Table:
+        """Transactions with a positive amount (returns are not purchases)."""
+        return self.transactions.filter(self.transactions.amount > 0)
+
+    @property
+    def contacts(self) -> ir.Table:
+        """Routine contact: every interaction except renewal inquiries and unsubscribes."""
+        i = self.interactions
+        return i.filter(~i.kind.isin(NOT_CONTACT))
+
+
+def sample_filter(column: ir.StringColumn, fraction: float, seed: int) -> ir.BooleanColumn:
+    """A deterministic pseudo-random ``fraction`` of the values of ``column``, chosen in the engine.
+
+    The same customer is in or out of the sample on every date and in every table, so a
+    sampled training set keeps each customer's whole history.
+    """
+    buckets = 10_000
+    h = (column.concat(ibis.literal(f"#{seed}"))).hash()
+    return ((h % buckets) + buckets) % buckets < int(round(fraction * buckets))

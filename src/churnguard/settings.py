@@ -27,7 +27,7 @@ class ChurnSettings(_Section):
     """How churn is defined."""
 
     threshold_days: int | Literal["auto"] = Field(
-        90,
+        "auto",
         description=(
             "non-contractual: a customer is lost when its gap since the last purchase reaches "
             "this many days; 'auto' = the auto_percentile of its segment's inter-purchase gaps"
@@ -35,6 +35,9 @@ class ChurnSettings(_Section):
     )
     auto_percentile: float = Field(
         0.95, gt=0, lt=1, description="percentile of inter-purchase gaps used when threshold_days = 'auto'"
+    )
+    auto_fallback_days: int = Field(
+        90, gt=0, description="threshold used with 'auto' while no customer has bought twice yet"
     )
     grace_days: int = Field(
         0, ge=0, description="contractual: days after a contract ends within which a renewal still counts"

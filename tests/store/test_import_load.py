@@ -167,3 +167,17 @@ def test_workspace_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "o" / "churnguard.toml").exists()
     with pytest.raises(WorkspaceError, match="cannot open database"):
         Workspace.init(tmp_path / "p", database_url="postgresql://nobody:secret@127.0.0.1:1/x")
+
+
+def test_a_locked_duckdb_file_says_who_holds_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ws = Workspace.init(tmp_path / "w")
+    try:
+        p = subprocess.run([sys.executable, "-m", "churnguard", "status", "-w", str(tmp_path / "w")],
+                           capture_output=True, text=True, check=False)
+    finally:
+        ws.close()
+    assert p.returncode == 2
+    assert "another churnguard process" in p.stderr

@@ -108,7 +108,11 @@ class Store:
                     database=(parsed.path or "/postgres").lstrip("/") or "postgres",
                 )
         except Exception as exc:  # the driver's own error says why (refused, no such db, …)
-            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}") from exc
+            hint = ""
+            if "lock" in str(exc).lower():
+                hint = (" — another churnguard process (for example 'churnguard serve') has the DuckDB "
+                        "file open; stop it first, or keep the workspace on PostgreSQL for shared use")
+            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
 

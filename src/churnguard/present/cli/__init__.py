@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from churnguard.present.cli import demo_cmds, detect_cmds, import_cmds, predict_cmds, workspace_cmds
+from churnguard.present.cli import demo_cmds, detect_cmds, import_cmds, measure_cmds, predict_cmds, workspace_cmds
 
 app = typer.Typer(
     name="churnguard",
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, detect_cmds, predict_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, detect_cmds, predict_cmds):
     _module.register(app)
 
 

@@ -54,4 +54,19 @@ def register(app: typer.Typer) -> None:
             f"{tr['partial']:,} partial defectors; reasons: "
             + ", ".join(f"{k} {v:,}" for k, v in tr["reasons"].items())
         )
+        _print_summary(directory)
         console.print(f"next: churnguard status -w {d['workspace']}")
+
+
+def _print_summary(directory: Path) -> None:
+    """What exists of the pipeline, on the demo: the churn-rate trend, …"""
+    from churnguard.present.cli.measure_cmds import print_trend
+    from churnguard.service import measure
+
+    rates = measure.churn_rate(measure.ChurnRateOptions(workspace=directory)).to_dict()
+    console.print()
+    # quarters too close to the start of the simulated history undercount churn: leave them out
+    print_trend([r for r in rates["data"] if r.get("history_complete", True)][-8:], "quarter")
+    nc = rates["definition"].get("non_contractual", {})
+    console.print(f"  (customers lost in the quarter ÷ customers at its start; non-contractual threshold: "
+                  f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)

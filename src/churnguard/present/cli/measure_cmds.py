@@ -1,0 +1,297 @@
+"""Commands that measure churn: churn-rate, cohorts, retention, price-volume, compare."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+
+from churnguard.present.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    handle_errors,
+    parse_date_option,
+    print_json,
+)
+from churnguard.service import measure as svc
+
+DEFINITIONS = (
+    "\b\nDefinitions:\n"
+    "- contractual customer (has a contract): active while it holds one; lost on the day its last "
+    "contract ends or is cancelled without a renewal starting within churn.grace_days (default 0).\n"
+    "- non-contractual customer: lost on the day the gap since its last purchase reaches "
+    "churn.threshold_days (a number, or 'auto' = the churn.auto_percentile of its segment's "
+    "gaps between purchases); buying again later is a reactivation, not an un-churn.\n"
+    "- churn rate = customers lost during the period / customers active at its start "
+    "(customers acquired during the period are not in the denominator): 400 at the start, "
+    "20 lost -> 5.0%.\n"
+    "- value churn = value lost / value at start; value = recurring value (contractual) or "
+    "trailing churn.value_window_days revenue (non-contractual).\n"
+    "Nothing dated after --to (the as-of date) is read."
+)
+
+PeriodOpt = Annotated[str, typer.Option("--period", help="month, quarter or year.")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First period: the one holding this date (YYYY-MM-DD); default: the first in the data.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="store (the workspace's DuckDB/PostgreSQL) or spark (Parquet files in --data).")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="With --engine spark: folder with transactions.parquet, contracts.parquet, customers.parquet.")]
+
+
+def _label(d: date, period: str) -> str:
+    if period == "month":
+        return f"{d:%Y-%m}"
+    if period == "quarter":
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    if period == "year":
+        return str(d.year)
+    return d.isoformat()
+
+
+def _fmt(value: Any, pct: bool = False) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if pct:
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]], title: str, period: str | None = None,
+           pct: tuple[str, ...] = ()) -> RichTable:
+    t = RichTable(title=title)
+    for _, head in columns:
+        t.add_column(head, justify="right")
+    for r in rows:
+        cells = []
+        for key, _ in columns:
+            v = r.get(key)
+            if period and key in ("period_start", "cohort_start", "window_start") and isinstance(v, date):
+                cells.append(_label(v, period) + ("" if r.get("complete", True) else "*"))
+            else:
+                cells.append(_fmt(v, key in pct))
+        t.add_row(*cells)
+    return t
+
+
+def print_trend(rows: list[dict], period: str, group: str | None = None) -> None:
+    """Print a churn-rate bar per period (the terminal trend chart)."""
+    rates = [r["churn_rate"] for r in rows if r["churn_rate"] is not None]
+    top = max(rates, default=0) or 1.0
+    console.print("[bold]churn rate trend[/bold]")
+    for r in rows:
+        label = _label(r["period_start"], period)
+        if group:
+            label = f"{r[group] or '–'} {label}"
+        rate = r["churn_rate"]
+        bar = "" if rate is None else "█" * max(1 if rate > 0 else 0, round(30 * rate / top))
+        console.print(f"{label:>18} {bar} {_fmt(rate, True)}", highlight=False)
+
+
+def _footer(defn: dict) -> None:
+    nc = defn.get("non_contractual", {})
+    parts = [f"as of {defn['as_of']} ({defn['as_of_source']})", f"engine {defn['engine']}"]
+    if nc.get("threshold_days") == "auto":
+        parts.append(f"threshold {nc.get('threshold_source')}")
+    elif "threshold_days" in nc:
+        parts.append(f"threshold {nc['threshold_days']} days")
+    if "contractual" in defn:
+        parts.append(f"grace {defn['contractual']['grace_days']} days")
+    console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+
+    @app.command("churn-rate", help=(
+        "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
+        + DEFINITIONS + "\n\n\b\nExamples:\n  churnguard churn-rate --period month --from 2024-01-01\n"
+        "  churnguard churn-rate --basis value --by segment --json\n"
+        "  churnguard churn-rate --engine spark --data /data/parquet"
+    ))
+    @handle_errors
+    def churn_rate(
+        period: PeriodOpt = "quarter",
+        basis: Annotated[str, typer.Option("--basis", help="customers, value (recurring or trailing revenue) or recurring (contractual only).")] = "customers",
+        by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
+        start: FromOpt = None,
+        end: ToOpt = None,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        opts = svc.ChurnRateOptions(
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
+        )
+        result = svc.churn_rate(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        cols = ([(by, by)] if by else []) + [
+            ("period_start", "period"), ("customers_at_start", "at start"), ("customers_lost", "lost"),
+            ("customers_acquired", "acquired"), ("reactivated", "reactivated"), ("customers_at_end", "at end"),
+        ]
+        if basis != "customers":
+            cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
+        cols.append(("churn_rate", "churn rate"))
+        console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
+        print_trend(d["data"], period, by)
+        _footer(d["definition"])
+        for w in d.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+    @app.command("cohorts", help=(
+        "The cohort retention triangle: of the customers acquired in each period, how many "
+        "(or how much revenue) remain in each later period.\n\n" + DEFINITIONS
+        + "\n\n\b\nExamples:\n  churnguard cohorts --period quarter\n  churnguard cohorts --basis revenue --json"
+    ))
+    @handle_errors
+    def cohorts(
+        period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
+        basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
+        start: Annotated[str | None, typer.Option("--from", help="Earliest cohort (YYYY-MM-DD).")] = None,
+        end: ToOpt = None,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        opts = svc.CohortsOptions(
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            period=period, basis=basis, start=parse_date_option(start, "--from"),
+        )
+        result = svc.cohorts(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
+        t = RichTable(title=f"cohort retention · {basis} · per {period}")
+        t.add_column("cohort")
+        t.add_column("size", justify="right")
+        for i in range(width):
+            t.add_column(f"+{i}", justify="right")
+        cohorts_: dict[date, list[dict]] = {}
+        for r in d["data"]:
+            cohorts_.setdefault(r["cohort_start"], []).append(r)
+        for start_, rows in cohorts_.items():
+            cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
+            t.add_row(_label(start_, period), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
+        console.print(t)
+        _footer(d["definition"])
+
+    @app.command("retention", help=(
+        "Gross and net revenue retention (GRR, NRR) per period, with value lost, contraction "
+        "and expansion of the customers active at each period's start.\n\n" + DEFINITIONS
+        + "\n\n\b\nExamples:\n  churnguard retention\n  churnguard retention --basis recurring --period year --json"
+    ))
+    @handle_errors
+    def retention(
+        period: PeriodOpt = "quarter",
+        basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
+        start: FromOpt = None,
+        end: ToOpt = None,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        opts = svc.RetentionOptions(
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            period=period, basis=basis, start=parse_date_option(start, "--from"),
+        )
+        result = svc.retention(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        cols = [("period_start", "period"), ("value_at_start", "value at start"), ("value_lost", "lost"),
+                ("contraction", "contraction"), ("expansion", "expansion"), ("grr", "GRR"), ("nrr", "NRR")]
+        console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr")))
+        _footer(d["definition"])
+
+    @app.command("price-volume", help=(
+        "Revenue change per period split into customer-count, volume (units per customer) and "
+        "price effects, with a warning when revenue holds or grows while units or customers fall "
+        "(false growth after a price rise).\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
+        "  churnguard price-volume --period month --json"
+    ))
+    @handle_errors
+    def price_volume(
+        period: PeriodOpt = "quarter",
+        start: FromOpt = None,
+        end: ToOpt = None,
+        tolerance: Annotated[float, typer.Option("--tolerance", help="Revenue 'holds' when it falls by less than this fraction.")] = 0.02,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        opts = svc.PriceVolumeOptions(
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            period=period, start=parse_date_option(start, "--from"), tolerance=tolerance,
+        )
+        result = svc.price_volume(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        cols = [("period_start", "period"), ("revenue", "revenue"), ("units", "units"), ("customers", "customers"),
+                ("revenue_change", "change"), ("customer_effect", "customers eff."),
+                ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
+        console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
+        for w in d["warnings"]:
+            console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
+                          highlight=False)
+        _footer(d["definition"])
+
+    @app.command("compare", help=(
+        "Did a change work? Churn rate in the window before --at vs the window after it, the "
+        "difference with a 95% confidence interval (Wald) and a two-sided p-value "
+        "(two-proportion z-test with pooled proportion).\n\n" + DEFINITIONS
+        + "\n\n\b\nExamples:\n  churnguard compare --at 2024-07-01\n  churnguard compare --at 2024-07-01 --window 6m --json"
+    ))
+    @handle_errors
+    def compare(
+        at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
+        window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
+        end: ToOpt = None,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        opts = svc.CompareOptions(
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            at=parse_date_option(at, "--at"), window=window,
+        )
+        result = svc.compare(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        cols = [("window", "window"), ("window_start", "from"), ("window_end", "to"),
+                ("customers_at_start", "at start"), ("customers_lost", "lost"), ("churn_rate", "churn rate")]
+        console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",)))
+        c = d["comparison"]
+        if c["difference"] is None:
+            console.print("no customers at the start of one window: no comparison")
+        else:
+            verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
+            console.print(
+                f"difference after − before: {c['difference']:+.1%} "
+                f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
+                highlight=False,
+            )
+        for n in d["notes"]:
+            console.print(f"[yellow]note[/yellow] {n}", highlight=False)
+        _footer(d["definition"])

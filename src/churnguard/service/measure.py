@@ -1,0 +1,288 @@
+"""Use cases of measuring churn: churn rate, cohorts, retention, price–volume, before/after.
+
+Each function takes one options object and returns a :class:`TableResult` whose
+``to_dict()`` is ``{"data": [rows], "count": n, "definition": {…settings used…}, …}``: the
+shape of CLI ``--json`` and of the API.
+
+The data is read where it lives: the workspace's store (DuckDB or PostgreSQL), or with
+``engine="spark"`` Parquet files in ``data`` read by a Spark session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from churnguard.compute.measure import periods as P
+from churnguard.compute.measure.churn_rate import churn_rate as _churn_rate
+from churnguard.compute.measure.cohorts import cohorts as _cohorts
+from churnguard.compute.measure.compare import compare as _compare
+from churnguard.compute.measure.price_volume import price_volume as _price_volume
+from churnguard.compute.measure.retention import retention as _retention
+from churnguard.compute.measure.sources import Sources, spark_backend
+from churnguard.compute.measure.status import Thresholds, purchase_thresholds
+from churnguard.errors import InputError
+from churnguard.service.common import TableResult, resolve_as_of
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings
+from churnguard.store import Workspace
+from churnguard.store.workspace import default_workspace_dir
+
+ENGINES = ("store", "spark")
+
+CONTRACTUAL_RULE = (
+    "active while holding a contract; lost on the day the last contract ends (or is cancelled) "
+    "without a renewal starting within grace_days"
+)
+NON_CONTRACTUAL_RULE = (
+    "lost on the day the gap since the last purchase reaches the threshold "
+    "(last purchase + threshold days); buying again later is a reactivation"
+)
+
+
+@dataclass
+class MeasureOptions:
+    """Where to read from; every measure use case has these.
+
+    Attributes
+    ----------
+    workspace : Path, optional
+        The workspace (default: ``$CHURNGUARD_WORKSPACE`` or the current folder). With
+        ``engine="spark"`` only its settings are used (defaults when there is none).
+    engine : {"store", "spark"}
+        ``store``: the workspace's database; ``spark``: Parquet files in ``data``.
+    data : Path, optional
+        With ``engine="spark"``: folder of ``transactions.parquet``, ``contracts.parquet``,
+        ``customers.parquet``.
+    end : date, optional
+        The as-of date (``--to``); nothing later is read. Default: the last date in the data.
+    """
+
+    workspace: Path | None = None
+    engine: str = "store"
+    data: Path | None = None
+    end: date | None = None
+
+
+@dataclass
+class ChurnRateOptions(MeasureOptions):
+    """Options of :func:`churn_rate`."""
+
+    period: str = "quarter"
+    basis: str = "customers"
+    by: str | None = None
+    start: date | None = None
+
+
+@dataclass
+class CohortsOptions(MeasureOptions):
+    """Options of :func:`cohorts`."""
+
+    period: str = "month"
+    basis: str = "customers"
+    start: date | None = None
+
+
+@dataclass
+class RetentionOptions(MeasureOptions):
+    """Options of :func:`retention`."""
+
+    period: str = "quarter"
+    basis: str = "value"
+    start: date | None = None
+
+
+@dataclass
+class PriceVolumeOptions(MeasureOptions):
+    """Options of :func:`price_volume`."""
+
+    period: str = "quarter"
+    start: date | None = None
+    tolerance: float = 0.02
+
+
+@dataclass
+class CompareOptions(MeasureOptions):
+    """Options of :func:`compare`."""
+
+    at: date | None = None
+    window: str = "2q"
+
+
+@dataclass
+class _Context:
+    settings: Settings
+    src: Sources
+    as_of: date
+    as_of_source: str
+
+
+@contextlib.contextmanager
+def _open(opts: MeasureOptions) -> Iterator[_Context]:
+    if opts.engine not in ENGINES:
+        raise InputError(f"--engine: {opts.engine!r} is not one of: {', '.join(ENGINES)}")
+    if opts.engine == "store":
+        if opts.data is not None:
+            raise InputError("--data is for --engine spark; the store engine reads the workspace's database")
+        with Workspace.open(opts.workspace) as ws:
+            as_of, source = resolve_as_of(ws.store, opts.end)
+            yield _Context(ws.settings, Sources.from_backend(ws.store.con), as_of, source)
+        return
+    if opts.data is None:
+        raise InputError("--engine spark needs --data DIR (a folder of transactions.parquet, contracts.parquet, …)")
+    folder = Path(opts.workspace) if opts.workspace is not None else default_workspace_dir()
+    settings_file = folder / SETTINGS_FILE
+    settings = load_settings(settings_file) if settings_file.exists() else Settings()
+    src = Sources.from_parquet(spark_backend(), Path(opts.data))
+    if opts.end is not None:
+        yield _Context(settings, src, opts.end, "given")
+        return
+    last = src.last_date()
+    if last is None:
+        raise InputError(f"{opts.data}: no purchases or contracts yet")
+    yield _Context(settings, src, last, "last date in the data")
+
+
+def _definition(ctx: _Context, thresholds: Thresholds | None, **specific: Any) -> dict[str, Any]:
+    churn = ctx.settings.churn
+    out: dict[str, Any] = {
+        **specific,
+        "as_of": ctx.as_of,
+        "as_of_source": ctx.as_of_source,
+        "engine": ctx.src.engine,
+        "contractual": {"rule": CONTRACTUAL_RULE, "grace_days": churn.grace_days},
+        "non_contractual": {"rule": NON_CONTRACTUAL_RULE, **(thresholds.describe() if thresholds else {})},
+        "value_window_days": churn.value_window_days,
+    }
+    return out
+
+
+def churn_rate(opts: ChurnRateOptions) -> TableResult:
+    """Churn rate per period (and group); see :mod:`churnguard.compute.measure.churn_rate`.
+
+    Examples
+    --------
+    >>> churn_rate(ChurnRateOptions(workspace=Path("shop"), period="month")).to_dict()  # doctest: +SKIP
+    """
+    P.check_period(opts.period)
+    with _open(opts) as ctx:
+        ctx.src.check_group(opts.by)
+        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        frame = _churn_rate(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
+                            basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
+        warnings = _warm_up(ctx.src, th, frame)
+        formula = ("customers_lost / customers_at_start" if opts.basis == "customers"
+                   else "value_lost / value_at_start")
+        value = {"customers": None,
+                 "value": "recurring value (contractual) or trailing value_window_days revenue (non-contractual)",
+                 "recurring": "recurring value of contractual customers"}.get(opts.basis)
+        return TableResult(frame, {"definition": _definition(
+            ctx, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
+            start=opts.start, churn_rate=formula, value=value,
+            denominator="customers active at the period start; those acquired during it are left out",
+        ), "warnings": warnings})
+
+
+def _warm_up(src: Sources, th: Thresholds, frame) -> list[str]:
+    """Flag periods too close to the start of the data to count losses fully.
+
+    A non-contractual customer can only be found lost a threshold after its last purchase, and
+    the data says nothing of purchases before it starts: in periods starting earlier than
+    (first date in the data + the longest threshold) churn is undercounted. Such rows get
+    ``history_complete = False`` and the result a warning, so nobody reads the low early
+    figures as an improvement.
+    """
+    v = src.transactions.occurred_at.min().to_pandas()
+    if v is None or pd.isna(v) or frame.empty:
+        return []
+    first = pd.Timestamp(v).date()
+    longest = max([th.default, *th.by_segment.values()])
+    ready = first + timedelta(days=longest)
+    frame["history_complete"] = pd.to_datetime(frame["period_start"]).dt.date >= ready
+    if frame["history_complete"].all():
+        return []
+    return [
+        f"purchases in the data start on {first}; non-contractual losses can only be seen {longest} days after a last "
+        f"purchase, so churn in periods starting before {ready} is undercounted (history_complete = false)"
+    ]
+
+
+def cohorts(opts: CohortsOptions) -> TableResult:
+    """The cohort retention triangle (long form); see :mod:`churnguard.compute.measure.cohorts`."""
+    P.check_period(opts.period, ("month", "quarter"))
+    with _open(opts) as ctx:
+        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        frame = _cohorts(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
+                         basis=opts.basis, start=opts.start, thresholds=th)
+        retained = ("customers of the cohort active at the end of the period"
+                    if opts.basis == "customers" else "the cohort's revenue in the period")
+        return TableResult(frame, {"definition": _definition(
+            ctx, th, measure="cohorts", period=opts.period, basis=opts.basis, start=opts.start,
+            cohort="customers acquired (first purchase or contract start) in the period",
+            retained=retained,
+            retention="retained / cohort_size" if opts.basis == "customers" else "retained / revenue in period 0",
+        )})
+
+
+def retention(opts: RetentionOptions) -> TableResult:
+    """GRR, NRR, expansion and contraction per period; see :mod:`churnguard.compute.measure.retention`."""
+    P.check_period(opts.period)
+    with _open(opts) as ctx:
+        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        frame = _retention(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
+                           basis=opts.basis, start=opts.start, thresholds=th)
+        return TableResult(frame, {"definition": _definition(
+            ctx, th, measure="retention", period=opts.period, basis=opts.basis, start=opts.start,
+            grr="(value_at_start - value_lost - contraction) / value_at_start",
+            nrr="(value_at_start - value_lost - contraction + expansion) / value_at_start",
+        )})
+
+
+def price_volume(opts: PriceVolumeOptions) -> TableResult:
+    """Revenue change split into customer, volume and price effects, with false-growth warnings."""
+    P.check_period(opts.period)
+    if not 0 <= opts.tolerance < 1:
+        raise InputError(f"--tolerance: must be a fraction in [0, 1); got {opts.tolerance}")
+    with _open(opts) as ctx:
+        frame = _price_volume(ctx.src, as_of=ctx.as_of, period=opts.period, start=opts.start,
+                              tolerance=opts.tolerance)
+        warnings = [
+            {"period_start": r.period_start, "warning": r.warning}
+            for r in frame.itertuples() if r.warning
+        ]
+        return TableResult(frame, {
+            "definition": {
+                "measure": "price-volume", "period": opts.period, "start": opts.start,
+                "as_of": ctx.as_of, "as_of_source": ctx.as_of_source, "engine": ctx.src.engine,
+                "split": "customer_effect = dN·q0·p0; volume_effect = N1·dq·p0; price_effect = N1·q1·dp; "
+                         "other_effect = change in revenue of transactions without a quantity",
+                "warning": f"revenue falls less than {opts.tolerance:.0%} or grows while units or customers fall",
+            },
+            "warnings": warnings,
+        })
+
+
+def compare(opts: CompareOptions) -> TableResult:
+    """Churn rate before vs after ``opts.at`` with a 95% interval and a p-value."""
+    if opts.at is None:
+        raise InputError("--at: give the date of the change, e.g. --at 2024-07-01")
+    window = P.parse_window(opts.window)
+    with _open(opts) as ctx:
+        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        frame, test = _compare(ctx.src, ctx.settings.churn, at=opts.at, window=window,
+                               as_of=ctx.as_of, thresholds=th)
+        notes = []
+        if not bool(frame["complete"].iloc[1]):
+            notes.append(f"the 'after' window is cut short at the as-of date {ctx.as_of}: "
+                         "its rate covers less time than the 'before' one")
+        return TableResult(frame, {
+            "definition": _definition(ctx, th, measure="compare", at=opts.at, window=str(window),
+                                      churn_rate="customers_lost / customers_at_start, per window"),
+            "comparison": test,
+            "notes": notes,
+        })

@@ -18,7 +18,7 @@ from churnguard.compute.detect import (
     dropped_categories,
     find_defectors,
 )
-from churnguard.compute.detect.status import CONTRACTUAL, threshold_days
+from churnguard.compute.detect.status import CONTRACTUAL
 from churnguard.compute.predict.features import FeatureSet, features_as_of
 from churnguard.errors import InputError
 from churnguard.service.common import resolve_as_of
@@ -136,7 +136,7 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
     """The churn and detection definitions used, for the record."""
     det = settings.detect
     return {
-        "threshold_days": threshold_days(settings.churn),
+        **ctx.profile.attrs["thresholds"].describe(),
         "grace_days": settings.churn.grace_days,
         "p_alive_below": det.p_alive_below,
         "p_alive_source": ctx.p_alive_source,

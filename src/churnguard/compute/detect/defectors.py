@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from churnguard.compute.detect.profile import safe_ratio
-from churnguard.compute.detect.status import CONTRACTUAL, threshold_days
+from churnguard.compute.detect.status import CONTRACTUAL
 from churnguard.compute.detect.trends import SeasonalIndex, compound_poisson_z, order_count_z
 from churnguard.compute.detect.words import fmt_share, say
 from churnguard.settings import Settings
@@ -99,7 +99,6 @@ def partial_tests(profile: pd.DataFrame, index: SeasonalIndex, settings: Setting
 def complete_defectors(profile: pd.DataFrame, settings: Settings, p_alive: pd.Series | None,
                        language: str) -> pd.DataFrame:
     """Complete defectors with their evidence; see the module docstring."""
-    thr = threshold_days(settings.churn)
     usual = usual_gap_days(profile)
     lost = profile["lost"]
     rows = []
@@ -110,7 +109,7 @@ def complete_defectors(profile: pd.DataFrame, settings: Settings, p_alive: pd.Se
             ev = say("contract_cancelled" if cancelled else "contract_ended", language, {"ended": ended})
             rule = "contract_cancelled" if cancelled else "contract_ended"
         else:
-            values = {"days": p["last_purchase_days"], "threshold": thr}
+            values = {"days": p["last_purchase_days"], "threshold": p["threshold_days"]}
             if np.isfinite(usual[cid]):
                 values["usual"] = usual[cid]
                 ev = say("inactive", language, values)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect.records import Records
-from churnguard.compute.detect.status import customer_status
+from churnguard.compute.detect.status import customer_status, threshold_days, thresholds_at
 from churnguard.settings import Settings
 
 #: severity words (English and Chinese) -> 1 low … 3 high
@@ -388,8 +388,13 @@ def customer_profile(records: Records, settings: Settings, as_of: date, sample: 
         Dates are datetime64; every ``*_at`` date also has a ``days_since_*``-style
         companion computed here (``<name>_days``: days from that date to ``as_of``).
     """
-    frame = profile_expr(records, settings, as_of, sample, seed).to_pandas()
-    return finish_profile(frame, as_of)
+    frame = finish_profile(profile_expr(records, settings, as_of, sample, seed).to_pandas(), as_of)
+    thresholds = thresholds_at(records, settings.churn, as_of)
+    frame.attrs["thresholds"] = thresholds
+    per_segment = {s: threshold_days(thresholds, s) for s in frame["segment"].dropna().unique()}
+    thr = frame["segment"].map(per_segment).fillna(threshold_days(thresholds, None)).astype("float64")
+    frame["threshold_days"] = thr.where(frame["relationship"] != "contractual")
+    return frame
 
 
 def finish_profile(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -9,7 +9,7 @@ contract's ``end_at``, an invoice's ``due_at``) are known in advance and kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import ibis
@@ -41,6 +41,9 @@ class Records:
         Canonical columns (``schema``), without ``record_key``.
     as_of : date or None
         The day the view is cut at (None: everything stored).
+    full : Records or None
+        For a sample (:meth:`sampled`), the records of every customer: definitions that depend
+        on the whole base (the 'auto' churn threshold) are taken from them.
     """
 
     customers: ir.Table
@@ -52,6 +55,10 @@ class Records:
     churn_reasons: ir.Table
     wallet_estimates: ir.Table
     as_of: date | None = None
+    full: Records | None = field(default=None, repr=False, compare=False)
+    # results that depend only on the stored data and a date (e.g. churn thresholds), shared
+    # by every view derived from the same records
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_store(cls, store) -> Records:
@@ -94,7 +101,7 @@ class Records:
             return self
         names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
                  "churn_reasons", "wallet_estimates")
-        return replace(self, **{
+        return replace(self, full=self.full or self, **{
             n: getattr(self, n).filter(sample_filter(getattr(self, n).customer_id, fraction, seed)) for n in names
         })
 

@@ -1,14 +1,20 @@
 """Who is active and who is lost as of a date, by the workspace's churn definition.
 
-Contractual customers (a contract started by the date)
-    Covered from a contract's start through its end day (or a known earlier cancellation);
-    a renewal that starts by the day after the end plus ``grace_days`` continues the cover.
-    Lost on the last day of cover, once ``grace_days`` more days have passed without a renewal.
-Non-contractual customers (everyone else with a purchase)
-    Lost when the days since the last purchase reach ``threshold_days``; ``lost_at`` is the
-    last purchase plus the threshold.
+The definition is measure's (:mod:`churnguard.compute.measure.status`), and so are the
+non-contractual thresholds (a fixed number of days, or with ``auto`` a percentile of each
+segment's gaps between purchases): the same customer is lost in the churn rate, in the list
+of defectors and in the model's labels. Measure builds every spell of every customer;
+detection needs only the current one, which depends only on the last purchase and the last
+run of contract cover, so it is computed here from those two aggregates (far cheaper on ten
+million transactions). A test checks that both agree.
 
-Only one row per customer comes back from the engine.
+Contractual customers (a contract started by the date)
+    Covered from a contract's start through its end day (or a known earlier cancellation); a
+    renewal that starts by the day after the end plus ``grace_days`` continues the cover. Lost
+    on the last day of cover, once ``grace_days`` more days have passed without a renewal.
+Non-contractual customers (everyone else with a purchase)
+    Lost when the days since the last purchase reach the threshold; ``lost_at`` is the last
+    purchase plus the threshold.
 """
 
 from __future__ import annotations
@@ -19,20 +25,45 @@ import ibis
 import ibis.expr.types as ir
 
 from churnguard.compute.detect.records import Records
-from churnguard.errors import ConfigError
+from churnguard.compute.measure.sources import Sources
+from churnguard.compute.measure.status import Thresholds, purchase_thresholds
 from churnguard.settings import ChurnSettings
 
 CONTRACTUAL = "contractual"
 NON_CONTRACTUAL = "non_contractual"
 
 
-def threshold_days(churn: ChurnSettings) -> int:
-    """The non-contractual churn threshold in days."""
-    if churn.threshold_days == "auto":
-        raise ConfigError(
-            "churn.threshold_days = 'auto' is not supported by detection yet; set a number of days"
-        )
-    return int(churn.threshold_days)
+def thresholds_at(records: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
+    """The non-contractual churn threshold(s) as of ``as_of``, from every customer's purchases.
+
+    Computed once per date and shared by every view of the same records.
+    """
+    base = records.full or records
+    key = ("thresholds", as_of, churn.threshold_days, churn.auto_percentile, churn.auto_fallback_days)
+    if key not in base.cache:
+        src = Sources(transactions=base.transactions, contracts=base.contracts, customers=base.customers,
+                      engine="records")
+        base.cache[key] = purchase_thresholds(src, churn, as_of)
+    return base.cache[key]
+
+
+def threshold_days(thresholds: Thresholds, segment: object) -> int:
+    """The threshold that applies to a customer of ``segment``."""
+    if thresholds.mode != "auto":
+        return thresholds.default
+    seg = segment if isinstance(segment, str) else None
+    return thresholds.by_segment.get(seg, thresholds.default)
+
+
+def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thresholds) -> ir.DateValue:
+    """``last`` plus the customer's threshold (a CASE over literal intervals: portable)."""
+    if thresholds.mode != "auto" or not thresholds.by_segment:
+        return last + ibis.interval(days=thresholds.default)
+    branches = [
+        (segment.isnull() if s is None else segment == s, last + ibis.interval(days=d))
+        for s, d in thresholds.by_segment.items()
+    ]
+    return ibis.cases(*branches, else_=last + ibis.interval(days=thresholds.default))
 
 
 def customer_status(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table:
@@ -47,27 +78,30 @@ def customer_status(records: Records, churn: ChurnSettings, as_of: date) -> ir.T
     >>> st = customer_status(Records.from_store(store), settings.churn, date(2026, 6, 30))  # doctest: +SKIP
     >>> st.filter(st.lost).count().execute()  # doctest: +SKIP
     """
+    thresholds = thresholds_at(records, churn, as_of)
     r = records.known_at(as_of)
-    thr = threshold_days(churn)
     grace = int(churn.grace_days)
     c = r.contracts
     cancelled = c.cancelled_at.notnull() & (c.cancelled_at < c.end_at)
     c = c.mutate(eff_end=ibis.ifelse(cancelled, c.cancelled_at, c.end_at))
-    cover = _cover_end(c, grace)
+    cover = _cover_end(c, grace).view()
     p = r.purchases
     last = p.group_by("customer_id").aggregate(last_purchase_at=p.occurred_at.max())
-    both = last.outer_join(cover, "customer_id")
-    cid = ibis.coalesce(both.customer_id, both.customer_id_right)
-    contractual = both.covered_until.notnull()
-    lost_nc = both.last_purchase_at <= ibis.literal(as_of - timedelta(days=thr), "date")
-    lost_c = both.covered_until < ibis.literal(as_of - timedelta(days=grace), "date")
+    seg = r.customers.select("customer_id", "segment")
+    last = last.left_join(seg, "customer_id").select(last.customer_id, last.last_purchase_at, seg.segment).view()
+    both = last.outer_join(cover, last.customer_id == cover.customer_id)
+    cid = ibis.coalesce(last.customer_id, cover.customer_id)
+    contractual = cover.covered_until.notnull()
+    due = _threshold_date(last.last_purchase_at, last.segment, thresholds)
+    lost_nc = due <= ibis.literal(as_of, "date")
+    lost_c = cover.covered_until < ibis.literal(as_of - timedelta(days=grace), "date")
     lost = ibis.ifelse(contractual, lost_c, lost_nc)
-    lost_at = ibis.ifelse(contractual, both.covered_until, both.last_purchase_at + ibis.interval(days=thr))
+    lost_at = ibis.ifelse(contractual, cover.covered_until, due)
     return both.select(
         customer_id=cid,
         relationship=ibis.ifelse(contractual, CONTRACTUAL, NON_CONTRACTUAL),
-        last_purchase_at=both.last_purchase_at,
-        covered_until=both.covered_until,
+        last_purchase_at=last.last_purchase_at,
+        covered_until=cover.covered_until,
         lost=lost,
         lost_at=ibis.ifelse(lost, lost_at, ibis.null("date")),
     )
@@ -93,8 +127,8 @@ def lost_within(records: Records, churn: ChurnSettings, as_of: date, horizon_day
     applied to the records known at ``as_of + horizon_days``. Returns ``customer_id, lost``.
     """
     now = customer_status(records, churn, as_of)
-    now = now.filter(~now.lost).select("customer_id")
+    now = now.filter(~now.lost).select("customer_id").view()
     later = customer_status(records, churn, as_of + timedelta(days=horizon_days))
-    later = later.select("customer_id", later_lost="lost")
-    j = now.left_join(later, "customer_id")
-    return j.select(customer_id=now.customer_id, lost=j.later_lost.fill_null(False))
+    later = later.select("customer_id", later_lost="lost").view()
+    j = now.left_join(later, now.customer_id == later.customer_id)
+    return j.select(customer_id=now.customer_id, lost=later.later_lost.fill_null(False))

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import typer
 
-from churnguard.present.cli import demo_cmds, detect_cmds, import_cmds, measure_cmds, predict_cmds, workspace_cmds
+from churnguard.present.cli import (
+    demo_cmds,
+    detect_cmds,
+    import_cmds,
+    measure_cmds,
+    predict_cmds,
+    workspace_cmds,
+)
 
 app = typer.Typer(
     name="churnguard",

@@ -206,6 +206,7 @@ def run(opts: RunOptions, step: Step | None = None) -> RunResult:
 
 def _snapshot_defectors(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.drop(columns=["evidence"]).copy()
+    out.attrs = {}
     out["evidence"] = frame["evidence"].map(to_json_text)
     out["lost_at"] = pd.to_datetime(out["lost_at"]).dt.date
     out["last_purchase_at"] = pd.to_datetime(out["last_purchase_at"]).dt.date
@@ -214,12 +215,14 @@ def _snapshot_defectors(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _snapshot_signals(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.drop(columns=["evidence"]).copy()
+    out.attrs = {}
     out["evidence"] = frame["evidence"].map(to_json_text)
     return out
 
 
 def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
     out = scores.drop(columns=["reasons"]).copy()
+    out.attrs = {}
     out["reasons"] = scores["reasons"].map(
         lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
     )

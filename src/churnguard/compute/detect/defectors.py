@@ -226,8 +226,9 @@ def find_defectors(profile: pd.DataFrame, settings: Settings, *, index: Seasonal
     for col in ("relationship", "segment", "customer_type", "csm", "spend_365d"):
         frame[col] = p[col].to_numpy()
     frame["lost_at"] = pd.to_datetime(frame["lost_at"])
-    frame.attrs["tests"] = tests
-    return frame[list(DEFECTOR_COLUMNS)]
+    frame = frame[list(DEFECTOR_COLUMNS)]
+    frame.attrs = {}
+    return frame
 
 
 def as_of_date(profile: pd.DataFrame) -> date:

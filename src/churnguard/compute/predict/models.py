@@ -162,7 +162,8 @@ class ChurnModel:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: columns kept, lost."""
-        p = _apply_calibrator(self.calibrator_, self.decision_function(X))
+        raw = self.decision_function(X)
+        p = _apply_calibrator(self.calibrator_, raw)
         return np.column_stack([1 - p, p])
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:

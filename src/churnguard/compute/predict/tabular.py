@@ -173,11 +173,11 @@ def learn_preprocessing(df: pd.DataFrame, target: str, id_column: str | None = N
         name = str(c)
         t = _clean_text(df[c])
         present = t.dropna()
-        if present.empty or present.nunique() <= 1:
-            prep.dropped[name] = "constant or empty"
-            continue
         if len(tword) >= 3 and tword in name.lower():
             prep.dropped[name] = f"looks like the target (name contains {tword!r})"
+            continue
+        if present.empty or present.nunique() <= 1:
+            prep.dropped[name] = "constant or empty"
             continue
         num = _to_number(t)
         numeric = num.notna().sum() >= 0.95 * len(present)

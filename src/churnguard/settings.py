@@ -156,7 +156,7 @@ class ModelSettings(_Section):
     )
     observation_spacing_days: int = Field(30, gt=0, description="training: days between observation dates")
     max_training_rows: int = Field(
-        400_000, gt=1000, description="training: sample customers when the training set would be larger than this"
+        200_000, gt=1000, description="training: sample customers when the training set would be larger than this"
     )
     trees: int = Field(150, gt=0, description="gradient boosting: number of trees")
     learning_rate: float = Field(0.05, gt=0, le=1, description="gradient boosting: learning rate")
@@ -165,7 +165,7 @@ class ModelSettings(_Section):
     seed: int = Field(0, description="random seed of sampling and model fitting")
     reasons: int = Field(3, ge=1, le=10, description="top reasons reported per customer")
     reasons_for: int = Field(
-        50_000,
+        20_000,
         ge=0,
         description=(
             "reasons are worked out for this many customers with the highest value at risk (all when fewer; "

@@ -22,6 +22,7 @@ from churnguard.compute.predict import (
 )
 from churnguard.compute.predict.suite import (
     ModelSuite,
+    customer_reasons,
     expected_days_to_churn,
     score_customers,
     train_suite,
@@ -129,10 +130,9 @@ def score_frame(ws: Workspace, ctx: DetectContext, suite: ModelSuite) -> pd.Data
     scores["value_at_risk"] = scores["probability"] * scores["expected_value"]
     ranked = scores.sort_values("value_at_risk", ascending=False, kind="stable").index
     with_reasons = ranked[: s.model.reasons_for]
-    found = score_customers(suite, ctx.features, top=s.model.reasons, language=s.language,
-                            reasons_for=with_reasons)
-    scores["reasons"] = found["reasons"]
-    scores["top_reason"] = found["top_reason"]
+    found = customer_reasons(suite, ctx.features, with_reasons, top=s.model.reasons, language=s.language)
+    scores["reasons"] = found.reindex(scores.index).map(lambda r: r if isinstance(r, list) else [])
+    scores["top_reason"] = scores["reasons"].map(lambda r: r[0]["text"] if r else None)
     scores["expected_days_to_churn"] = expected_days_to_churn(scores["probability"], s.churn.horizon_days)
     sig = ctx.features.signals.reindex(scores.index)
     scores["signals"] = sig["signals"].fillna("")
@@ -342,6 +342,11 @@ class BacktestResult:
     by_relationship: dict[str, dict[str, Any]]
     flagged: pd.DataFrame
     training: dict[str, Any]
+    # what the figures were computed from, for callers that look further (benchmarks)
+    suite: ModelSuite | None = field(default=None, repr=False)
+    features: Any = field(default=None, repr=False)
+    scores: pd.DataFrame | None = field(default=None, repr=False)
+    outcome: pd.Series | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
@@ -410,15 +415,16 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
                 }}
         k = max(1, int(np.ceil(0.10 * len(scores))))
         flagged_ids = scores["probability"].sort_values(ascending=False, kind="stable").index[: min(k, opts.flagged)]
-        found = score_customers(suite, fs, top=settings.model.reasons, language=settings.language,
-                                reasons_for=flagged_ids)
+        found = customer_reasons(suite, fs, flagged_ids, top=settings.model.reasons, language=settings.language)
+        found = found.reindex(flagged_ids)
         flagged = pd.DataFrame({
             "customer_id": flagged_ids,
             "probability": scores.loc[flagged_ids, "probability"].round(4).to_numpy(),
             "lost": y.loc[flagged_ids].astype(bool).to_numpy(),
-            "top_reason": found.loc[flagged_ids, "top_reason"].to_numpy(),
+            "top_reason": found.map(lambda r: r[0]["text"] if isinstance(r, list) and r else None).to_numpy(),
         })
-        return BacktestResult(when, h, int(len(y)), int(y.sum()), scorers, by_rel, flagged, suite.to_dict())
+        return BacktestResult(when, h, int(len(y)), int(y.sum()), scorers, by_rel, flagged, suite.to_dict(),
+                              suite=suite, features=fs, scores=scores, outcome=y)
 
 
 # -- survival -----------------------------------------------------------------------------------

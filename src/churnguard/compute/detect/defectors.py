@@ -100,30 +100,30 @@ def complete_defectors(profile: pd.DataFrame, settings: Settings, p_alive: pd.Se
                        language: str) -> pd.DataFrame:
     """Complete defectors with their evidence; see the module docstring."""
     usual = usual_gap_days(profile)
-    lost = profile["lost"]
+    lost = profile["lost"].to_numpy()
+    cols = ["relationship", "covered_until", "contract_cancelled_at", "last_purchase_days", "threshold_days", "lost_at"]
+    p = profile.loc[lost, cols].assign(usual=usual[lost])
     rows = []
-    for cid, p in profile[lost].iterrows():
-        if p["relationship"] == CONTRACTUAL:
-            ended = p["covered_until"].date().isoformat()
-            cancelled = pd.notna(p["contract_cancelled_at"]) and p["contract_cancelled_at"] == p["covered_until"]
-            ev = say("contract_cancelled" if cancelled else "contract_ended", language, {"ended": ended})
-            rule = "contract_cancelled" if cancelled else "contract_ended"
+    # plain tuples: hundreds of thousands of lost customers on a large base
+    for cid, rel, cover, cancelled, days, thr, lost_at, gap in p.itertuples(name=None):
+        if rel == CONTRACTUAL:
+            ended = cover.date().isoformat()
+            rule = "contract_cancelled" if pd.notna(cancelled) and cancelled == cover else "contract_ended"
+            ev = say(rule, language, {"ended": ended})
         else:
-            values = {"days": p["last_purchase_days"], "threshold": p["threshold_days"]}
-            if np.isfinite(usual[cid]):
-                values["usual"] = usual[cid]
-                ev = say("inactive", language, values)
-            else:
-                ev = say("inactive_no_usual", language, values)
             rule = "inactive"
-        rows.append((cid, rule, p["lost_at"], [ev]))
+            if np.isfinite(gap):
+                ev = say("inactive", language, {"days": days, "threshold": thr, "usual": gap})
+            else:
+                ev = say("inactive_no_usual", language, {"days": days, "threshold": thr})
+        rows.append((cid, rule, lost_at, [ev]))
     if p_alive is not None and settings.detect.p_alive_below > 0:
         pa = p_alive.reindex(profile.index)
-        low = ~lost & (profile["relationship"] != CONTRACTUAL) & (pa < settings.detect.p_alive_below)
-        for cid, p in profile[low].iterrows():
-            ev = say("p_alive", language,
-                     {"p_alive": float(pa[cid]), "orders": p["orders_total"], "days": p["last_purchase_days"]},
-                     p_alive=fmt_share(pa[cid]))
+        low = ~profile["lost"] & (profile["relationship"] != CONTRACTUAL) & (pa < settings.detect.p_alive_below)
+        q = profile.loc[low, ["orders_total", "last_purchase_days"]].assign(p=pa[low])
+        for cid, orders, days, prob in q.itertuples(name=None):
+            ev = say("p_alive", language, {"p_alive": float(prob), "orders": orders, "days": days},
+                     p_alive=fmt_share(prob))
             rows.append((cid, "p_alive", pd.NaT, [ev]))
     frame = pd.DataFrame(rows, columns=["customer_id", "rules", "lost_at", "evidence"])
     frame["kind"] = "complete"

@@ -308,7 +308,7 @@ def profile_expr(records: Records, settings: Settings, as_of: date, sample: floa
     d = _Days(as_of)
     w = Windows.from_settings(settings)
     status = customer_status(part, settings.churn, as_of)
-    full_status = customer_status(records, settings.churn, as_of) if sample < 1 else status
+    full_status = customer_status(records.full or records, settings.churn, as_of)
     cu = r.customers.select("customer_id", "segment", "region", "customer_type", "group_id", "csm", "acquired_at")
     parts = [
         cu,

@@ -56,6 +56,8 @@ class Records:
     wallet_estimates: ir.Table
     as_of: date | None = None
     full: Records | None = field(default=None, repr=False, compare=False)
+    sample: tuple[float, int] = (1.0, 0)
+    con: object = field(default=None, repr=False, compare=False)
     # results that depend only on the stored data and a date (e.g. churn thresholds), shared
     # by every view derived from the same records
     cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -65,7 +67,7 @@ class Records:
         """Read every record table of a :class:`churnguard.store.Store`."""
         names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
                  "churn_reasons", "wallet_estimates")
-        return cls(**{n: _conform(store.table(n), n) for n in names})
+        return cls(**{n: _conform(store.table(n), n) for n in names}, con=store.con)
 
     def known_at(self, as_of: date) -> Records:
         """The records as known at the end of ``as_of`` (see the module docstring)."""
@@ -96,14 +98,45 @@ class Records:
         )
 
     def sampled(self, fraction: float, seed: int = 0) -> Records:
-        """Only a deterministic ``fraction`` of the customers (see :func:`sample_filter`)."""
+        """Only a deterministic ``fraction`` of the customers (see :func:`sample_filter`).
+
+        With a connection, each sampled table is computed once into a temporary table: a
+        training set reads the same sample at many dates, and hashing every row of every
+        table again for each date would cost more than the aggregations themselves.
+        """
         if fraction >= 1:
             return self
+        base = self.full or self
         names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
                  "churn_reasons", "wallet_estimates")
-        return replace(self, full=self.full or self, **{
-            n: getattr(self, n).filter(sample_filter(getattr(self, n).customer_id, fraction, seed)) for n in names
-        })
+        tables = {}
+        for n in names:
+            t = getattr(base, n)
+            tables[n] = base.materialize(t.filter(sample_filter(t.customer_id, fraction, seed)),
+                                         ("sample", n, fraction, seed))
+        view = replace(base, full=base, sample=(fraction, seed), **tables)
+        return view.known_at(self.as_of) if self.as_of is not None else view
+
+    def materialize(self, expr: ir.Table, key: tuple) -> ir.Table:
+        """``expr`` computed once into a temporary table of the engine, reused under ``key``.
+
+        Small per-customer results read several times (the status of every customer on a
+        date feeds the population, the group and region figures and later the labels) are
+        worth computing once. Without a connection the expression is returned as it is.
+        """
+        if self.con is None:
+            return expr
+        base = self.full or self
+        if key not in base.cache:
+            import uuid
+
+            name = f"cg_tmp_{uuid.uuid4().hex[:12]}"
+            base.cache[key] = self.con.create_table(name, expr, temp=True)
+        return base.cache[key]
+
+    def pin(self, key: tuple, value: object) -> None:
+        """Use ``value`` for ``key`` from now on (e.g. the churn thresholds of one run)."""
+        (self.full or self).cache[key] = value
 
     @property
     def purchases(self) -> ir.Table:

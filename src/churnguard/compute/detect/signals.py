@@ -66,12 +66,10 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 def _evidence(index: pd.Index, mask: pd.Series, make: Callable[[str], dict], lang: str | None) -> pd.Series:
     """Evidence of the customers where ``mask`` holds (none at all when ``lang`` is None)."""
-    out = pd.Series([None] * len(index), index=index, dtype=object)
     if lang is None:
-        return out
-    for cid in index[mask.fillna(False).to_numpy(dtype=bool)]:
-        out[cid] = make(cid)
-    return out
+        return pd.Series([None] * len(index), index=index, dtype=object)
+    made = {cid: make(cid) for cid in index[mask.fillna(False).to_numpy(dtype=bool)]}
+    return pd.Series(made, dtype=object).reindex(index)
 
 
 @rule("contact_drop")
@@ -225,7 +223,7 @@ def evaluate_signals(profile: pd.DataFrame, settings: Settings, index: SeasonalI
     s = settings.signals
     p = profile[~profile["lost"]]
     out = pd.DataFrame(index=p.index)
-    found = pd.Series([[] for _ in range(len(p))], index=p.index, dtype=object)
+    found: dict[str, list] = {}
     for name, fn in RULES.items():
         col = f"sig_{name}"
         if not getattr(s, name):
@@ -235,12 +233,12 @@ def evaluate_signals(profile: pd.DataFrame, settings: Settings, index: SeasonalI
         fire = fire.fillna(False).astype(bool)
         out[col] = fire
         if evidence:
-            for cid in p.index[fire.to_numpy()]:
-                found[cid] = [*found[cid], {**ev[cid], "signal": name}]
+            for cid, item in ev[fire.to_numpy()].items():
+                found.setdefault(cid, []).append({**item, "signal": name})
     cols = [f"sig_{n}" for n in RULES]
     out["signal_count"] = out[cols].sum(axis=1).astype("int64")
     names = np.array(list(RULES))
     flags = out[cols].to_numpy()
     out["signals"] = [",".join(names[row]) for row in flags]
-    out["evidence"] = found
+    out["evidence"] = pd.Series([found.get(cid, []) for cid in p.index], index=p.index, dtype=object)
     return out

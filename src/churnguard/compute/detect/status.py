@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from churnguard.compute.detect.records import Records
+from churnguard.compute.detect.records import Records, sample_filter
 from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, purchase_thresholds
 from churnguard.settings import ChurnSettings
@@ -33,13 +33,33 @@ CONTRACTUAL = "contractual"
 NON_CONTRACTUAL = "non_contractual"
 
 
+def _settings_key(churn: ChurnSettings) -> tuple:
+    return (churn.threshold_days, churn.auto_percentile, churn.auto_fallback_days, churn.grace_days)
+
+
+def pin_thresholds(records: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
+    """Compute the thresholds as of ``as_of`` and use them for every date from now on.
+
+    Training and backtests judge many past dates; one definition for all of them (taken from
+    what was known at the date the model is trained for, so nothing later) keeps the labels
+    consistent and spares a scan of every purchase per date.
+    """
+    th = thresholds_at(records, churn, as_of)
+    records.pin(("thresholds", "pinned", _settings_key(churn)), th)
+    return th
+
+
 def thresholds_at(records: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
     """The non-contractual churn threshold(s) as of ``as_of``, from every customer's purchases.
 
-    Computed once per date and shared by every view of the same records.
+    Computed once per date and shared by every view of the same records; thresholds pinned by
+    :func:`pin_thresholds` win.
     """
     base = records.full or records
-    key = ("thresholds", as_of, churn.threshold_days, churn.auto_percentile, churn.auto_fallback_days)
+    pinned = ("thresholds", "pinned", _settings_key(churn))
+    if pinned in base.cache:
+        return base.cache[pinned]
+    key = ("thresholds", as_of, *_settings_key(churn))
     if key not in base.cache:
         src = Sources(transactions=base.transactions, contracts=base.contracts, customers=base.customers,
                       engine="records")
@@ -67,6 +87,21 @@ def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thr
 
 
 def customer_status(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table:
+    """Status of every customer as of ``as_of``, computed once per date (see :func:`status_expr`).
+
+    For a sample, the status of every customer filtered to the sample: one table per date
+    serves the population, the group and region figures and the labels.
+    """
+    if records.full is not None and records.sample[0] < 1:
+        full = customer_status(records.full, churn, as_of)
+        return full.filter(sample_filter(full.customer_id, *records.sample))
+    th = thresholds_at(records, churn, as_of)
+    th_key = (th.mode, th.default, tuple(sorted(((str(k), v) for k, v in th.by_segment.items()))))
+    key = ("status", as_of, records.sample, _settings_key(churn), th_key)
+    return records.materialize(status_expr(records, churn, as_of), key)
+
+
+def status_expr(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table:
     """Status of every customer with a purchase or a contract by ``as_of``.
 
     Returns an Ibis table with ``customer_id, relationship, last_purchase_at, covered_until,

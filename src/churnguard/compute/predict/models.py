@@ -52,8 +52,8 @@ class _Prepared:
         out = {}
         for c in self.columns:
             if c in self.categories:
-                values = X[c].astype("object").where(X[c].notna(), None)
-                values = values.map(lambda v: None if v is None else str(v))
+                # vectorised: text of every value, blanks stay missing, unseen values become missing
+                values = X[c].astype("string").astype("object").where(X[c].notna(), None)
                 out[c] = pd.Categorical(values, categories=self.categories[c])
             else:
                 out[c] = pd.to_numeric(X[c], errors="coerce").astype("float64")
@@ -70,6 +70,9 @@ class ChurnModel:
     learning_rate : float
     num_leaves : int
         Leaves per tree.
+    max_depth : int
+        Depth limit of a tree (-1: none). Shallow trees keep the per-feature contributions
+        cheap: TreeSHAP costs grow with the square of the depth.
     min_child_samples : int
         Fewest rows in a leaf (guards against fitting noise on small data).
     n_jobs : int
@@ -90,11 +93,12 @@ class ChurnModel:
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 31,
-                 min_child_samples: int = 40, n_jobs: int = 2, random_state: int = 0,
+                 max_depth: int = 6, min_child_samples: int = 40, n_jobs: int = 2, random_state: int = 0,
                  calibration: str = "sigmoid", categorical: tuple[str, ...] | None = None):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
+        self.max_depth = max_depth
         self.min_child_samples = min_child_samples
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -133,6 +137,7 @@ class ChurnModel:
             n_estimators=int(self.n_estimators),
             learning_rate=self.learning_rate,
             num_leaves=int(self.num_leaves),
+            max_depth=int(self.max_depth),
             min_child_samples=int(self.min_child_samples),
             subsample=0.8,
             subsample_freq=1,
@@ -215,12 +220,20 @@ class LogisticBaseline:
     max_iter : int
     categorical : tuple of str, optional
         Columns to one-hot encode (default: object and categorical columns).
+    max_rows : int, optional
+        Fit on a random sample of at most this many rows (a linear model's coefficients settle
+        long before hundreds of thousands of rows; the fit stays in seconds).
+    random_state : int
+        Seed of that sample.
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 2000, categorical: tuple[str, ...] | None = None):
+    def __init__(self, C: float = 1.0, max_iter: int = 2000, categorical: tuple[str, ...] | None = None,
+                 max_rows: int | None = 100_000, random_state: int = 0):
         self.C = C
         self.max_iter = max_iter
         self.categorical = categorical
+        self.max_rows = max_rows
+        self.random_state = random_state
 
     def fit(self, X: pd.DataFrame, y: object) -> LogisticBaseline:
         """Fit the pipeline; returns ``self``."""
@@ -255,6 +268,11 @@ class LogisticBaseline:
             ("prep", ColumnTransformer(transformers)),
             ("logit", LogisticRegression(C=self.C, max_iter=self.max_iter)),
         ])
+        if self.max_rows is not None and len(Xp) > self.max_rows:
+            keep = np.random.default_rng(self.random_state).choice(len(Xp), int(self.max_rows), replace=False)
+            keep = np.sort(keep)
+            if len(np.unique(y[keep])) == 2:
+                Xp, y = Xp.iloc[keep], y[keep]
         self.pipeline_.fit(Xp, y)
         return self
 

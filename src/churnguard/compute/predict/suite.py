@@ -101,12 +101,21 @@ def score_customers(suite: ModelSuite, fs: FeatureSet, *, top: int = 3, language
     out["baseline_probability"] = suite.baseline.predict_proba(X)[:, 1]
     out["heuristic_probability"] = suite.heuristic.predict_proba(X)[:, 1]
     if reasons:
-        Xr = X if reasons_for is None else X.loc[X.index.intersection(reasons_for)]
-        contrib = suite.model.contributions(Xr)
-        found = reason_codes(contrib, Xr, fs.profile, top=top, language=language)
+        found = customer_reasons(suite, fs, X.index if reasons_for is None else reasons_for, top=top,
+                                 language=language)
         out["reasons"] = found.reindex(X.index).map(lambda r: r if isinstance(r, list) else [])
         out["top_reason"] = out["reasons"].map(lambda r: r[0]["text"] if r else None)
     return out
+
+
+def customer_reasons(suite: ModelSuite, fs: FeatureSet, customers: pd.Index, *, top: int = 3,
+                     language: str = "en") -> pd.Series:
+    """The model's top reasons for ``customers`` (per-feature contributions cost ~0.5 ms a customer)."""
+    Xr = fs.X.loc[fs.X.index.intersection(customers)]
+    if Xr.empty:
+        return pd.Series(dtype=object)
+    contrib = suite.model.contributions(Xr)
+    return reason_codes(contrib, Xr, fs.profile, top=top, language=language)
 
 
 def expected_days_to_churn(probability: pd.Series, horizon_days: int) -> pd.Series:

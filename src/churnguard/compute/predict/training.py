@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from churnguard.compute.detect.records import Records
-from churnguard.compute.detect.status import customer_status, lost_within
+from churnguard.compute.detect.status import customer_status, lost_within, pin_thresholds
 from churnguard.compute.predict.features import features_as_of
 from churnguard.errors import FitError
 from churnguard.settings import Settings
@@ -109,6 +109,7 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
             f"no observation date with a full {h}-day horizon before {as_of}; the data must cover at least "
             f"{h + 180} days before the date to train a churn model"
         )
+    pin_thresholds(records, settings.churn, as_of)
     share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))
     part = records.sampled(share, m.seed)
     frames, labels = [], []

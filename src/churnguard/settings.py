@@ -79,6 +79,124 @@ class WebSettings(_Section):
     )
 
 
+class DetectSettings(_Section):
+    """Complete and partial defectors (部分跳槽/完全跳槽)."""
+
+    p_alive_below: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description=(
+            "non-contractual: also a complete defector when the BG/NBD probability of being alive "
+            "is below this (0 switches the rule off)"
+        ),
+    )
+    partial_recent_days: int = Field(
+        180, gt=0, description="partial defection: the recent window compared with the customer's own baseline"
+    )
+    partial_baseline_days: int = Field(
+        365, gt=0, description="partial defection: the baseline window just before the recent window"
+    )
+    partial_z: float = Field(
+        2.0,
+        gt=0,
+        description=(
+            "partial defection: how many standard errors below its own baseline (seasonally adjusted) "
+            "spend, purchase frequency or share of wallet must fall"
+        ),
+    )
+    partial_min_drop: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="partial defection: and by at least this share of the baseline (0.3 = 30% lower)",
+    )
+    partial_min_orders: int = Field(
+        4,
+        ge=1,
+        description=(
+            "partial defection: judge only customers with at least this many purchase days in the two "
+            "windows together (fewer cannot show a change)"
+        ),
+    )
+
+
+class SignalSettings(_Section):
+    """Early-warning rules (预警信号): each can be switched off and tuned."""
+
+    contact_drop: bool = Field(True, description="warn when contact frequency dropped sharply")
+    contact_drop_days: int = Field(60, gt=0, description="contact drop: the recent window in days")
+    contact_drop_ratio: float = Field(
+        0.4, gt=0, lt=1, description="contact drop: recent contacts at most this share of the usual rate"
+    )
+    contact_drop_min_usual: float = Field(
+        3.0, gt=0, description="contact drop: judge only customers usually contacted at least this often per window"
+    )
+    renewal_silence: bool = Field(
+        True, description="warn when a contract ends soon and the customer has not asked about renewing"
+    )
+    renewal_window_days: int = Field(30, gt=0, description="renewal silence: the contract ends within this many days")
+    renewal_inquiry_days: int = Field(
+        120, gt=0, description="renewal silence: a renewal inquiry within this many days before counts"
+    )
+    unsubscribed: bool = Field(True, description="warn when the customer unsubscribed")
+    unsubscribed_days: int = Field(180, gt=0, description="unsubscribed: within this many days")
+    complaint: bool = Field(True, description="warn on a new complaint or one still unresolved")
+    complaint_new_days: int = Field(30, gt=0, description="complaint: opened within this many days counts as new")
+    complaint_open_days: int = Field(
+        7, ge=0, description="complaint: unresolved for at least this many days counts as open"
+    )
+    satisfaction: bool = Field(True, description="warn when survey satisfaction fell or is low")
+    satisfaction_low: int = Field(2, ge=1, le=5, description="satisfaction: an answer at or below this level is low")
+    satisfaction_drop: int = Field(
+        2, ge=1, le=4, description="satisfaction: a fall of at least this many levels from the previous answer"
+    )
+    satisfaction_days: int = Field(365, gt=0, description="satisfaction: only answers within this many days count")
+    spend_trend: bool = Field(True, description="warn when spend or purchase frequency trends down")
+    spend_trend_days: int = Field(90, gt=0, description="spend trend: the recent window compared with the year before it")
+    spend_trend_z: float = Field(
+        2.0, gt=0, description="spend trend: standard errors below the customer's own seasonally adjusted baseline"
+    )
+    spend_trend_min_drop: float = Field(0.4, ge=0, lt=1, description="spend trend: and at least this share lower")
+    chain: bool = Field(True, description="warn when a related customer (same group) just churned (连锁跳槽)")
+    chain_days: int = Field(90, gt=0, description="chain: a group member was lost within this many days")
+    price_exposure: bool = Field(
+        True, description="warn when prices a price-sensitive customer pays rose (its units per line fell)"
+    )
+    price_rise_min: float = Field(
+        0.05, gt=0, description="price exposure: prices paid rose by at least this share (recent 180 days vs the year before)"
+    )
+    price_units_drop: float = Field(
+        0.1, gt=0, lt=1, description="price exposure: and units per order line fell by at least this share"
+    )
+
+
+class ModelSettings(_Section):
+    """The churn prediction model."""
+
+    observation_dates: int = Field(
+        8, ge=1, le=60, description="training: number of past observation dates (labels need a full horizon after each)"
+    )
+    observation_spacing_days: int = Field(30, gt=0, description="training: days between observation dates")
+    max_training_rows: int = Field(
+        200_000, gt=1000, description="training: sample customers when the training set would be larger than this"
+    )
+    trees: int = Field(150, gt=0, description="gradient boosting: number of trees")
+    learning_rate: float = Field(0.05, gt=0, le=1, description="gradient boosting: learning rate")
+    num_leaves: int = Field(15, gt=1, description="gradient boosting: leaves per tree")
+    threads: int = Field(2, ge=1, description="threads for model fitting and scoring")
+    seed: int = Field(0, description="random seed of sampling and model fitting")
+    reasons: int = Field(3, ge=1, le=10, description="top reasons reported per customer")
+    reasons_for: int = Field(
+        20_000,
+        ge=0,
+        description=(
+            "reasons are worked out for this many customers with the highest value at risk (all when fewer; "
+            "per-feature contributions cost about half a millisecond a customer)"
+        ),
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace."""
 
@@ -92,6 +210,9 @@ class Settings(_Section):
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     value: ValueSettings = Field(default_factory=ValueSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
+    signals: SignalSettings = Field(default_factory=SignalSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
 
 
 def load_settings(path: Path) -> Settings:

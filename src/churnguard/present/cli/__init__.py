@@ -9,8 +9,10 @@ import typer
 
 from churnguard.present.cli import (
     demo_cmds,
+    detect_cmds,
     import_cmds,
     measure_cmds,
+    predict_cmds,
     serve_cmds,
     user_cmds,
     value_cmds,
@@ -25,7 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, user_cmds, serve_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
+                user_cmds, serve_cmds):
     _module.register(app)
 
 

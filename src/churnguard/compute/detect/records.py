@@ -1,0 +1,161 @@
+"""The stored records as they were known at the end of a day: nothing dated later is seen.
+
+Every detection, warning and prediction reads the tables through :meth:`Records.known_at`,
+so "as of D" means the same everywhere: records dated D or earlier, and for dated facts
+about an earlier record (a complaint's ``resolved_at``, an invoice's ``paid_at``, a
+contract's ``cancelled_at``) the fact only when it happened by D. Scheduled dates (a
+contract's ``end_at``, an invoice's ``due_at``) are known in advance and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from churnguard.schema import TABLES
+
+#: interaction kinds that are not routine contact
+NOT_CONTACT = ("renewal_inquiry", "unsubscribe")
+
+
+def _conform(t: ir.Table, name: str) -> ir.Table:
+    """Canonical columns typed as in the schema (missing optional columns become NULL)."""
+    table = TABLES[name]
+    cols = {}
+    for c in table.columns:
+        cols[c.name] = t[c.name].cast(c.type) if c.name in t.columns else ibis.null(c.type)
+    return t.select(**cols)
+
+
+@dataclass(frozen=True)
+class Records:
+    """The stored tables of one engine as Ibis expressions, optionally cut at a date.
+
+    Attributes
+    ----------
+    customers, transactions, contracts, interactions, complaints, surveys, churn_reasons,
+    wallet_estimates : ibis.Table
+        Canonical columns (``schema``), without ``record_key``.
+    as_of : date or None
+        The day the view is cut at (None: everything stored).
+    full : Records or None
+        For a sample (:meth:`sampled`), the records of every customer: definitions that depend
+        on the whole base (the 'auto' churn threshold) are taken from them.
+    """
+
+    customers: ir.Table
+    transactions: ir.Table
+    contracts: ir.Table
+    interactions: ir.Table
+    complaints: ir.Table
+    surveys: ir.Table
+    churn_reasons: ir.Table
+    wallet_estimates: ir.Table
+    as_of: date | None = None
+    full: Records | None = field(default=None, repr=False, compare=False)
+    sample: tuple[float, int] = (1.0, 0)
+    con: object = field(default=None, repr=False, compare=False)
+    # results that depend only on the stored data and a date (e.g. churn thresholds), shared
+    # by every view derived from the same records
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_store(cls, store) -> Records:
+        """Read every record table of a :class:`churnguard.store.Store`."""
+        names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
+                 "churn_reasons", "wallet_estimates")
+        return cls(**{n: _conform(store.table(n), n) for n in names}, con=store.con)
+
+    def known_at(self, as_of: date) -> Records:
+        """The records as known at the end of ``as_of`` (see the module docstring)."""
+        d = ibis.literal(as_of, "date")
+        tx = self.transactions.filter(self.transactions.occurred_at <= d)
+        tx = tx.mutate(paid_at=ibis.ifelse(tx.paid_at <= d, tx.paid_at, ibis.null("date")))
+        c = self.contracts.filter(self.contracts.start_at <= d)
+        c = c.mutate(cancelled_at=ibis.ifelse(c.cancelled_at <= d, c.cancelled_at, ibis.null("date")))
+        q = self.complaints.filter(self.complaints.opened_at <= d)
+        done = q.resolved_at <= d
+        q = q.mutate(
+            resolved_at=ibis.ifelse(done, q.resolved_at, ibis.null("date")),
+            resolution=ibis.ifelse(done, q.resolution, ibis.null("string")),
+        )
+        cu = self.customers
+        cu = cu.filter(cu.acquired_at.isnull() | (cu.acquired_at <= d))
+        return replace(
+            self,
+            customers=cu,
+            transactions=tx,
+            contracts=c,
+            interactions=self.interactions.filter(self.interactions.occurred_at <= d),
+            complaints=q,
+            surveys=self.surveys.filter(self.surveys.answered_at <= d),
+            churn_reasons=self.churn_reasons.filter(self.churn_reasons.recorded_at <= d),
+            wallet_estimates=self.wallet_estimates.filter(self.wallet_estimates.period_start <= d),
+            as_of=as_of,
+        )
+
+    def sampled(self, fraction: float, seed: int = 0) -> Records:
+        """Only a deterministic ``fraction`` of the customers (see :func:`sample_filter`).
+
+        With a connection, each sampled table is computed once into a temporary table: a
+        training set reads the same sample at many dates, and hashing every row of every
+        table again for each date would cost more than the aggregations themselves.
+        """
+        if fraction >= 1:
+            return self
+        base = self.full or self
+        names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
+                 "churn_reasons", "wallet_estimates")
+        tables = {}
+        for n in names:
+            t = getattr(base, n)
+            tables[n] = base.materialize(t.filter(sample_filter(t.customer_id, fraction, seed)),
+                                         ("sample", n, fraction, seed))
+        view = replace(base, full=base, sample=(fraction, seed), **tables)
+        return view.known_at(self.as_of) if self.as_of is not None else view
+
+    def materialize(self, expr: ir.Table, key: tuple) -> ir.Table:
+        """``expr`` computed once into a temporary table of the engine, reused under ``key``.
+
+        Small per-customer results read several times (the status of every customer on a
+        date feeds the population, the group and region figures and later the labels) are
+        worth computing once. Without a connection the expression is returned as it is.
+        """
+        if self.con is None:
+            return expr
+        base = self.full or self
+        if key not in base.cache:
+            import uuid
+
+            name = f"cg_tmp_{uuid.uuid4().hex[:12]}"
+            base.cache[key] = self.con.create_table(name, expr, temp=True)
+        return base.cache[key]
+
+    def pin(self, key: tuple, value: object) -> None:
+        """Use ``value`` for ``key`` from now on (e.g. the churn thresholds of one run)."""
+        (self.full or self).cache[key] = value
+
+    @property
+    def purchases(self) -> ir.Table:
+        """Transactions with a positive amount (returns are not purchases)."""
+        return self.transactions.filter(self.transactions.amount > 0)
+
+    @property
+    def contacts(self) -> ir.Table:
+        """Routine contact: every interaction except renewal inquiries and unsubscribes."""
+        i = self.interactions
+        return i.filter(~i.kind.isin(NOT_CONTACT))
+
+
+def sample_filter(column: ir.StringColumn, fraction: float, seed: int) -> ir.BooleanColumn:
+    """A deterministic pseudo-random ``fraction`` of the values of ``column``, chosen in the engine.
+
+    The same customer is in or out of the sample on every date and in every table, so a
+    sampled training set keeps each customer's whole history.
+    """
+    buckets = 10_000
+    h = (column.concat(ibis.literal(f"#{seed}"))).hash()
+    return ((h % buckets) + buckets) % buckets < int(round(fraction * buckets))

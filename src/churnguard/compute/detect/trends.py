@@ -1,0 +1,169 @@
+"""Is a customer buying clearly less than its own baseline? Tests that know its usual noise.
+
+A customer's spend over a window is a compound Poisson sum: a random number of orders of
+random size. Comparing a recent window with the baseline before it, the difference of the
+spend rates has variance ``kappa * (1/E_r + 1/E_b)``, where ``E`` are the windows'
+*exposures* and ``kappa`` (the customer's own rate of squared order amounts,
+``sum(x**2) / (E_r + E_b)``) carries its normal variability: a customer with a few big,
+irregular orders needs a much larger drop to count than one with many steady orders.
+
+Exposures remove what every customer goes through at once: the company's seasonality
+(Q4 highs, the summer lull, Chinese New Year), a general price rise. They are measured on the
+data, as each day's share of the spend (or orders) of customers who were with the company
+through the whole window (:func:`seasonal_index`). Where quarterly wallet estimates exist,
+the exposure is the customer's own estimated total spend, so the rate becomes its share of
+wallet (荷包占有率).
+
+Order counts get an exact conditional test: given ``n = N_r + N_b`` orders in the two
+windows, ``N_r`` is binomial with ``p = E_r / (E_r + E_b)`` when nothing changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from churnguard.compute.detect.profile import safe_ratio
+from churnguard.compute.detect.records import Records
+from churnguard.compute.detect.status import customer_status
+from churnguard.settings import ChurnSettings
+
+
+@dataclass(frozen=True)
+class SeasonalIndex:
+    """Daily weights (mean 1) of spend and of orders over a range of days ending at ``as_of``.
+
+    ``cum_spend[i]`` is the sum of the spend weights of the first ``i`` days of the range, so
+    the exposure of any window is one subtraction.
+    """
+
+    start: date
+    as_of: date
+    cum_spend: np.ndarray
+    cum_orders: np.ndarray
+
+    @classmethod
+    def flat(cls, start: date, as_of: date) -> SeasonalIndex:
+        """Every day weighs 1 (no seasonality known)."""
+        n = (as_of - start).days + 1
+        cum = np.arange(n + 1, dtype="float64")
+        return cls(start, as_of, cum, cum.copy())
+
+    def _offsets(self, days_ago: np.ndarray | int) -> np.ndarray:
+        n = len(self.cum_spend) - 1
+        off = n - np.asarray(days_ago, dtype="float64")
+        return np.clip(np.nan_to_num(off, nan=0.0), 0, n).astype(int)
+
+    def exposure(self, newest_ago: int, oldest_ago: np.ndarray | int, orders: bool = False) -> np.ndarray:
+        """Exposure of the days from ``oldest_ago`` (exclusive) to ``newest_ago`` (inclusive) days ago."""
+        cum = self.cum_orders if orders else self.cum_spend
+        hi = self._offsets(newest_ago)
+        lo = self._offsets(oldest_ago)
+        return np.maximum(cum[hi] - cum[lo], 0.0)
+
+
+def seasonal_index(records: Records, churn: ChurnSettings, as_of: date, days: int) -> SeasonalIndex:
+    """Measure the daily weights of spend and orders over the ``days`` days up to ``as_of``.
+
+    The panel is the customers active at ``as_of`` who bought before the range began, so
+    acquisitions and departures do not pass for seasonality. Each month's weight is its
+    spend per day (orders per day) relative to the range's mean; a month with no panel
+    purchases gets weight 1. Only a per-month table comes back from the engine.
+    """
+    start = as_of - timedelta(days=days - 1)
+    r = records.known_at(as_of)
+    st = customer_status(records, churn, as_of)
+    p = r.purchases
+    first = p.group_by("customer_id").aggregate(first=p.occurred_at.min())
+    panel = st.filter(~st.lost).select("customer_id").view()
+    first = first.filter(first.first < ibis.literal(start, "date")).view()
+    panel = panel.semi_join(first, panel.customer_id == first.customer_id)
+    orders = p.filter(p.occurred_at >= ibis.literal(start, "date"))
+    orders = orders.group_by(["customer_id", "occurred_at"]).aggregate(amount=orders.amount.sum()).view()
+    orders = orders.semi_join(panel, orders.customer_id == panel.customer_id)
+    orders = orders.mutate(month=orders.occurred_at.truncate("M").cast("date"))
+    per_month = orders.group_by("month").aggregate(spend=orders.amount.sum(), n=orders.count()).to_pandas()
+    dates = pd.date_range(start, as_of, freq="D")
+    if per_month.empty:
+        return SeasonalIndex.flat(start, as_of)
+    per_month["month"] = pd.to_datetime(per_month["month"]).dt.to_period("M")
+    per_month = per_month.set_index("month")
+    month = dates.to_period("M")
+    days_in_range = pd.Series(1, index=month).groupby(level=0).size()
+
+    def weights(values: pd.Series) -> np.ndarray:
+        per_day = (values / days_in_range.reindex(values.index)).reindex(month).to_numpy(dtype="float64")
+        mean = np.nanmean(per_day) if np.isfinite(per_day).any() else 1.0
+        w = np.where(np.isfinite(per_day) & (per_day > 0), per_day / mean, 1.0)
+        return np.r_[0.0, np.cumsum(w)]
+
+    return SeasonalIndex(start, as_of, weights(per_month["spend"].astype(float)), weights(per_month["n"].astype(float)))
+
+
+def compound_poisson_z(s_r, e_r, s_b, e_b, sumsq) -> tuple[np.ndarray, np.ndarray]:
+    """z-score and relative drop of the recent rate ``s_r/e_r`` against the baseline ``s_b/e_b``.
+
+    ``sumsq`` is the sum of squared order amounts over both windows. Returns NaN where a
+    window has no exposure or the customer bought nothing.
+    """
+    s_r, e_r, s_b, e_b, sumsq = (np.asarray(x, dtype="float64") for x in (s_r, e_r, s_b, e_b, sumsq))
+    rate_r = safe_ratio(s_r, e_r)
+    rate_b = safe_ratio(s_b, e_b)
+    kappa = safe_ratio(sumsq, e_r + e_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(kappa * (1.0 / e_r + 1.0 / e_b))
+        z = np.where(se > 0, (rate_r - rate_b) / se, np.nan)
+        drop = np.where(rate_b > 0, 1.0 - rate_r / rate_b, np.nan)
+    return z, drop
+
+
+def order_count_z(n_r, e_r, n_b, e_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact conditional test of fewer recent orders; returns (z, relative drop, expected recent orders).
+
+    ``z`` is the normal quantile of the one-sided binomial p-value ``P(N_r <= n_r)``.
+    """
+    n_r, e_r, n_b, e_b = (np.asarray(x, dtype="float64") for x in (n_r, e_r, n_b, e_b))
+    n = n_r + n_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p0 = np.where(e_r + e_b > 0, e_r / (e_r + e_b), np.nan)
+        pval = stats.binom.cdf(n_r, n, p0)
+        z = np.where((n > 0) & np.isfinite(p0), stats.norm.ppf(np.clip(pval, 1e-12, 1.0)), np.nan)
+        rate_b = np.where(e_b > 0, n_b / e_b, np.nan)
+        drop = np.where(rate_b > 0, 1.0 - (n_r / e_r) / rate_b, np.nan)
+        expected = rate_b * e_r
+    return z, drop, expected
+
+
+def dropped_categories(records: Records, as_of: date, recent_days: int, baseline_days: int,
+                       min_recent_lines: int = 3, min_baseline_lines: int = 3) -> pd.DataFrame:
+    """Categories a customer bought in the baseline but not at all in the recent window.
+
+    Only candidates come back from the engine: categories with at least
+    ``min_baseline_lines`` baseline lines and none recently, for customers with at least
+    ``min_recent_lines`` recent lines. Columns: ``customer_id, category, lines_c_b,
+    lines_b, lines_r, p_zero`` where ``p_zero = (1 - lines_c_b / lines_b) ** lines_r`` is the
+    chance of buying none of it in ``lines_r`` lines if the customer's mix had not changed.
+    """
+    r = records.known_at(as_of)
+    t = r.purchases
+    newest = ibis.literal(as_of - timedelta(days=recent_days), "date")
+    oldest = ibis.literal(as_of - timedelta(days=recent_days + baseline_days), "date")
+    t = t.filter((t.occurred_at > oldest) & t.category.notnull())
+    recent = t.occurred_at > newest
+    per = t.group_by(["customer_id", "category"]).aggregate(
+        lines_c_r=t.count(where=recent), lines_c_b=t.count(where=~recent)
+    )
+    tot = t.group_by("customer_id").aggregate(lines_r=t.count(where=recent), lines_b=t.count(where=~recent))
+    per, tot = per.view(), tot.view()
+    j = per.inner_join(tot, per.customer_id == tot.customer_id)
+    j = j.select(per.customer_id, per.category, per.lines_c_r, per.lines_c_b, tot.lines_r, tot.lines_b)
+    j = j.filter((j.lines_c_r == 0) & (j.lines_c_b >= min_baseline_lines) & (j.lines_r >= min_recent_lines))
+    out = j.select("customer_id", "category", "lines_c_b", "lines_b", "lines_r").to_pandas()
+    share = safe_ratio(out["lines_c_b"], out["lines_b"])
+    out["p_zero"] = (1.0 - share) ** out["lines_r"].astype("float64")
+    return out

@@ -1,0 +1,132 @@
+"""Training data: features at many past observation dates, labelled by what happened next.
+
+At each observation date D the population is the customers active at D; the label is
+whether they are lost (by the workspace's churn definition) ``horizon_days`` later, read from
+the records known at D + horizon. An observation date is usable only when D + horizon is on
+or before the date the model is trained for, so a model trained "as of" a date has seen
+nothing after it — which is what makes the backtest honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from churnguard.compute.detect.records import Records
+from churnguard.compute.detect.status import customer_status, lost_within, pin_thresholds
+from churnguard.compute.predict.features import features_as_of
+from churnguard.errors import FitError
+from churnguard.settings import Settings
+
+
+@dataclass
+class TrainingSet:
+    """Stacked features and labels of several observation dates.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        Features, index ``(observed_at, customer_id)``.
+    y : pandas.Series
+        1 when the customer was lost within the horizon.
+    dates : list of date
+        Observation dates, newest first.
+    sample : float
+        Share of the customers used.
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    dates: list[date]
+    sample: float
+
+    @property
+    def observed_at(self) -> pd.Series:
+        """The observation date of each row."""
+        return pd.Series(self.X.index.get_level_values("observed_at"), index=self.X.index)
+
+
+def observation_dates(as_of: date, horizon_days: int, count: int, spacing_days: int,
+                      first_data_date: date | None = None, min_history_days: int = 180) -> list[date]:
+    """Past observation dates whose horizon ends by ``as_of``, newest first.
+
+    Dates with less than ``min_history_days`` of data before them are dropped.
+    """
+    newest = as_of - timedelta(days=horizon_days)
+    dates = [newest - timedelta(days=k * spacing_days) for k in range(count)]
+    if first_data_date is not None:
+        dates = [d for d in dates if (d - first_data_date).days >= min_history_days]
+    return dates
+
+
+def active_count(records: Records, settings: Settings, as_of: date) -> int:
+    """How many customers are active at ``as_of`` (one number from the engine)."""
+    st = customer_status(records, settings.churn, as_of)
+    return int(st.filter(~st.lost).count().execute())
+
+
+def sample_share(records: Records, settings: Settings, as_of: date, n_dates: int) -> float:
+    """The share of customers that keeps the stacked training set near ``model.max_training_rows``."""
+    active = max(active_count(records, settings, as_of), 1)
+    return min(1.0, settings.model.max_training_rows / (active * max(n_dates, 1)))
+
+
+def build_training_set(records: Records, settings: Settings, as_of: date, *, first_data_date: date | None = None,
+                       dates: list[date] | None = None, sample: float | None = None) -> TrainingSet:
+    """Features and labels at the observation dates before ``as_of``.
+
+    Parameters
+    ----------
+    records : Records
+    settings : Settings
+        ``churn.horizon_days`` and ``model.observation_dates`` / ``observation_spacing_days`` /
+        ``max_training_rows`` / ``seed``.
+    as_of : date
+        Nothing dated after it is read, labels included.
+    first_data_date : date, optional
+        The first date in the data; observation dates with too little history are skipped.
+    dates : list of date, optional
+        Explicit observation dates (each plus the horizon must not pass ``as_of``).
+    sample : float, optional
+        Share of customers; default from ``model.max_training_rows``.
+
+    Raises
+    ------
+    FitError
+        When no observation date fits, or the labels have only one class.
+    """
+    h = settings.churn.horizon_days
+    m = settings.model
+    if dates is None:
+        dates = observation_dates(as_of, h, m.observation_dates, m.observation_spacing_days, first_data_date)
+    late = [d for d in dates if d + timedelta(days=h) > as_of]
+    if late:
+        raise FitError(f"observation date {late[0]} plus the {h}-day horizon passes {as_of}: its outcome is unknown")
+    if not dates:
+        raise FitError(
+            f"no observation date with a full {h}-day horizon before {as_of}; the data must cover at least "
+            f"{h + 180} days before the date to train a churn model"
+        )
+    pin_thresholds(records, settings.churn, as_of)
+    share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))
+    part = records.sampled(share, m.seed)
+    frames, labels = [], []
+    for d in dates:
+        fs = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
+        lab = lost_within(part, settings.churn, d, h).to_pandas().set_index("customer_id")["lost"]
+        X = fs.X
+        y = lab.reindex(X.index).fillna(False).astype("int64")
+        X = X.assign(observed_at=pd.Timestamp(d)).set_index("observed_at", append=True).swaplevel()
+        y.index = X.index
+        frames.append(X)
+        labels.append(y)
+    X = pd.concat(frames)
+    y = pd.concat(labels)
+    if y.nunique() < 2:
+        raise FitError(
+            f"the {len(y):,} training rows all have the same outcome ({'lost' if y.iloc[0] else 'kept'}); "
+            "a churn model needs both kept and lost customers"
+        )
+    return TrainingSet(X, y, list(dates), share)

@@ -1,0 +1,567 @@
+"""Use cases of prediction: run everything, rank customers at risk, backtest, survival, own tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.predict import (
+    TabularChurnModel,
+    features_as_of,
+    retention_curves,
+    score_report,
+)
+from churnguard.compute.predict.suite import (
+    ModelSuite,
+    customer_reasons,
+    expected_days_to_churn,
+    score_customers,
+    train_suite,
+)
+from churnguard.errors import ChurnguardError, FitError, InputError
+from churnguard.service.common import last_data_date, resolve_as_of
+from churnguard.service.detect import (
+    DetectContext,
+    _rows,
+    defectors_from_context,
+    detect_context,
+    signals_frame,
+    to_json_text,
+)
+from churnguard.store import Workspace, read_snapshot, snapshot_dates, write_snapshot
+from churnguard.store.workspace import default_workspace_dir
+
+Step = Callable[[str], None]
+SCORES = "scores"
+
+
+def first_data_date(store) -> date | None:
+    """The earliest purchase or contract start (where the history begins)."""
+    firsts = []
+    for table, col in (("transactions", "occurred_at"), ("contracts", "start_at")):
+        value = store.table(table)[col].min().execute()
+        if value is not None and not pd.isna(value):
+            firsts.append(pd.Timestamp(value).date())
+    return min(firsts) if firsts else None
+
+
+def _train(ws: Workspace, records: Records, as_of: date, settings=None) -> ModelSuite:
+    return train_suite(records, settings or ws.settings, as_of, first_data_date=first_data_date(ws.store))
+
+
+def expected_values(ws: Workspace, profile: pd.DataFrame, as_of: date) -> tuple[pd.Series, pd.Series]:
+    """Expected value of each customer and where it came from.
+
+    The customer lifetime value of the value snapshot of ``as_of`` when there is one (``clv``);
+    otherwise trailing 12-month revenue plus the yearly recurring value of a running contract
+    (``trailing_12m_revenue``).
+    """
+    fallback = profile["spend_365d"].fillna(0) + profile["recurring_value"].fillna(0).where(~profile["lost"], 0)
+    source = pd.Series("trailing_12m_revenue", index=profile.index)
+    value = fallback.astype("float64")
+    if as_of in snapshot_dates(ws.store, "value"):
+        snap = read_snapshot(ws.store, "value", as_of)
+        if "clv" in snap.columns:
+            clv = snap.select("customer_id", "clv").to_pandas().set_index("customer_id")["clv"]
+            clv = pd.to_numeric(clv, errors="coerce").reindex(profile.index)
+            has = clv.notna()
+            value = value.where(~has, clv)
+            source = source.where(~has, "clv")
+    return value, source
+
+
+# -- run ----------------------------------------------------------------------------------------
+@dataclass
+class RunOptions:
+    """``churnguard run``: recompute everything as of a date."""
+
+    workspace: Path | None = None
+    as_of: date | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run computed and stored."""
+
+    as_of: date
+    as_of_source: str
+    counts: dict[str, int]
+    snapshots: list[str]
+    seconds: dict[str, float]
+    model: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"as_of", "as_of_source", "counts", "snapshots", "model", "seconds", "notes"}``."""
+        return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
+                "snapshots": self.snapshots, "model": self.model, "seconds": self.seconds, "notes": self.notes}
+
+
+def _value_step(ws: Workspace, as_of: date, say: Step) -> str | None:
+    """Run the value use case when this installation has it (it stores snapshot ``value``)."""
+    try:
+        from churnguard.service import value as value_service  # noqa: F401
+    except ImportError:
+        return None
+    runner = getattr(value_service, "run_value", None)
+    if runner is None:
+        return None
+    say("customer value")
+    runner(ws, as_of)
+    return "value"
+
+
+def score_frame(ws: Workspace, ctx: DetectContext, suite: ModelSuite) -> pd.DataFrame:
+    """Scores of every active customer: probabilities, value at risk, reasons for the most valuable risks."""
+    s = ws.settings
+    scores = score_customers(suite, ctx.features, reasons=False)
+    value, source = expected_values(ws, ctx.profile, ctx.as_of)
+    scores["expected_value"] = value.reindex(scores.index).fillna(0.0)
+    scores["value_source"] = source.reindex(scores.index).fillna("trailing_12m_revenue")
+    scores["value_at_risk"] = scores["probability"] * scores["expected_value"]
+    ranked = scores.sort_values("value_at_risk", ascending=False, kind="stable").index
+    with_reasons = ranked[: s.model.reasons_for]
+    found = customer_reasons(suite, ctx.features, with_reasons, top=s.model.reasons, language=s.language)
+    scores["reasons"] = found.reindex(scores.index).map(lambda r: r if isinstance(r, list) else [])
+    scores["top_reason"] = scores["reasons"].map(lambda r: r[0]["text"] if r else None)
+    scores["expected_days_to_churn"] = expected_days_to_churn(scores["probability"], s.churn.horizon_days)
+    sig = ctx.features.signals.reindex(scores.index)
+    scores["signals"] = sig["signals"].fillna("")
+    scores["signal_count"] = sig["signal_count"].fillna(0).astype("int64")
+    prof = ctx.profile.reindex(scores.index)
+    for col in ("relationship", "segment", "region", "customer_type", "csm"):
+        scores[col] = prof[col]
+    return scores.loc[ranked]
+
+
+def run(opts: RunOptions, step: Step | None = None) -> RunResult:
+    """Recompute value (when available), signals, defectors and churn scores as of a date; store snapshots.
+
+    Snapshots written: ``defectors``, ``signals`` and ``scores`` (one row per active customer:
+    probabilities of the model, the baseline and the heuristic, expected value, value at risk,
+    reasons, signals), each dated ``as_of``.
+    """
+    say = step or (lambda _m: None)
+    seconds: dict[str, float] = {}
+    notes: list[str] = []
+    snaps: list[str] = []
+    with Workspace.open(opts.workspace) as ws:
+        when, source = resolve_as_of(ws.store, opts.as_of)
+        t = time.perf_counter()
+        if _value_step(ws, when, say):
+            snaps.append("value")
+            seconds["value"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        say("profiles and warning signals")
+        ctx = detect_context(ws, when)
+        seconds["profile_and_signals"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        say("defectors")
+        dfx = defectors_from_context(ctx, ws.settings)
+        write_snapshot(ws.store, "defectors", when, _snapshot_defectors(dfx))
+        snaps.append("defectors")
+        sig = signals_frame(ctx)
+        write_snapshot(ws.store, "signals", when, _snapshot_signals(sig))
+        snaps.append("signals")
+        seconds["defectors"] = round(time.perf_counter() - t, 2)
+        counts = {
+            "customers": int(len(ctx.profile)),
+            "active": int((~ctx.profile["lost"]).sum()),
+            "complete_defectors": int((dfx["kind"] == "complete").sum()),
+            "partial_defectors": int((dfx["kind"] == "partial").sum()),
+            "with_signals": int(len(sig)),
+        }
+        model_info: dict[str, Any] = {}
+        t = time.perf_counter()
+        say("training the churn model")
+        try:
+            suite = _train(ws, ctx.records, when)
+        except FitError as exc:
+            notes.append(f"no churn model: {exc}")
+            suite = None
+        seconds["train"] = round(time.perf_counter() - t, 2)
+        if suite is not None:
+            model_info = suite.to_dict()
+            t = time.perf_counter()
+            say("scoring")
+            scores = score_frame(ws, ctx, suite)
+            write_snapshot(ws.store, SCORES, when, _snapshot_scores(scores))
+            snaps.append(SCORES)
+            counts["scored"] = int(len(scores))
+            counts["with_reasons"] = int(scores["reasons"].map(bool).sum())
+            model_info["value_source"] = scores["value_source"].value_counts().to_dict()
+            _save_suite(ws, suite)
+            seconds["score"] = round(time.perf_counter() - t, 2)
+        return RunResult(when, source, counts, snaps, seconds, model_info, notes)
+
+
+def _snapshot_defectors(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.drop(columns=["evidence"]).copy()
+    out.attrs = {}
+    out["evidence"] = frame["evidence"].map(to_json_text)
+    out["lost_at"] = pd.to_datetime(out["lost_at"]).dt.date
+    out["last_purchase_at"] = pd.to_datetime(out["last_purchase_at"]).dt.date
+    return out
+
+
+def _snapshot_signals(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.drop(columns=["evidence"]).copy()
+    out.attrs = {}
+    out["evidence"] = frame["evidence"].map(to_json_text)
+    return out
+
+
+def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    out = scores.drop(columns=["reasons"]).copy()
+    out.attrs = {}
+    out["reasons"] = scores["reasons"].map(
+        lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
+    )
+    for col in ("relationship", "segment", "region", "customer_type", "csm", "value_source", "signals", "top_reason"):
+        out[col] = out[col].astype("object").where(out[col].notna(), None)
+    return out.reset_index()
+
+
+def _save_suite(ws: Workspace, suite: ModelSuite) -> Path:
+    import joblib
+
+    folder = ws.path / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"churn-{suite.as_of.isoformat()}.joblib"
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(suite, tmp)
+    tmp.replace(path)
+    (folder / f"churn-{suite.as_of.isoformat()}.json").write_text(
+        json.dumps(suite.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return path
+
+
+# -- at risk ------------------------------------------------------------------------------------
+@dataclass
+class AtRiskOptions:
+    """``churnguard at-risk``: living customers ranked by value at risk."""
+
+    workspace: Path | None = None
+    as_of: date | None = None
+    top: int = 20
+    min_value: float | None = None
+
+
+@dataclass
+class AtRiskResult:
+    """The riskiest value first; ``to_dict()`` is the ``--json`` shape."""
+
+    as_of: date
+    frame: pd.DataFrame
+    total_value_at_risk: float
+    customers_scored: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows."""
+        return self.frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"as_of", "data": [rows], "count", "total_value_at_risk", "customers_scored"}``."""
+        rows = _rows(self.frame)
+        return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows),
+                "total_value_at_risk": round(self.total_value_at_risk, 2), "customers_scored": self.customers_scored}
+
+
+AT_RISK_COLUMNS = ("rank", "customer_id", "probability", "expected_value", "value_source", "value_at_risk",
+                   "expected_days_to_churn", "reasons", "signals", "relationship", "segment", "customer_type", "csm")
+
+
+def at_risk(opts: AtRiskOptions) -> AtRiskResult:
+    """The ``top`` living customers by value at risk (probability × expected value), with reasons.
+
+    Reads the ``scores`` snapshot of ``as_of`` (default: the latest run).
+    """
+    if opts.top < 1:
+        raise InputError(f"--top must be at least 1; got {opts.top}")
+    with Workspace.open(opts.workspace) as ws:
+        snap = read_snapshot(ws.store, SCORES, opts.as_of)
+        when = pd.Timestamp(snap.as_of.max().execute()).date()
+        total = snap.aggregate(v=snap.value_at_risk.sum(), n=snap.count()).to_pandas().iloc[0]
+        if opts.min_value is not None:
+            snap = snap.filter(snap.expected_value >= opts.min_value)
+        top = snap.order_by([snap.value_at_risk.desc(), snap.customer_id]).limit(opts.top).to_pandas()
+    top.insert(0, "rank", np.arange(1, len(top) + 1))
+    top["reasons"] = top["reasons"].map(lambda t: json.loads(t) if isinstance(t, str) and t else [])
+    frame = top[[c for c in AT_RISK_COLUMNS if c in top.columns]]
+    return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]))
+
+
+def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any]]:
+    """The ``n`` customers with the most value at risk and their reasons, for a demo's summary.
+
+    Runs the pipeline first when the workspace has no scores yet. Each item:
+    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …]}``.
+    """
+    with Workspace.open(workspace) as ws:
+        has = bool(snapshot_dates(ws.store, SCORES))
+    if not has:
+        run(RunOptions(workspace))
+    result = at_risk(AtRiskOptions(workspace, top=n))
+    return [
+        {"customer_id": r["customer_id"], "probability": round(float(r["probability"]), 3),
+         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]]}
+        for r in result.frame.to_dict(orient="records")
+    ]
+
+
+# -- backtest -----------------------------------------------------------------------------------
+@dataclass
+class BacktestOptions:
+    """``churnguard backtest``: replay a past date and compare the warnings with what happened."""
+
+    workspace: Path | None = None
+    as_of: date | None = None
+    horizon: int | None = None
+    flagged: int = 20
+
+
+@dataclass
+class BacktestResult:
+    """Scores as of a past date against who actually left within the horizon."""
+
+    as_of: date
+    horizon_days: int
+    n_customers: int
+    n_lost: int
+    scorers: dict[str, dict[str, Any]]
+    by_relationship: dict[str, dict[str, Any]]
+    flagged: pd.DataFrame
+    training: dict[str, Any]
+    # what the figures were computed from, for callers that look further (benchmarks)
+    suite: ModelSuite | None = field(default=None, repr=False)
+    features: Any = field(default=None, repr=False)
+    scores: pd.DataFrame | None = field(default=None, repr=False)
+    outcome: pd.Series | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
+        "heuristic", "by_relationship", "flagged", "training"}``; each scorer has ``roc_auc``,
+        ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20% and ``calibration``."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "horizon_days": self.horizon_days,
+            "n_customers": self.n_customers,
+            "n_lost": self.n_lost,
+            "lost_rate": round(self.n_lost / self.n_customers, 4) if self.n_customers else None,
+            **self.scorers,
+            "by_relationship": self.by_relationship,
+            "flagged": _rows(self.flagged),
+            "training": self.training,
+        }
+
+
+def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
+    """Train on what was known at a past date, score that date, and compare with what happened next.
+
+    "Actually left" uses the same churn definition on the records after the date (never the
+    simulator's truth). The default date is the last date in the data minus the horizon, the
+    latest whose outcome is fully known.
+    """
+    say = step or (lambda _m: None)
+    with Workspace.open(opts.workspace) as ws:
+        settings = ws.settings
+        if opts.horizon is not None:
+            if opts.horizon < 1:
+                raise InputError(f"--horizon must be at least 1 day; got {opts.horizon}")
+            settings = settings.model_copy(deep=True)
+            settings.churn.horizon_days = opts.horizon
+        h = settings.churn.horizon_days
+        last = last_data_date(ws.store)
+        if last is None:
+            raise ChurnguardError("the workspace holds no dated records yet")
+        when = opts.as_of or (last - timedelta(days=h))
+        if when + timedelta(days=h) > last:
+            raise InputError(
+                f"--as-of {when}: its {h}-day outcome is not known yet (data end {last}); "
+                f"choose {last - timedelta(days=h)} or earlier"
+            )
+        records = Records.from_store(ws.store)
+        say(f"training on what was known at {when}")
+        suite = _train(ws, records, when, settings)
+        say("scoring and comparing with what happened")
+        fs = features_as_of(records, settings, when, language=settings.language)
+        scores = score_customers(suite, fs, reasons=False)
+        y = lost_within(records, settings.churn, when, h).to_pandas().set_index("customer_id")["lost"]
+        y = y.reindex(scores.index).fillna(False).astype("int64")
+        scorers = {
+            "model": score_report(y, scores["probability"]),
+            "baseline": score_report(y, scores["baseline_probability"]),
+            "heuristic": score_report(y, scores["heuristic_probability"]),
+        }
+        by_rel = {}
+        rel = fs.profile["relationship"].reindex(scores.index)
+        for name in sorted(rel.dropna().unique()):
+            m = (rel == name).to_numpy()
+            if len(np.unique(y[m])) == 2:
+                by_rel[name] = {"n_customers": int(m.sum()), "n_lost": int(y[m].sum()), **{
+                    k: {x: v for x, v in score_report(y[m], scores.loc[m, c]).items() if x in ("roc_auc", "pr_auc", "brier")}
+                    for k, c in (("model", "probability"), ("baseline", "baseline_probability"),
+                                 ("heuristic", "heuristic_probability"))
+                }}
+        k = max(1, int(np.ceil(0.10 * len(scores))))
+        flagged_ids = scores["probability"].sort_values(ascending=False, kind="stable").index[: min(k, opts.flagged)]
+        found = customer_reasons(suite, fs, flagged_ids, top=settings.model.reasons, language=settings.language)
+        found = found.reindex(flagged_ids)
+        flagged = pd.DataFrame({
+            "customer_id": flagged_ids,
+            "probability": scores.loc[flagged_ids, "probability"].round(4).to_numpy(),
+            "lost": y.loc[flagged_ids].astype(bool).to_numpy(),
+            "top_reason": found.map(lambda r: r[0]["text"] if isinstance(r, list) and r else None).to_numpy(),
+        })
+        return BacktestResult(when, h, int(len(y)), int(y.sum()), scorers, by_rel, flagged, suite.to_dict(),
+                              suite=suite, features=fs, scores=scores, outcome=y)
+
+
+# -- survival -----------------------------------------------------------------------------------
+@dataclass
+class SurvivalOptions:
+    """``churnguard survival``: retention curves by a customer attribute."""
+
+    workspace: Path | None = None
+    as_of: date | None = None
+    by: str | None = "segment"
+
+
+def survival(opts: SurvivalOptions) -> dict[str, Any]:
+    """Kaplan–Meier retention by group and the mean expected remaining lifetime of active customers."""
+    from churnguard.compute.detect import customer_profile
+
+    with Workspace.open(opts.workspace) as ws:
+        when, source = resolve_as_of(ws.store, opts.as_of)
+        start = first_data_date(ws.store)
+        profile = customer_profile(Records.from_store(ws.store), ws.settings, when)
+    curves = retention_curves(profile, when, start, by=opts.by)
+    out = curves.to_dict()
+    exp = curves.expected_days
+    out["expected_remaining_days"] = {
+        "mean": None if exp.dropna().empty else round(float(exp.mean()), 1),
+        "median": None if exp.dropna().empty else round(float(exp.median()), 1),
+    }
+    return {"as_of": when.isoformat(), "as_of_source": source, **out}
+
+
+# -- a user's own labelled table ------------------------------------------------------------------
+def _read_table(path: Path, encoding: str | None, sheet: str | None) -> pd.DataFrame:
+    from churnguard.ingest import read_file
+    from churnguard.ingest.readers import LINE
+
+    raw = read_file(Path(path), encoding=encoding, sheet=sheet)
+    frame = raw.table.drop_columns([LINE]).to_pandas()
+    if frame.empty:
+        raise InputError(f"{path}: the table has no rows")
+    return frame
+
+
+def default_model_dir(workspace: Path | None) -> Path:
+    """Where a table model lives: ``models/table`` in the workspace folder (or the current folder)."""
+    base = Path(workspace) if workspace is not None else default_workspace_dir()
+    return base / "models" / "table"
+
+
+@dataclass
+class TrainTableOptions:
+    """``churnguard model train``: a model on a user's own labelled customer table."""
+
+    table: Path
+    target: str
+    id_column: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    workspace: Path | None = None
+    model_dir: Path | None = None
+    folds: int = 5
+    threads: int = 2
+    seed: int = 0
+
+
+@dataclass
+class TrainTableResult:
+    """Cross-validated figures of the model and the baseline, and where the model was saved."""
+
+    report: dict[str, Any]
+    model_dir: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"n_rows", "positive_rate", "model": {"roc_auc", "pr_auc", …}, "baseline": {…}, "folds",
+        "features", "id_column", "dropped", "model_dir"}``."""
+        return {**self.report, "model_dir": str(self.model_dir)}
+
+
+def train_table(opts: TrainTableOptions, step: Step | None = None) -> TrainTableResult:
+    """Cross-validate and fit a churn model on a CSV/Excel/Parquet table with a churn column; save it."""
+    say = step or (lambda _m: None)
+    if opts.folds < 2:
+        raise InputError(f"--folds must be at least 2; got {opts.folds}")
+    frame = _read_table(opts.table, opts.encoding, opts.sheet)
+    model = TabularChurnModel(n_jobs=opts.threads, random_state=opts.seed)
+    say(f"{opts.folds}-fold cross-validation on {len(frame):,} rows")
+    report = model.cross_validate(frame, opts.target, opts.id_column, folds=opts.folds)
+    say("fitting on every row")
+    model.fit(frame, opts.target, opts.id_column)
+    folder = opts.model_dir or default_model_dir(opts.workspace)
+    model.save(folder)
+    return TrainTableResult(report, folder)
+
+
+@dataclass
+class ScoreTableOptions:
+    """``churnguard model score``: score a table with a model trained by ``model train``."""
+
+    table: Path
+    encoding: str | None = None
+    sheet: str | None = None
+    workspace: Path | None = None
+    model_dir: Path | None = None
+    output: Path | None = None
+    top: int = 3
+
+
+@dataclass
+class ScoreTableResult:
+    """One row per input row: id, probability, reasons."""
+
+    frame: pd.DataFrame
+    model_dir: Path
+    output: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"data": [{"id", "probability", "reasons": [{"column", "text", "contribution"}]}], "count", "model_dir", "output"}``."""
+        rows = self.frame.to_dict(orient="records")
+        for r in rows:
+            r["probability"] = float(r["probability"])
+        return {"data": rows, "count": len(rows), "model_dir": str(self.model_dir),
+                "output": None if self.output is None else str(self.output)}
+
+
+def score_table(opts: ScoreTableOptions) -> ScoreTableResult:
+    """Probability and top reasons of every row of a table, from a saved table model.
+
+    With ``output`` the scores are also written as CSV (UTF-8 with BOM, so Excel opens it):
+    ``id, probability, reasons`` with the reasons joined by "; ".
+    """
+    folder = opts.model_dir or default_model_dir(opts.workspace)
+    model = TabularChurnModel.load(folder)
+    frame = _read_table(opts.table, opts.encoding, opts.sheet)
+    scored = model.score(frame, top=opts.top).reset_index(drop=True)
+    if opts.output is not None:
+        flat = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(i["text"] for i in r)))
+        out = Path(opts.output)
+        tmp = out.with_name(out.name + ".tmp")
+        flat.to_csv(tmp, index=False, encoding="utf-8-sig")
+        tmp.replace(out)
+    return ScoreTableResult(scored, folder, opts.output)

@@ -1,0 +1,86 @@
+"""Complete and partial defectors on hand-built customers, each with its evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+from detect_rows import D, contract, days, put, tx
+
+from churnguard.compute.detect import (
+    Records,
+    customer_profile,
+    dropped_categories,
+    find_defectors,
+    seasonal_index,
+)
+
+AS_OF = D("2024-12-31")
+
+
+def steady(cid, amount=100.0, every=7, start="2023-01-02", stop="2024-12-31", category="A"):
+    out = []
+    for d in days(start, *range(0, 800, every)):
+        if d <= D(stop):
+            out.append(tx(cid, d, amount, category=category, quantity=1.0))
+    return out
+
+
+def detect(ws, settings):
+    r = Records.from_store(ws.store)
+    prof = customer_profile(r, settings, AS_OF)
+    idx = seasonal_index(r, settings.churn, AS_OF, 545)
+    dropped = dropped_categories(r, AS_OF, settings.detect.partial_recent_days, settings.detect.partial_baseline_days)
+    return find_defectors(prof, settings, index=idx, dropped=dropped).set_index("customer_id")
+
+
+def test_partial_complete_and_loyal_customers(ws, settings):
+    rows = steady("loyal") + steady("other")
+    # buys weekly, then from July every third week with smaller orders
+    rows += steady("shrinking", stop="2024-07-01")
+    rows += [tx("shrinking", d, 40.0, category="A", quantity=1.0) for d in days("2024-07-08", *range(0, 180, 21))]
+    rows += steady("gone", stop="2024-08-01")
+    put(ws, transactions=rows, contracts=[contract("k1", "ended", "2023-06-01", "2024-05-31")])
+    found = detect(ws, settings)
+    assert set(found.index) == {"shrinking", "gone", "ended"}
+    assert found.loc["gone", "kind"] == "complete" and found.loc["gone", "rules"] == "inactive"
+    assert found.loc["ended", "rules"] == "contract_ended"
+    assert found.loc["ended", "evidence"][0]["text"] == "contract ended on 2024-05-31 without renewal"
+    assert found.loc["gone", "evidence"][0]["text"] == "no purchase for 155 days (threshold 90; usually every 7 days)"
+    assert found.loc["shrinking", "kind"] == "partial"
+    assert "spend" in found.loc["shrinking", "rules"] and "frequency" in found.loc["shrinking", "rules"]
+    spend = next(e for e in found.loc["shrinking", "evidence"] if e["code"] == "spend_down")
+    assert spend["values"]["drop"] > 0.7 and spend["values"]["z"] > 2.5
+    assert spend["text"].startswith("spend ")
+
+
+def test_a_big_irregular_buyer_needs_a_bigger_drop(ws, settings):
+    rng = np.random.default_rng(3)
+    rows = []
+    for i, d in enumerate(days("2023-07-03", *range(0, 540, 21))):
+        # a few huge orders among small ones: the recent window happens to lack the huge ones
+        amount = 5000.0 if i % 8 == 0 and d < D("2024-07-01") else float(rng.uniform(50, 150))
+        rows.append(tx("lumpy", d, amount))
+    put(ws, transactions=rows)
+    found = detect(ws, settings)
+    assert "lumpy" not in found.index
+
+
+def test_stopped_buying_a_category(ws, settings):
+    rows = steady("narrow", category="A") + steady("narrow", start="2023-01-03", category="B", stop="2024-06-30")
+    rows += steady("narrow", start="2024-07-02", category="A", every=7)
+    put(ws, transactions=rows)
+    found = detect(ws, settings)
+    assert found.loc["narrow", "kind"] == "partial"
+    ev = [e for e in found.loc["narrow", "evidence"] if e["code"] == "breadth_down"]
+    assert ev and ev[0]["values"]["category"] == "B"
+
+
+def test_share_of_wallet_where_estimates_exist(ws, settings):
+    rows = steady("w", stop="2024-06-30") + [tx("w", d, 30.0) for d in days("2024-07-01", *range(0, 180, 7))]
+    wallet = [{"customer_id": "w", "period_start": D(q), "estimated_total_spend": 2600.0}
+              for q in ("2023-07-01", "2023-10-01", "2024-01-01", "2024-04-01", "2024-07-01", "2024-10-01")]
+    put(ws, transactions=rows, wallet_estimates=wallet)
+    found = detect(ws, settings)
+    assert "share_of_wallet" in found.loc["w", "rules"]
+    sow = next(e for e in found.loc["w", "evidence"] if e["code"] == "share_of_wallet")
+    assert sow["values"]["before"] > 0.4 and sow["values"]["after"] < 0.2
+    assert "share of wallet fell from" in sow["text"]

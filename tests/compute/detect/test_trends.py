@@ -1,0 +1,56 @@
+"""The tests behind partial defection and spend trends: calibrated under no change, sensitive to a drop."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from scipy import stats
+
+from churnguard.compute.detect import SeasonalIndex
+from churnguard.compute.detect.trends import compound_poisson_z, order_count_z
+
+
+def simulate_spend(rng, rate_r, rate_b, e_r, e_b, n, sigma=0.8):
+    """Spend of ``n`` customers: Poisson orders of lognormal size in two windows."""
+    k_r = rng.poisson(rate_r * e_r, n)
+    k_b = rng.poisson(rate_b * e_b, n)
+    s_r, s_b, sq = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i in range(n):
+        a, b = rng.lognormal(5, sigma, k_r[i]), rng.lognormal(5, sigma, k_b[i])
+        s_r[i], s_b[i], sq[i] = a.sum(), b.sum(), (a**2).sum() + (b**2).sum()
+    return s_r, s_b, sq, k_r, k_b
+
+
+def test_compound_poisson_z_is_standard_normal_when_nothing_changed():
+    rng = np.random.default_rng(0)
+    s_r, s_b, sq, _, _ = simulate_spend(rng, 0.1, 0.1, 180, 365, 3000)
+    z, _ = compound_poisson_z(s_r, 180, s_b, 365, sq)
+    z = z[np.isfinite(z)]
+    assert abs(z.mean()) < 0.1
+    assert 0.85 < z.std() < 1.15
+    assert (z < -2.5).mean() < 0.02
+
+
+def test_compound_poisson_z_sees_a_halving_of_a_steady_buyer():
+    rng = np.random.default_rng(1)
+    # about two orders a week of steady size, then half
+    s_r, s_b, sq, _, _ = simulate_spend(rng, 0.15, 0.3, 180, 365, 300, sigma=0.3)
+    z, drop = compound_poisson_z(s_r, 180, s_b, 365, sq)
+    assert np.median(z) < -3
+    assert 0.35 < np.median(drop) < 0.65
+
+
+def test_order_count_z_is_the_exact_binomial_test():
+    z, drop, expected = order_count_z([2], [100.0], [20], [300.0])
+    p = stats.binom.cdf(2, 22, 100 / 400)
+    assert np.isclose(z[0], stats.norm.ppf(p))
+    assert np.isclose(expected[0], 20 / 300 * 100)
+    assert np.isclose(drop[0], 1 - (2 / 100) / (20 / 300))
+
+
+def test_exposure_of_a_flat_index_counts_days():
+    idx = SeasonalIndex.flat(date(2024, 1, 1), date(2024, 12, 31))
+    assert idx.exposure(0, 30) == 30
+    assert idx.exposure(30, 90) == 60
+    assert np.allclose(idx.exposure(0, np.array([10, 1000])), [10, 366])

@@ -1,0 +1,79 @@
+"""A user's own churn table: ids and names dropped, numbers read, leaks caught, any yes/no target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tabular_data import bank, telco
+
+from churnguard.compute.predict import TabularChurnModel, learn_preprocessing, parse_target
+from churnguard.errors import InputError
+
+
+def test_telco_like_table():
+    df = telco()
+    prep, y = learn_preprocessing(df, "Churn")
+    assert prep.id_column == "customerID" and "customerID" in prep.dropped
+    assert set(prep.numeric) == {"SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"}
+    assert set(prep.categorical) == {"gender", "InternetService", "OnlineSecurity", "Contract"}
+    X = prep.transform(df)
+    assert X["TotalCharges"].isna().sum() == (df["tenure"] == "0").sum()  # blanks stay unknown
+    assert y.mean() == (df["Churn"] == "Yes").mean()
+
+
+def test_bank_like_table_drops_row_numbers_ids_and_names():
+    prep, _ = learn_preprocessing(bank(), "Exited")
+    assert "RowNumber" in prep.dropped and "row number" in prep.dropped["RowNumber"]
+    assert prep.id_column == "CustomerId"
+    assert "Surname" in prep.dropped and "distinct values" in prep.dropped["Surname"]
+    assert "EstimatedSalary" in prep.numeric  # unique, but not whole numbers: a measurement, not an id
+    assert set(prep.features) == {"CreditScore", "Geography", "Gender", "Age", "Balance", "NumOfProducts",
+                                  "IsActiveMember", "EstimatedSalary"}
+
+
+def test_leaks_are_dropped():
+    df = telco(400)
+    df["Churn Reason"] = np.where(df["Churn"] == "Yes", "Competitor made better offer", "")
+    df["refund_flag"] = (df["Churn"] == "Yes").astype(int).astype(str)
+    prep, _ = learn_preprocessing(df, "Churn")
+    assert "looks like the target" in prep.dropped["Churn Reason"]
+    assert "a leak" in prep.dropped["refund_flag"]
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["Yes", "no", "YES"], [1, 0, 1]), (["True", "false"], [1, 0]), (["1", "0"], [1, 0]),
+    (["是", "否"], [1, 0]), (["1.0", "0.0"], [1, 0]), ([" y ", "n"], [1, 0]),
+])
+def test_targets_in_every_usual_spelling(values, expected):
+    assert parse_target(pd.Series(values), "t").tolist() == expected
+
+
+def test_unreadable_target_lists_what_it_found():
+    with pytest.raises(InputError, match=r"'maybe'.*yes/no"):
+        parse_target(pd.Series(["yes", "maybe", "no"]), "Churn")
+    with pytest.raises(InputError, match="no target column 'churned'; existing columns: a, b"):
+        learn_preprocessing(pd.DataFrame({"a": ["1"], "b": ["x"]}), "churned")
+
+
+def test_cross_validation_save_load_and_score(tmp_path: Path):
+    df = bank(700)
+    model = TabularChurnModel(n_estimators=40, n_jobs=1)
+    report = model.cross_validate(df, "Exited", folds=3)
+    assert set(report) >= {"n_rows", "positive_rate", "model", "baseline"}
+    assert set(report["model"]) >= {"roc_auc", "pr_auc"} and report["n_rows"] == 700
+    assert report["model"]["roc_auc"] > 0.7 and report["baseline"]["roc_auc"] > 0.7
+    model.fit(df, "Exited").save(tmp_path / "m")
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.joblib", "model.txt", "preprocessing.json"}
+    again = TabularChurnModel.load(tmp_path / "m")
+    new = df.drop(columns=["Exited"]).head(5)
+    scores = again.score(new)
+    assert list(scores.columns) == ["id", "probability", "reasons"]
+    assert scores["id"].tolist() == new["CustomerId"].tolist()
+    assert np.allclose(scores["probability"], np.round(model.model_.predict_proba(model.prep_.transform(new))[:, 1], 4))
+    reasons = [r for rs in scores["reasons"] for r in rs]
+    assert reasons and all(r["contribution"] > 0 and r["column"] in model.prep_.features for r in reasons)
+    with pytest.raises(InputError, match="lacks column"):
+        again.score(new.drop(columns=["Age"]))

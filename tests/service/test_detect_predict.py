@@ -1,0 +1,113 @@
+"""Detection and prediction use cases end to end on a small simulated company."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from churnguard.compute.detect import Records, lost_within
+from churnguard.errors import ChurnguardError, InputError
+from churnguard.service import detect as dsvc
+from churnguard.service import predict as psvc
+from churnguard.service.demo import DemoOptions, build_demo
+from churnguard.settings import SETTINGS_FILE, render_settings
+from churnguard.store import Workspace, snapshot_dates
+
+BACKTEST_KEYS = {"roc_auc", "pr_auc", "lift_at_10pct", "precision_at_10pct", "recall_at_10pct", "brier"}
+
+
+def small_model(path: Path) -> None:
+    """Few observation dates and trees: unit tests stay quick on two shared cores."""
+    with Workspace.open(path) as ws:
+        s = ws.settings
+    s.model.observation_dates = 3
+    s.model.observation_spacing_days = 45
+    s.model.trees = 30
+    s.model.threads = 1
+    (path / SETTINGS_FILE).write_text(render_settings(s), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("detect") / "demo"
+    build_demo(DemoOptions(path, customers=1200, months=24, seed=4))
+    small_model(path)
+    return path
+
+
+def test_defectors_with_evidence(demo):
+    r = dsvc.defectors(dsvc.DefectorOptions(demo))
+    d = r.to_dict()
+    assert d["as_of"] == "2026-09-30" and d["as_of_source"] == "last date in the data"
+    assert d["counts"]["complete"] > 50 and d["count"] == sum(d["counts"].values())
+    row = d["data"][0]
+    assert set(row) >= {"customer_id", "kind", "rules", "lost_at", "evidence", "evidence_text"}
+    assert row["evidence"][0]["text"] and row["evidence"][0]["code"]
+    assert d["definition"]["threshold_days"] == "auto"
+    partial = dsvc.defectors(dsvc.DefectorOptions(demo, kind="partial")).to_dict()
+    assert all(x["kind"] == "partial" for x in partial["data"])
+    with pytest.raises(InputError, match="complete or partial"):
+        dsvc.defectors(dsvc.DefectorOptions(demo, kind="gone"))
+
+
+def test_signals_listed_with_rules(demo):
+    d = dsvc.signals(dsvc.SignalOptions(demo, as_of=date(2026, 6, 30))).to_dict()
+    assert [r["rule"] for r in d["rules"]] == ["contact_drop", "renewal_silence", "unsubscribed", "complaint",
+                                               "satisfaction", "spend_trend", "chain", "price_exposure"]
+    assert d["count"] > 0 and all(x["signal_count"] >= 1 for x in d["data"])
+    only = dsvc.signals(dsvc.SignalOptions(demo, as_of=date(2026, 6, 30), rule="unsubscribed")).to_dict()
+    assert only["count"] == next(r["fired"] for r in d["rules"] if r["rule"] == "unsubscribed")
+
+
+def test_run_then_at_risk(demo):
+    result = psvc.run(psvc.RunOptions(demo)).to_dict()
+    assert set(result["snapshots"]) >= {"defectors", "signals", "scores"}
+    assert result["counts"]["scored"] == result["counts"]["active"]
+    with Workspace.open(demo) as ws:
+        assert snapshot_dates(ws.store, "scores") == [date(2026, 9, 30)]
+    risk = psvc.at_risk(psvc.AtRiskOptions(demo, top=5)).to_dict()
+    assert risk["count"] == 5 and [r["rank"] for r in risk["data"]] == [1, 2, 3, 4, 5]
+    vals = [r["value_at_risk"] for r in risk["data"]]
+    assert vals == sorted(vals, reverse=True)
+    top = risk["data"][0]
+    assert abs(top["value_at_risk"] - top["probability"] * top["expected_value"]) < 1e-6
+    assert top["value_source"] == "trailing_12m_revenue"
+    assert top["reasons"] and all(r["text"] and r["contribution"] > 0 for r in top["reasons"])
+    big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()
+    assert all(r["expected_value"] >= 50_000 for r in big["data"])
+    summary = psvc.top_at_risk(demo, n=3)
+    assert [s["customer_id"] for s in summary] == [r["customer_id"] for r in risk["data"][:3]]
+    assert all(isinstance(t, str) for s in summary for t in s["reasons"])
+
+
+def test_backtest_against_what_happened(demo):
+    d = psvc.backtest(psvc.BacktestOptions(demo)).to_dict()
+    assert d["as_of"] == "2026-07-02" and d["horizon_days"] == 90
+    for name in ("model", "baseline", "heuristic"):
+        assert BACKTEST_KEYS <= set(d[name])
+        assert len(d[name]["calibration"]) == 10
+    with Workspace.open(demo) as ws:
+        truth = lost_within(Records.from_store(ws.store), ws.settings.churn, date(2026, 7, 2), 90).to_pandas()
+    assert d["n_customers"] == len(truth) and d["n_lost"] == int(truth["lost"].sum())
+    assert d["model"]["roc_auc"] > 0.8
+    assert all(o < "2026-07-02" for o in d["training"]["observation_dates"])
+    with pytest.raises(InputError, match="not known yet"):
+        psvc.backtest(psvc.BacktestOptions(demo, as_of=date(2026, 8, 1)))
+
+
+def test_survival_by_customer_type(demo):
+    d = psvc.survival(psvc.SurvivalOptions(demo, by="customer_type"))
+    assert {g["group"] for g in d["groups"]} == {"key", "regular"}
+    for g in d["groups"]:
+        assert 0 < g["retained_365d"] <= g["retained_90d"] <= 1
+    assert d["expected_remaining_days"]["mean"] > 0
+    with pytest.raises(InputError, match="unknown group"):
+        psvc.survival(psvc.SurvivalOptions(demo, by="colour"))
+
+
+def test_at_risk_before_any_run(tmp_path):
+    Workspace.init(tmp_path / "empty").close()
+    with pytest.raises(ChurnguardError, match="churnguard run"):
+        psvc.at_risk(psvc.AtRiskOptions(tmp_path / "empty"))

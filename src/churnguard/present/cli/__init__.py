@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from churnguard.present.cli import demo_cmds, import_cmds, measure_cmds, serve_cmds, user_cmds, workspace_cmds
+from churnguard.present.cli import (
+    demo_cmds,
+    import_cmds,
+    measure_cmds,
+    overview_cmds,
+    serve_cmds,
+    user_cmds,
+    workspace_cmds,
+)
 
 app = typer.Typer(
     name="churnguard",
@@ -17,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, user_cmds, serve_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, overview_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from churnguard.i18n import LANGUAGES, Translator, negotiate
 from churnguard.present.server.errors import Forbidden, LoginRequired, Unauthorized, is_api
+from churnguard.service import results
 from churnguard.service import users as users_svc
 from churnguard.service.users import User
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
@@ -171,3 +172,31 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+
+@dataclass
+class Figures:
+    """Stored figures of the request's workspace (:mod:`churnguard.service.results`).
+
+    ``figures.get("churn-rate", period="month")`` reads the figure stored for the current data
+    version, computing and storing it first when there is none; with ``web.cache_results =
+    false`` it computes every time. The data version is read once per request.
+    """
+
+    ws: Workspace
+    use_cache: bool
+    _version: str | None = None
+
+    def get(self, name: str, **options: Any) -> results.Stored:
+        """The figure ``name`` with ``options`` (see :func:`churnguard.service.results.figure`)."""
+        if self.use_cache and self._version is None:
+            self._version = results.data_version(self.ws)
+        return results.figure(self.ws, name, options, use_cache=self.use_cache, version=self._version)
+
+
+def get_figures(request: Request, ws: WorkspaceDep) -> Figures:
+    """The request's :class:`Figures`."""
+    return Figures(ws, server_state(request).settings().web.cache_results)
+
+
+FiguresDep = Annotated[Figures, Depends(get_figures)]

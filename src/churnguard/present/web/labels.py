@@ -46,6 +46,7 @@ SETTINGS: dict[str, str] = {
     "value.pareto_share": N_("Revenue share of the top customers (80/20)"),
     "web.max_upload_mb": N_("Largest upload (MB)"),
     "web.session_hours": N_("Login lasts (hours)"),
+    "web.cache_results": N_("Keep computed figures"),
 }
 
 SECTIONS: dict[str, str] = {

@@ -54,3 +54,54 @@ def rate_lines(x: list[str], series: dict[str, list[float | None]], solid: list[
                               xaxis={"type": "category"}, legend={"orientation": "h", "y": -0.2}))
     fig.update_layout(margin={"l": 50, "r": 10, "t": 10, "b": 40})
     return json.loads(fig.to_json())
+
+
+def heatmap(x: list[str], y: list[str], z: list[list[float | None]], *, x_title: str = "",
+            y_title: str = "", number_format: str = ".0%") -> dict[str, Any]:
+    """A heat map (the cohort triangle): rows ``y`` (oldest on top), columns ``x``, values ``z``.
+
+    Parameters
+    ----------
+    x, y : list of str
+        Column and row labels.
+    z : list of list
+        One row per ``y`` label; None where there is no value (drawn empty).
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Heatmap(
+        x=x, y=y, z=z, zmin=0, zmax=1 if number_format.endswith("%") else None, colorscale="Blues",
+        texttemplate=f"%{{z:{number_format}}}", hovertemplate=f"%{{y}} · %{{x}}: %{{z:{number_format}}}<extra></extra>",
+        xgap=1, ygap=1, colorbar={"tickformat": number_format, "thickness": 12},
+    ))
+    fig.update_layout(_layout(height=max(220, 26 * len(y) + 90),
+                              xaxis={"side": "top", "type": "category", "title": {"text": x_title}},
+                              yaxis={"autorange": "reversed", "type": "category", "title": {"text": y_title}}))
+    fig.update_layout(margin={"l": 90, "r": 10, "t": 60, "b": 10})
+    return json.loads(fig.to_json())
+
+
+def effect_bars(x: list[str], effects: dict[str, list[float | None]], total: list[float | None],
+                total_name: str, flagged: list[bool] | None = None) -> dict[str, Any]:
+    """Stacked positive/negative bars (the parts of a change) with the change itself as a line.
+
+    Periods in ``flagged`` get a red ring on the line (a warning on that period).
+    """
+    import plotly.graph_objects as go
+
+    colours = ["#2f6db5", "#e38b2c", "#6aa84f", "#9aa3ad"]
+    fig = go.Figure()
+    for (name, values), colour in zip(effects.items(), colours, strict=False):
+        fig.add_trace(go.Bar(x=x, y=values, name=name, marker_color=colour,
+                             hovertemplate="%{x}: %{y:,.0f}<extra>" + name + "</extra>"))
+    marks = flagged or [False] * len(x)
+    fig.add_trace(go.Scatter(x=x, y=total, name=total_name, mode="lines+markers",
+                             line={"color": "#1d2733"},
+                             marker={"size": [14 if f else 7 for f in marks],
+                                     "color": ["#b3261e" if f else "#1d2733" for f in marks]},
+                             hovertemplate="%{x}: %{y:,.0f}<extra>" + total_name + "</extra>"))
+    fig.update_layout(_layout(height=340, barmode="relative", hovermode="x unified",
+                              xaxis={"type": "category"}, yaxis={"gridcolor": "#e3e7eb", "tickformat": "~s"},
+                              legend={"orientation": "h", "y": -0.2}))
+    fig.update_layout(margin={"l": 55, "r": 10, "t": 10, "b": 40})
+    return json.loads(fig.to_json())

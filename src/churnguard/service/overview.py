@@ -9,6 +9,7 @@ warnings from its price–volume split, the counts from the workspace status. Wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,8 +18,12 @@ from typing import Any
 from churnguard.compute.measure import periods as P
 from churnguard.errors import ChurnguardError
 from churnguard.service import measure
-from churnguard.service.common import TableResult
+from churnguard.service.jsonable import jsonable
 from churnguard.service.workspace import status as workspace_status
+
+#: ``source(name, options)`` -> the JSON of a use case (``churn-rate``, ``retention``,
+#: ``price-volume``, ``status``); :mod:`churnguard.service.results` passes its stored figures.
+Source = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -67,28 +72,50 @@ class OverviewResult:
         }
 
 
-def _rows(result: TableResult) -> list[dict[str, Any]]:
-    return result.to_dict()["data"]
+_USE_CASES: dict[str, tuple[Callable[[Any], Any], type]] = {
+    "churn-rate": (measure.churn_rate, measure.ChurnRateOptions),
+    "retention": (measure.retention, measure.RetentionOptions),
+    "price-volume": (measure.price_volume, measure.PriceVolumeOptions),
+}
 
 
-def overview(opts: OverviewOptions) -> OverviewResult:
+def compute_source(workspace: Path | None) -> Source:
+    """A :data:`Source` that computes each use case afresh."""
+
+    def source(name: str, options: dict[str, Any]) -> dict[str, Any]:
+        if name == "status":
+            return jsonable(workspace_status(workspace))
+        fn, options_type = _USE_CASES[name]
+        return jsonable(fn(options_type(workspace=workspace, **options)))
+
+    return source
+
+
+def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewResult:
     """The headline figures: churn trend by customers and value, revenue retention, warnings.
 
     A workspace without dated records gives the status alone (no trend, no warning).
+
+    Parameters
+    ----------
+    opts : OverviewOptions
+    source : callable, optional
+        Where the figures come from (default: computed afresh); the figures are the same.
     """
     P.check_period(opts.period)
-    status = workspace_status(opts.workspace).to_dict()
-    base = {"workspace": opts.workspace, "end": opts.end, "period": opts.period}
+    get = source or compute_source(opts.workspace)
+    status = get("status", {})
+    base = {"end": opts.end, "period": opts.period}
     try:
-        by_count = measure.churn_rate(measure.ChurnRateOptions(**base, basis="customers"))
+        by_count = get("churn-rate", {**base, "basis": "customers"})
     except ChurnguardError:  # nothing dated yet: the status is all there is
         return OverviewResult(None, opts.period, status)
-    definition = by_count.extra["definition"]
+    definition = by_count["definition"]
     as_of = definition["as_of"]
-    by_value = _rows(measure.churn_rate(measure.ChurnRateOptions(**base, basis="value")))
+    by_value = get("churn-rate", {**base, "basis": "value"})["data"]
     value_rate = {r["period_start"]: r for r in by_value}
     churn = []
-    for r in _rows(by_count):
+    for r in by_count["data"]:
         v = value_rate.get(r["period_start"], {})
         churn.append({
             "period_start": r["period_start"], "period_end": r["period_end"], "complete": r["complete"],
@@ -101,10 +128,10 @@ def overview(opts: OverviewOptions) -> OverviewResult:
     retention = [
         {k: r[k] for k in ("period_start", "period_end", "complete", "value_at_start", "value_lost",
                             "contraction", "expansion", "grr", "nrr")}
-        for r in _rows(measure.retention(measure.RetentionOptions(**base, basis="value")))
+        for r in get("retention", {**base, "basis": "value"})["data"]
     ]
     warnings = _history_warning(churn, definition, status)
-    pv = measure.price_volume(measure.PriceVolumeOptions(**base)).to_dict()["data"]
+    pv = get("price-volume", base)["data"]
     warnings += false_growth_warnings(pv)
     result = OverviewResult(as_of, opts.period, status, churn, retention, warnings=warnings,
                             definition={"as_of": as_of, "as_of_source": definition["as_of_source"],

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import hashlib
@@ -68,6 +69,9 @@ class WorkspaceOnly:
 
 
 _FIGURES: dict[str, Figure] = {}
+#: False while a figure is computed with ``use_cache=False``: figures made of other figures
+#: then compute those afresh too
+_USING_STORE: contextvars.ContextVar[bool] = contextvars.ContextVar("using_store", default=True)
 
 
 def register(name: str, compute: Callable[[Any], Any], options_type: type = WorkspaceOnly) -> None:
@@ -269,7 +273,11 @@ def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, u
     except TypeError as exc:  # a caller's mistake, named
         raise InputError(f"figure {name!r}: {exc}") from None
     if not use_cache:
-        return _compute(name, fig, opts, version or "")
+        token = _USING_STORE.set(False)
+        try:
+            return _compute(name, fig, opts, version or "")
+        finally:
+            _USING_STORE.reset(token)
     version = version or data_version(ws)
     path = ws.path / CACHE_DIR / version / f"{_key(name, opts)}.json"
     stored = _read(path, name, version)
@@ -303,11 +311,13 @@ def clear(ws: Workspace) -> int:
 
 #: What the pages open with: computed by :func:`refresh` so the first visitor does not wait.
 DEFAULT_FIGURES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("overview", {}),
+    ("status", {}),
     ("churn-rate", {"period": "quarter", "basis": "customers"}),
-    ("cohorts", {"period": "month", "basis": "customers"}),
+    ("churn-rate", {"period": "quarter", "basis": "value"}),
     ("retention", {"period": "quarter", "basis": "value"}),
     ("price-volume", {"period": "quarter"}),
+    ("overview", {}),  # made of the figures above
+    ("cohorts", {"period": "month", "basis": "customers"}),
 )
 
 
@@ -347,8 +357,17 @@ def _register_defaults() -> None:
     from churnguard.service import measure, overview, workspace
 
     register("status", lambda o: workspace.status(o.workspace))
+    register("imports", workspace.recent_imports_of, workspace.ImportsOptions)
     register("churn-rate", measure.churn_rate, measure.ChurnRateOptions)
     register("cohorts", measure.cohorts, measure.CohortsOptions)
     register("retention", measure.retention, measure.RetentionOptions)
     register("price-volume", measure.price_volume, measure.PriceVolumeOptions)
-    register("overview", overview.overview, overview.OverviewOptions)
+    def overview_of_stored(opts: overview.OverviewOptions) -> Any:
+        # the overview repeats other figures: read them stored (computing any that is not)
+        if not _USING_STORE.get():
+            return overview.overview(opts)
+        with Workspace.open(opts.workspace) as ws:
+            version = data_version(ws)
+            return overview.overview(opts, lambda name, o: figure(ws, name, o, version=version).data)
+
+    register("overview", overview_of_stored, overview.OverviewOptions)

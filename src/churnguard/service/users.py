@@ -260,6 +260,17 @@ def set_language(ws: Workspace, user_id: str, language: str | None) -> None:
                     (language, user_id))
 
 
+def set_password(ws: Workspace, user_id: str, password: str) -> None:
+    """Give ``user_id`` a new password (its sessions and tokens stay valid)."""
+    check_password(password)
+    if get_user(ws, user_id) is None:
+        raise InputError(f"no user {user_id!r}; see 'churnguard user list'")
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        cur.execute(f"UPDATE {quote_ident(USERS.name)} SET password_hash = {p} WHERE user_id = {p}",
+                    (hash_password(password), user_id))
+
+
 def create_token(ws: Workspace, user_id: str) -> str:
     """Make a new API token for ``user_id`` and return it; only its hash is kept."""
     if get_user(ws, user_id) is None:

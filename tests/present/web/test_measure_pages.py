@@ -77,7 +77,7 @@ def test_cohort_table_is_the_triangle(demo_site: Site) -> None:
     with signed_in(demo_site, "en") as c:
         page = c.get("/churn/cohorts", params={"period": "quarter"}).text
     table = page.split('id="cohorts-table"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td>(Q\d \d{4})</td><td class=\"num\">([\d,]+)</td>", table)
+    rows = re.findall(r"<tr><td class=\"nowrap\">(Q\d \d{4})</td><td class=\"num\">([\d,]+)</td>", table)
     cohorts = list(dict.fromkeys((r["cohort_start"], r["cohort_size"]) for r in d["data"]))
     assert [int(n.replace(",", "")) for _, n in rows] == [size for _, size in cohorts]
     assert '"type": "heatmap"' in page

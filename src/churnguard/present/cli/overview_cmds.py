@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -48,7 +49,8 @@ def register(app: typer.Typer) -> None:
         tables = d["status"]["tables"]
         console.print(f"[bold]overview[/] as of {d['as_of'] or '–'}: {tables['customers']['rows']:,} customers, "
                       f"{tables['transactions']['rows']:,} transactions, {tables['contracts']['rows']:,} contracts")
-        rows = [r for r in d["churn"] if r["history_complete"]]
+        rows = [{**r, "period_start": date.fromisoformat(str(r["period_start"])[:10])}
+                for r in d["churn"] if r["history_complete"]]
         if rows:
             print_trend(rows[-8:], period)
         latest = d["latest"]

@@ -10,6 +10,8 @@ Permissions are decided here only: :func:`current_user` finds the user (bearer t
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,66 @@ from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace
 
 
+class KeepOpen:
+    """Keeps one connection to the workspace's database while requests come, and lets it go
+    after ``idle`` seconds without any.
+
+    Each request opens its own connection (connections are not shared between threads). With
+    DuckDB, the first connection to a file loads the database (tens of milliseconds on a large
+    one) and the last one to close unloads it; holding one open between the requests of a busy
+    minute saves that on every request. When the pages are idle the file is let go, so
+    ``churnguard import`` or ``churnguard run`` can open it from a terminal.
+    """
+
+    def __init__(self, path: Path, idle: float = 5.0):
+        self.path = path
+        self.idle = idle
+        self._ws: Workspace | None = None
+        self._last = 0.0
+        self._active = 0
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+
+    def enter(self) -> None:
+        """A request starts: make sure the connection is held."""
+        with self._lock:
+            self._active += 1
+            self._last = time.monotonic()
+            if self._ws is None:
+                try:
+                    self._ws = Workspace.open(self.path)
+                except Exception:  # the request's own open reports the problem
+                    self._ws = None
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reap, name="churnguard-keep-open", daemon=True)
+                self._reaper.start()
+
+    def leave(self) -> None:
+        """A request ends."""
+        with self._lock:
+            self._active -= 1
+            self._last = time.monotonic()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.idle / 2))
+            with self._lock:
+                if self._active or time.monotonic() - self._last < self.idle:
+                    continue
+                if self._ws is not None:
+                    self._ws.close()
+                    self._ws = None
+                self._reaper = None
+                return
+
+    def close(self) -> None:
+        """Let the connection go now."""
+        with self._lock:
+            if self._ws is not None:
+                self._ws.close()
+                self._ws = None
+
+
 @dataclass
 class ServerState:
     """What the app knows about itself (kept on ``app.state.churnguard``; no module globals)."""
@@ -34,6 +96,7 @@ class ServerState:
     workspace_path: Path
     env: Any = None  # the Jinja environment of the pages (made by web.render.make_env)
     nav: list[Any] = field(default_factory=list)  # NavItem of each page module
+    keep_open: KeepOpen | None = None
     _settings: tuple[float, Settings] | None = None
 
     def settings(self) -> Settings:
@@ -53,14 +116,23 @@ def server_state(request: Request) -> ServerState:
 def get_workspace(request: Request) -> Iterator[Workspace]:
     """The workspace, opened for this request and closed after it.
 
-    One connection per request: connections are not shared between threads, and a DuckDB
-    file is free for the CLI between requests.
+    One connection per request: connections are not shared between threads. A DuckDB file
+    stays loaded while requests come (:class:`KeepOpen`) and is free for the CLI once the
+    pages are idle for a few seconds.
     """
-    ws = Workspace.open(server_state(request).workspace_path)
+    state = server_state(request)
+    keeper = state.keep_open
+    if keeper is not None:
+        keeper.enter()
     try:
-        yield ws
+        ws = Workspace.open(state.workspace_path, create_tables=False)  # create_app made them
+        try:
+            yield ws
+        finally:
+            ws.close()
     finally:
-        ws.close()
+        if keeper is not None:
+            keeper.leave()
 
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]

@@ -8,8 +8,12 @@ from typing import Any
 from churnguard.i18n import Translator, translate_message
 
 
-def describe(tr: Translator, w: dict[str, Any], period: str = "quarter") -> tuple[str, str]:
-    """``(title, text)`` of warning ``w``."""
+def describe(tr: Translator, w: dict[str, Any], period: str = "quarter") -> tuple[str, str, str]:
+    """``(code, title, text)`` of warning ``w``."""
+    return (str(w.get("code", "")), *_words(tr, w, period))
+
+
+def _words(tr: Translator, w: dict[str, Any], period: str) -> tuple[str, str]:
     if w.get("code") == "false_growth":
         when = tr.format_period(w["period_start"], period)
         values = {"period": when, "revenue": _pct(tr, w.get("revenue_change")),

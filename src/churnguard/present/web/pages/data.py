@@ -24,7 +24,6 @@ from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
 from churnguard.schema import KINDS
 from churnguard.service.imports import ImportSummary
-from churnguard.service.workspace import recent_imports
 from churnguard.store import Workspace
 
 router = APIRouter()
@@ -39,7 +38,7 @@ def _page(request: Request, ws: Workspace, figures: Figures, **extra: Any) -> di
     ctx = {
         "status": status,
         "chart": chart,
-        "imports": recent_imports(ws, limit=10).to_dict()["data"],
+        "imports": figures.get("imports", limit=10).data["data"],
         "kinds": list(KINDS),
         "form": {"kind": "", "encoding": "", "sheet": "", "dry_run": False},
         "summary": None,

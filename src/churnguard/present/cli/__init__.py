@@ -12,6 +12,7 @@ from churnguard.present.cli import (
     import_cmds,
     measure_cmds,
     overview_cmds,
+    report_cmds,
     serve_cmds,
     user_cmds,
     workspace_cmds,
@@ -25,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, overview_cmds, user_cmds, serve_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, overview_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

@@ -78,6 +78,33 @@ def churn_page(
     })
 
 
+def pivot_groups(rows: list[dict[str, Any]], by: str, label: Any, periods: int = 6,
+                 ) -> tuple[list[dict[str, Any]], list[str], str | None]:
+    """Churn-rate rows of ``by`` groups as one row per group with its last ``periods`` rates.
+
+    Returns ``(groups, period_starts, last)``: groups highest churn in the last complete,
+    fully-counted period first (those without a rate then at the end), each
+    ``{"value", "label", "rates": {period_start: rate}, "last": row of the last period}``.
+    """
+    starts = list(dict.fromkeys(r["period_start"] for r in rows))
+    done = [s for s in starts if all(r["complete"] and r["history_complete"] for r in rows if r["period_start"] == s)]
+    shown = (done or starts)[-periods:]
+    last = shown[-1] if shown else None
+    groups: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        g = groups.setdefault(r[by], {"value": r[by], "label": label(r[by]), "rates": {}, "last": None})
+        if r["period_start"] in shown:
+            g["rates"][r["period_start"]] = r["churn_rate"]
+        if r["period_start"] == last:
+            g["last"] = r
+
+    def last_rate(g: dict[str, Any]) -> float | None:
+        return g["last"]["churn_rate"] if g["last"] else None
+
+    table = sorted(groups.values(), key=lambda g: (last_rate(g) is None, -(last_rate(g) or 0), g["label"]))
+    return table, shown, last
+
+
 @router.get("/churn/groups", name="churn_groups")
 def churn_groups_page(
     request: Request,
@@ -97,26 +124,8 @@ def churn_groups_page(
     except ChurnguardError as exc:
         return _problem(request, "churn_groups.html", form, exc)
     d = stored.data
-    rows = d["data"]
-    group_label = group_labeller(tr, by)
-    starts = list(dict.fromkeys(r["period_start"] for r in rows))
-    done = [s for s in starts if all(r["complete"] and r["history_complete"] for r in rows if r["period_start"] == s)]
-    shown = (done or starts)[-6:]
-    last = shown[-1] if shown else None
-    groups: dict[Any, dict[str, Any]] = {}
-    for r in rows:
-        g = groups.setdefault(r[by], {"value": r[by], "label": group_label(r[by]), "rates": {}, "last": None})
-        if r["period_start"] in shown:
-            g["rates"][r["period_start"]] = r["churn_rate"]
-        if r["period_start"] == last:
-            g["last"] = r
-
-    def last_rate(g: dict[str, Any]) -> float | None:
-        return g["last"]["churn_rate"] if g["last"] else None
-
-    # highest churn first; groups without a rate in the last period at the end
-    table = sorted(groups.values(), key=lambda g: (last_rate(g) is None, -(last_rate(g) or 0), g["label"]))
-    ranked = [g for g in table if last_rate(g) is not None]
+    table, shown, last = pivot_groups(d["data"], by, group_labeller(tr, by))
+    ranked = [g for g in table if g["last"] and g["last"]["churn_rate"] is not None]
     chart = hbar([g["label"] for g in ranked[:25]], [g["last"]["churn_rate"] for g in ranked[:25]],
                  number_format=".1%") if ranked else None
     pager = Pager(page, len(table))

@@ -155,9 +155,8 @@ def _now() -> datetime:
 
 
 def _fetch(store: Store, sql: str, params: tuple = ()) -> list[tuple]:
-    with store.transaction(commit=False) as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
+    # one statement reads a consistent state: no explicit transaction (the pages ask on every request)
+    return list(store.raw.execute(sql, params).fetchall())
 
 
 _USER_COLS = ("user_id", "role", "csm_name", "language", "created_at")

@@ -97,6 +97,7 @@ class ServerState:
     env: Any = None  # the Jinja environment of the pages (made by web.render.make_env)
     nav: list[Any] = field(default_factory=list)  # NavItem of each page module
     keep_open: KeepOpen | None = None
+    url_paths: dict[tuple, str] = field(default_factory=dict)  # route name and parameters -> path
     _settings: tuple[float, Settings] | None = None
 
     def settings(self) -> Settings:

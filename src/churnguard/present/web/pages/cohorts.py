@@ -48,7 +48,14 @@ def cohorts_page(
     y = [f"{tr.format_period(c['start'], period)} ({tr.format_number(c['size'])})" for c in shown]
     chart = heatmap([f"+{k}" for k in offsets], y, z, x_title=tr.gettext("Periods after acquisition"),
                     y_title="") if shown else None
+    # the cells as text here, not in the template: a monthly triangle has hundreds of them
+    rows = [
+        (tr.format_period(c["start"], period), tr.format_number(c["size"]),
+         [(tr.format_percent(cell["retention"], 0) + ("" if cell["complete"] else "*")) if cell else ""
+          for cell in (c["cells"].get(k) for k in offsets)])
+        for c in shown
+    ]
     return render(request, "cohorts.html", {
-        "form": form, "problem": None, "stored": stored, "definition": d["definition"], "cohorts": shown,
+        "form": form, "problem": None, "stored": stored, "definition": d["definition"], "rows": rows,
         "offsets": offsets, "chart": chart, "hidden": max(0, len(cohorts) - len(shown)),
     })

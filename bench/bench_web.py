@@ -109,7 +109,14 @@ class Server:
                 raise RuntimeError("churnguard serve did not start: " + self.log.read().decode(errors="replace"))
             time.sleep(0.3)
 
-    def stop(self) -> None:
+    def tail(self, n: int = 3000) -> str:
+        """The end of the server's log."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-n:]
+
+    def stop(self, failed: bool = False) -> None:
+        if failed:
+            print("--- churnguard serve log (end) ---\n" + self.tail(), file=sys.stderr)
         self.proc.terminate()
         try:
             self.proc.wait(30)
@@ -180,6 +187,7 @@ def main() -> None:
 
     rows: dict[str, dict] = {}
     server = Server(args.workspace)
+    failed = True
     try:
         page_client = signed_in(server.url, password)
         for path in PAGES + API:
@@ -191,12 +199,14 @@ def main() -> None:
             rows[path] = {"n": len(t), "first": first[0], "p50": pct(t, 50), "p95": pct(t, 95), "p99": pct(t, 99)}
             print(f"{path:36} n={len(t):4}  p50 {rows[path]['p50']:7.1f}  p95 {rows[path]['p95']:7.1f}  "
                   f"p99 {rows[path]['p99']:7.1f} ms", flush=True)
+        failed = False
     finally:
-        server.stop()
+        server.stop(failed)
 
     if args.uncached:
         set_cache(args.workspace, False)
         server = Server(args.workspace)
+        failed = True
         try:
             page_client = signed_in(server.url, password)
             for path in PAGES + API:
@@ -206,8 +216,9 @@ def main() -> None:
                 t = measure(server.url, path, cookies, headers, args.uncached, 1, 3600)
                 rows[path]["uncached"] = statistics.median(t)
                 print(f"{path:36} uncached {rows[path]['uncached'] / 1000:8.1f} s", flush=True)
+            failed = False
         finally:
-            server.stop()
+            server.stop(failed)
             set_cache(args.workspace, True)
 
     print()

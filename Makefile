@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_DIR ?= demo
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 24
+DEMO_PORT ?= 8000
+# NO_SERVE=1 make demo: stop after the summary instead of serving the demo
+NO_SERVE ?=
 
 .PHONY: demo test install lint bench clean messages
 
@@ -23,8 +26,11 @@ $(STAMP):
 
 install: $(STAMP)
 
+# Builds the demo workspace, adds an administrator with a random password (printed once), then
+# serves it and prints the address (Ctrl+C stops it); CI runs only `make test`, never this.
 demo: $(STAMP)
-	$(BIN)/churnguard demo --dir $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --replace
+	$(BIN)/churnguard demo --dir $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --replace \
+	  --admin admin $(if $(filter 1 yes true,$(NO_SERVE)),,--serve --port $(DEMO_PORT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

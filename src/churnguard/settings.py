@@ -77,6 +77,13 @@ class WebSettings(_Section):
     session_hours: int = Field(
         12, gt=0, le=24 * 90, description="hours a web login lasts (read when the server starts)"
     )
+    cache_results: bool = Field(
+        True,
+        description=(
+            "keep computed figures in the workspace (.cache/results) and show them again until an import, "
+            "a 'churnguard run' or a setting changes them; false computes every page afresh (slow on large data)"
+        ),
+    )
 
 
 class DetectSettings(_Section):

@@ -117,3 +117,18 @@ def test_numbers_and_dates_follow_the_language() -> None:
 ])
 def test_accept_language(header: str | None, expected: str | None) -> None:
     assert negotiate(header) == expected
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_fast_number_formats_are_babels(language: str) -> None:
+    """Numbers are formatted by Python where the language writes them as Babel would; same text."""
+    from babel import numbers as bn
+
+    tr = Translator(language)
+    locale = tr.locale
+    for v in (-0.0004, 0.0, 1234567.891, -12.5, 0.1234, 2.25, 0.05, 1e-9, 0.99994, 98765, -3):
+        assert tr.format_percent(v) == bn.format_percent(v, format="#,##0.0%", locale=locale)
+        assert tr.format_percent(v, 0) == bn.format_percent(v, format="#,##0%", locale=locale)
+        assert tr.format_number(v, 0) == bn.format_decimal(v, format="#,##0", locale=locale)
+        assert tr.format_number(v, 2) == bn.format_decimal(v, format="#,##0.00", locale=locale)
+    assert tr.format_number(1234567) == bn.format_decimal(1234567, locale=locale) == "1,234,567"

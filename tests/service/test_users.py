@@ -87,3 +87,17 @@ def test_roles_include_admin() -> None:
     admin, csm = svc.User("a", "admin"), svc.User("c", "csm", "c")
     assert admin.has_role("manager") and admin.has_role("csm")
     assert csm.has_role("csm") and not csm.has_role("manager")
+
+
+def test_set_password_replaces_the_old_one(duck_workspace) -> None:
+    from churnguard.errors import InputError
+    from churnguard.service import users
+
+    users.add_user(duck_workspace, users.UserCreate("li", "manager", "first-pass"))
+    users.set_password(duck_workspace, "li", "second-pass")
+    assert users.authenticate(duck_workspace, "li", "first-pass") is None
+    assert users.authenticate(duck_workspace, "li", "second-pass").user_id == "li"
+    with pytest.raises(InputError, match="at least 8"):
+        users.set_password(duck_workspace, "li", "short")
+    with pytest.raises(InputError, match="no user 'nobody'"):
+        users.set_password(duck_workspace, "nobody", "long-enough")

@@ -155,9 +155,8 @@ def _now() -> datetime:
 
 
 def _fetch(store: Store, sql: str, params: tuple = ()) -> list[tuple]:
-    with store.transaction(commit=False) as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
+    # one statement reads a consistent state: no explicit transaction (the pages ask on every request)
+    return list(store.raw.execute(sql, params).fetchall())
 
 
 _USER_COLS = ("user_id", "role", "csm_name", "language", "created_at")
@@ -258,6 +257,17 @@ def set_language(ws: Workspace, user_id: str, language: str | None) -> None:
     with ws.store.transaction() as cur:
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET language = {p} WHERE user_id = {p}",
                     (language, user_id))
+
+
+def set_password(ws: Workspace, user_id: str, password: str) -> None:
+    """Give ``user_id`` a new password (its sessions and tokens stay valid)."""
+    check_password(password)
+    if get_user(ws, user_id) is None:
+        raise InputError(f"no user {user_id!r}; see 'churnguard user list'")
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        cur.execute(f"UPDATE {quote_ident(USERS.name)} SET password_hash = {p} WHERE user_id = {p}",
+                    (hash_password(password), user_id))
 
 
 def create_token(ws: Workspace, user_id: str) -> str:

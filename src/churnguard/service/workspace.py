@@ -100,6 +100,21 @@ def recent_imports(ws: Workspace, *, limit: int = 20, kind: str | None = None) -
     return TableResult(frame)
 
 
+@dataclass
+class ImportsOptions:
+    """Options of :func:`recent_imports_of`."""
+
+    workspace: Path | None = None
+    limit: int = 20
+    kind: str | None = None
+
+
+def recent_imports_of(opts: ImportsOptions) -> TableResult:
+    """:func:`recent_imports` of the workspace in ``opts.workspace``."""
+    with Workspace.open(opts.workspace) as ws:
+        return recent_imports(ws, limit=opts.limit, kind=opts.kind)
+
+
 def editable_settings() -> dict[str, str]:
     """Dotted name -> help of every setting the web page may change."""
     return {k: v for k, v in documented_fields().items() if k not in FILE_ONLY_SETTINGS}

@@ -50,8 +50,13 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Workspace:
-        """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder)."""
+    def open(cls, path: Path | None = None, *, create_tables: bool = True) -> Workspace:
+        """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder).
+
+        ``create_tables=False`` skips creating tables that a newer version added (a few
+        milliseconds): for a server that did so when it started and opens the workspace on
+        every request.
+        """
         path = Path(path) if path is not None else default_workspace_dir()
         settings_path = path / SETTINGS_FILE
         if not settings_path.exists():
@@ -60,7 +65,8 @@ class Workspace:
                 f"create one with 'churnguard init {path}' or pass --workspace DIR"
             )
         ws = cls(path, load_settings(settings_path))
-        ws.store.ensure_tables()
+        if create_tables:
+            ws.store.ensure_tables()
         return ws
 
     @property

@@ -23,3 +23,38 @@ ADMIN_WHO_IS_A_CSM = User("boss", "admin", csm_name="老板")
 ])
 def test_customer_scope(user: User, asked: str | None, expected: CustomerScope) -> None:
     assert customer_scope(user, asked) == expected
+
+
+def test_keep_open_holds_the_file_while_busy_and_lets_go_when_idle(tmp_path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from churnguard.present.server.deps import KeepOpen
+    from churnguard.store import Workspace
+
+    Workspace.init(tmp_path / "shop").close()
+    keeper = KeepOpen(tmp_path / "shop", idle=0.4)
+    keeper.enter()
+    keeper.leave()
+    assert keeper._ws is not None
+    other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+                     str(tmp_path / "shop" / "churnguard.duckdb")]
+    assert subprocess.run(other_process, capture_output=True).returncode != 0, "held: another process waits"
+    deadline = time.monotonic() + 10
+    while keeper._ws is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert keeper._ws is None
+    assert subprocess.run(other_process, capture_output=True).returncode == 0, "idle: the CLI may open it"
+
+
+def test_many_requests_at_once_all_answer(demo_site) -> None:
+    """Connections opened and closed by many threads at once (DuckDB's shared instance) never fail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(i: int) -> int:
+        with demo_site.client("li") as c:
+            return c.get("/api/status" if i % 2 else "/api/me").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(get, range(40))) == {200}

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from churnguard.present.cli import app as cli
+from tests.conftest import same_figures
 from tests.present.live import PASSWORD, Site
 
 
@@ -20,9 +21,65 @@ def test_api_churn_rate_is_the_cli_json(demo_site: Site) -> None:
         api = c.get("/api/churn-rate", params={"period": "quarter", "by": "segment"}).json()
     r = CliRunner().invoke(cli, ["churn-rate", "--by", "segment", "--json", "-w", str(demo_site.path)])
     assert r.exit_code == 0, r.output
-    assert api == json.loads(r.stdout)
+    assert same_figures(api, json.loads(r.stdout))
     assert api["count"] > 0 and api["definition"]["by"] == "segment"
     assert {"period_start", "customers_at_start", "customers_lost", "churn_rate"} <= set(api["data"][0])
+
+
+@pytest.mark.parametrize("path, params, command", [
+    ("/api/cohorts", {"period": "quarter", "basis": "revenue"}, ["cohorts", "--period", "quarter", "--basis", "revenue"]),
+    ("/api/retention", {"period": "month"}, ["retention", "--period", "month"]),
+    ("/api/price-volume", {"period": "month", "tolerance": "0.05"}, ["price-volume", "--period", "month", "--tolerance", "0.05"]),
+    ("/api/overview", {}, ["overview"]),
+    ("/api/status", {}, ["status"]),
+    ("/api/churn-rate", {"basis": "value", "from": "2025-01-01", "to": "2025-12-31"},
+     ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--to", "2025-12-31"]),
+])
+def test_every_figure_endpoint_is_the_cli_json(demo_site: Site, path: str, params: dict, command: list) -> None:
+    with demo_site.client("li") as c:
+        first = c.get(path, params=params)
+        again = c.get(path, params=params)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert again.headers["x-churnguard-stored"] == "yes", "the second answer is read, not computed"
+    assert again.headers["x-churnguard-computed-at"] == first.headers["x-churnguard-computed-at"]
+    r = CliRunner().invoke(cli, [*command, "--json", "-w", str(demo_site.path)])
+    assert r.exit_code == 0, r.output
+    assert same_figures(again.json(), json.loads(r.stdout))
+
+
+@pytest.mark.parametrize("path", ["/api/cohorts", "/api/retention", "/api/price-volume", "/api/overview"])
+def test_figure_endpoints_need_a_token(demo_site: Site, path: str) -> None:
+    with demo_site.client() as c:
+        r = c.get(path)
+        forged = c.get(path, headers={"Authorization": "Bearer cg_forged"})
+    for answer in (r, forged):
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("path, params, words", [
+    ("/api/cohorts", {"period": "year"}, "period"),
+    ("/api/cohorts", {"basis": "value"}, "basis"),
+    ("/api/retention", {"basis": "customers"}, "basis"),
+    ("/api/retention", {"from": "2024-02-30"}, "from"),
+    ("/api/price-volume", {"tolerance": "1.5"}, "tolerance"),
+    ("/api/price-volume", {"tolerance": "lots"}, "tolerance"),
+    ("/api/overview", {"period": "decade"}, "period"),
+    ("/api/overview", {"to": "soon"}, "to"),
+])
+def test_bad_figure_parameters_are_422_with_a_message(demo_site: Site, path: str, params: dict, words: str) -> None:
+    with demo_site.client("li") as c:
+        r = c.get(path, params=params)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    assert words in r.json()["error"]["message"]
+
+
+def test_a_recurring_basis_without_contracts_is_409_not_500(site: Site) -> None:
+    with site.client("li") as c:
+        for path in ("/api/retention", "/api/cohorts", "/api/price-volume"):
+            r = c.get(path)
+            assert r.status_code == 409 and r.json()["error"]["message"], (path, r.text)
+        empty = c.get("/api/overview")
+    assert empty.status_code == 200 and empty.json()["churn"] == [] and empty.json()["as_of"] is None
 
 
 @pytest.mark.parametrize("params, words", [

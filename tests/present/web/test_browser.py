@@ -229,3 +229,44 @@ def test_phone_width_still_reads(tab_factory) -> None:
     width = t.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "nothing sticks out sideways on a phone"
     t.shot("phone-data-zh")
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh"), ("en-US", "en")])
+def test_churn_tabs_draw_their_charts(tab_factory, locale: str, lang: str) -> None:
+    t = tab_factory(locale)
+    t.login("li")
+    t.go("/churn")
+    tabs = t.page.locator(".tabs a")
+    names = tabs.all_inner_texts()
+    assert names == (["趋势", "分组对比", "队列留存", "收入留存", "价格与销量"] if lang == "zh"
+                     else ["Trend", "By group", "Cohorts", "Revenue retention", "Price and volume"])
+    titles = (["分组流失率", "队列留存", "收入留存", "价格与销量"] if lang == "zh"
+              else ["Churn rate by group", "Cohorts", "Revenue retention", "Price and volume"])
+    for i, (slug, trace) in enumerate((("groups", ".barlayer"), ("cohorts", ".heatmaplayer, .hm"),
+                                       ("retention", ".scatterlayer"), ("price-volume", ".barlayer"))):
+        t.page.locator(".tabs a").nth(i + 1).click()
+        t.page.wait_for_selector(f".chart .main-svg {trace}")
+        assert t.page.inner_text("h1") == titles[i]
+        assert t.page.locator(".tabs a.active").inner_text() == names[i + 1]
+        assert t.page.locator("footer a", has_text="JSON").get_attribute("href").startswith("/api/")
+        t.shot(f"churn-{slug}-{lang}")
+    t.page.click(".tabs a >> nth=2")
+    t.page.select_option("#period", "quarter")
+    t.page.select_option("#basis", "revenue")
+    t.page.click("#cohorts-form button[type=submit]")
+    t.page.wait_for_selector(".chart .main-svg")
+    assert "basis=revenue" in t.page.url and t.page.locator("#cohorts-table tbody tr").count() >= 3
+
+
+def test_overview_with_charts_and_warnings(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
+    t.page.wait_for_selector("[data-chart=retention] .main-svg .scatterlayer")
+    assert t.page.inner_text("#fig-churn").endswith("%") and t.page.inner_text("#fig-grr").endswith("%")
+    assert "历史数据过短" in t.page.inner_text("#warnings")
+    t.shot("overview-charts-zh")
+    t.page.click(".lang-switch a[data-lang=en]")
+    t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
+    assert "History too short" in t.page.inner_text("#warnings")
+    t.shot("overview-charts-en")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from churnguard.present.jsonable import jsonable
+from churnguard.service.jsonable import jsonable
+from churnguard.service.results import Stored
 
 
 class ErrorDetail(BaseModel):
@@ -37,3 +38,15 @@ AUTH_ERRORS = errors(401, 403)
 def json_result(result: Any, status_code: int = 200) -> JSONResponse:
     """A service result as JSON, exactly as the CLI's ``--json`` prints it."""
     return JSONResponse(jsonable(result), status_code=status_code)
+
+
+def stored_result(stored: Stored) -> Response:
+    """A stored figure as JSON: its stored text as it is (the CLI's ``--json``, without re-encoding).
+
+    ``X-Churnguard-Computed-At`` says when it was computed (UTC) and ``X-Churnguard-Stored``
+    whether it was read from the store of figures.
+    """
+    return Response(stored.body, media_type="application/json", headers={
+        "X-Churnguard-Computed-At": stored.computed_at,
+        "X-Churnguard-Stored": "yes" if stored.cached else "no",
+    })

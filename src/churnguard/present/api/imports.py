@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
-from churnguard.present.server.deps import AnyUser, ManagerUser, WorkspaceDep, translator_for
+from churnguard.present.api.common import AUTH_ERRORS, errors, json_result, stored_result
+from churnguard.present.server.deps import AnyUser, FiguresDep, ManagerUser, WorkspaceDep, translator_for
 from churnguard.present.server.uploads import import_upload
 from churnguard.schema import KINDS
-from churnguard.service.workspace import recent_imports
 
 router = APIRouter(tags=["imports"])
 
@@ -20,13 +19,13 @@ KIND_HELP = "What the file holds: " + ", ".join(KINDS) + "."
 
 @router.get("/imports", name="api_imports", responses={**AUTH_ERRORS, **errors(422)})
 def list_imports(
-    ws: WorkspaceDep,
     user: AnyUser,
+    figures: FiguresDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many imports, newest first.")] = 20,
     kind: Annotated[str | None, Query(description="Only imports of this kind.")] = None,
 ) -> JSONResponse:
     """The import log, newest first: `{"data": [{import_id, kind, file, rows_read, …}], "count": n}`."""
-    return json_result(recent_imports(ws, limit=limit, kind=kind))
+    return stored_result(figures.get("imports", limit=limit, kind=kind))
 
 
 @router.post("/imports", name="api_import", responses={**AUTH_ERRORS, **errors(413, 422)})

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from churnguard.present.api.common import AUTH_ERRORS, json_result
-from churnguard.present.server.deps import AnyUser, WorkspaceDep
-from churnguard.service.workspace import status_of
+from churnguard.present.api.common import AUTH_ERRORS, json_result, stored_result
+from churnguard.present.server.deps import AnyUser, FiguresDep
 
 router = APIRouter(tags=["workspace"])
 
 
 @router.get("/status", name="api_status", responses=AUTH_ERRORS)
-def get_status(ws: WorkspaceDep, user: AnyUser) -> JSONResponse:
+def get_status(user: AnyUser, figures: FiguresDep) -> Response:
     """Rows per table, date range and last import of every importable table.
 
     Same JSON as `churnguard status --json`: `{"workspace", "database", "tables": {name: {rows,
     date_from, date_to, last_import}}}`.
     """
-    return json_result(status_of(ws))
+    return stored_result(figures.get("status"))
 
 
 @router.get("/me", name="api_me", responses=AUTH_ERRORS)

@@ -12,7 +12,9 @@ from churnguard.present.cli import (
     detect_cmds,
     import_cmds,
     measure_cmds,
+    overview_cmds,
     predict_cmds,
+    report_cmds,
     serve_cmds,
     user_cmds,
     value_cmds,
@@ -28,7 +30,7 @@ app = typer.Typer(
 )
 
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
-                user_cmds, serve_cmds):
+                overview_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from churnguard.errors import ChurnguardError
-from churnguard.present.jsonable import to_json
+from churnguard.service.jsonable import to_json
 from churnguard.store import Workspace
 
 console = Console(soft_wrap=True)

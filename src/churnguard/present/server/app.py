@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import churnguard
-from churnguard.present.server.deps import ServerState
+from churnguard.present.server.deps import KeepOpen, ServerState
 from churnguard.present.server.errors import API_PREFIX, install_error_handlers
 from churnguard.present.server.security import BodyLimit, SecurityHeaders, csrf_protect, session_secret
 from churnguard.store import Workspace
@@ -56,7 +56,8 @@ def create_app(workspace_path: Path | str) -> FastAPI:
         redoc_url=None,
         openapi_url=None,  # served by present/api/docs.py under /api
     )
-    state = ServerState(workspace_path=path, env=make_env())
+    state = ServerState(workspace_path=path, env=make_env(),
+                        keep_open=KeepOpen(path) if settings.database_url.startswith("duckdb") else None)
     app.state.churnguard = state
     install_error_handlers(app)
 

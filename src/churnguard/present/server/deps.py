@@ -10,6 +10,8 @@ Permissions are decided here only: :func:`current_user` finds the user (bearer t
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +22,71 @@ from starlette.datastructures import FormData
 
 from churnguard.i18n import LANGUAGES, Translator, negotiate
 from churnguard.present.server.errors import Forbidden, LoginRequired, Unauthorized, is_api
+from churnguard.service import results
 from churnguard.service import users as users_svc
 from churnguard.service.users import User
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace
+
+
+class KeepOpen:
+    """Keeps one connection to the workspace's database while requests come, and lets it go
+    after ``idle`` seconds without any.
+
+    Each request opens its own connection (connections are not shared between threads). With
+    DuckDB, the first connection to a file loads the database (tens of milliseconds on a large
+    one) and the last one to close unloads it; holding one open between the requests of a busy
+    minute saves that on every request. When the pages are idle the file is let go, so
+    ``churnguard import`` or ``churnguard run`` can open it from a terminal.
+    """
+
+    def __init__(self, path: Path, idle: float = 5.0):
+        self.path = path
+        self.idle = idle
+        self._ws: Workspace | None = None
+        self._last = 0.0
+        self._active = 0
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+
+    def enter(self) -> None:
+        """A request starts: make sure the connection is held."""
+        with self._lock:
+            self._active += 1
+            self._last = time.monotonic()
+            if self._ws is None:
+                try:
+                    self._ws = Workspace.open(self.path)
+                except Exception:  # the request's own open reports the problem
+                    self._ws = None
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reap, name="churnguard-keep-open", daemon=True)
+                self._reaper.start()
+
+    def leave(self) -> None:
+        """A request ends."""
+        with self._lock:
+            self._active -= 1
+            self._last = time.monotonic()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.idle / 2))
+            with self._lock:
+                if self._active or time.monotonic() - self._last < self.idle:
+                    continue
+                if self._ws is not None:
+                    self._ws.close()
+                    self._ws = None
+                self._reaper = None
+                return
+
+    def close(self) -> None:
+        """Let the connection go now."""
+        with self._lock:
+            if self._ws is not None:
+                self._ws.close()
+                self._ws = None
 
 
 @dataclass
@@ -33,6 +96,8 @@ class ServerState:
     workspace_path: Path
     env: Any = None  # the Jinja environment of the pages (made by web.render.make_env)
     nav: list[Any] = field(default_factory=list)  # NavItem of each page module
+    keep_open: KeepOpen | None = None
+    url_paths: dict[tuple, str] = field(default_factory=dict)  # route name and parameters -> path
     _settings: tuple[float, Settings] | None = None
 
     def settings(self) -> Settings:
@@ -52,14 +117,23 @@ def server_state(request: Request) -> ServerState:
 def get_workspace(request: Request) -> Iterator[Workspace]:
     """The workspace, opened for this request and closed after it.
 
-    One connection per request: connections are not shared between threads, and a DuckDB
-    file is free for the CLI between requests.
+    One connection per request: connections are not shared between threads. A DuckDB file
+    stays loaded while requests come (:class:`KeepOpen`) and is free for the CLI once the
+    pages are idle for a few seconds.
     """
-    ws = Workspace.open(server_state(request).workspace_path)
+    state = server_state(request)
+    keeper = state.keep_open
+    if keeper is not None:
+        keeper.enter()
     try:
-        yield ws
+        ws = Workspace.open(state.workspace_path, create_tables=False)  # create_app made them
+        try:
+            yield ws
+        finally:
+            ws.close()
     finally:
-        ws.close()
+        if keeper is not None:
+            keeper.leave()
 
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
@@ -171,3 +245,31 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+
+@dataclass
+class Figures:
+    """Stored figures of the request's workspace (:mod:`churnguard.service.results`).
+
+    ``figures.get("churn-rate", period="month")`` reads the figure stored for the current data
+    version, computing and storing it first when there is none; with ``web.cache_results =
+    false`` it computes every time. The data version is read once per request.
+    """
+
+    ws: Workspace
+    use_cache: bool
+    _version: str | None = None
+
+    def get(self, name: str, **options: Any) -> results.Stored:
+        """The figure ``name`` with ``options`` (see :func:`churnguard.service.results.figure`)."""
+        if self.use_cache and self._version is None:
+            self._version = results.data_version(self.ws)
+        return results.figure(self.ws, name, options, use_cache=self.use_cache, version=self._version)
+
+
+def get_figures(request: Request, ws: WorkspaceDep) -> Figures:
+    """The request's :class:`Figures`."""
+    return Figures(ws, server_state(request).settings().web.cache_results)
+
+
+FiguresDep = Annotated[Figures, Depends(get_figures)]

@@ -90,6 +90,7 @@ SETTINGS: dict[str, str] = {
     "model.seed": N_("Model: random seed"),
     "model.reasons": N_("Model: reasons per customer"),
     "model.reasons_for": N_("Model: customers given reasons"),
+    "web.cache_results": N_("Keep computed figures"),
 }
 
 SECTIONS: dict[str, str] = {

@@ -46,9 +46,15 @@ def _json_for_script(value: Any) -> Markup:
 def url_builder(request: Request) -> Callable[..., str]:
     """``url(name, query=None, **path_params)`` -> the path of a named route."""
     root = request.scope.get("root_path", "")
+    # the router looks a name up by trying every route (~1 ms a call here); routes do not
+    # change once the app is made, so each path is looked up once per app
+    paths: dict[tuple, str] = server_state(request).url_paths
 
     def url(name: str, query: dict[str, Any] | None = None, **params: Any) -> str:
-        path = root + str(request.app.url_path_for(name, **params))
+        key = (name, *sorted(params.items()))
+        if key not in paths:
+            paths[key] = str(request.app.url_path_for(name, **params))
+        path = root + paths[key]
         if query:
             path += "?" + urlencode({k: v for k, v in query.items() if v is not None})
         return path

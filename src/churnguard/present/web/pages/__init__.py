@@ -19,7 +19,16 @@ Adding a page
 
 from __future__ import annotations
 
-from churnguard.present.web.pages import auth, churn, data, overview, settings_page
+from churnguard.present.web.pages import (
+    auth,
+    churn,
+    cohorts,
+    data,
+    overview,
+    price_volume,
+    retention,
+    settings_page,
+)
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, data, settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, data, settings_page)

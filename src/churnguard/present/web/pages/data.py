@@ -9,7 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from churnguard.errors import InputError
 from churnguard.i18n import N_, Translator
-from churnguard.present.server.deps import AnyUser, ManagerUser, WorkspaceDep, translator_for
+from churnguard.present.server.deps import (
+    AnyUser,
+    Figures,
+    FiguresDep,
+    ManagerUser,
+    WorkspaceDep,
+    translator_for,
+)
 from churnguard.present.server.uploads import import_upload
 from churnguard.present.web import labels
 from churnguard.present.web.charts import hbar
@@ -17,22 +24,21 @@ from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
 from churnguard.schema import KINDS
 from churnguard.service.imports import ImportSummary
-from churnguard.service.workspace import recent_imports, status_of
 from churnguard.store import Workspace
 
 router = APIRouter()
 NAV = NavItem("data", N_("Data"), order=80)
 
 
-def _page(request: Request, ws: Workspace, **extra: Any) -> dict[str, Any]:
+def _page(request: Request, ws: Workspace, figures: Figures, **extra: Any) -> dict[str, Any]:
     tr: Translator = translator_for(request)
-    status = status_of(ws).to_dict()
+    status = figures.get("status").data
     loaded = [(name, info["rows"]) for name, info in status["tables"].items() if info["rows"]]
     chart = hbar([tr.gettext(labels.TABLES[n]) for n, _ in loaded], [r for _, r in loaded]) if loaded else None
     ctx = {
         "status": status,
         "chart": chart,
-        "imports": recent_imports(ws, limit=10).to_dict()["data"],
+        "imports": figures.get("imports", limit=10).data["data"],
         "kinds": list(KINDS),
         "form": {"kind": "", "encoding": "", "sheet": "", "dry_run": False},
         "summary": None,
@@ -43,9 +49,9 @@ def _page(request: Request, ws: Workspace, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/data", name="data")
-def data_page(request: Request, ws: WorkspaceDep, user: AnyUser) -> Response:
+def data_page(request: Request, ws: WorkspaceDep, user: AnyUser, figures: FiguresDep) -> Response:
     """What is loaded, the last imports, and (for managers) the import form."""
-    return render(request, "data.html", _page(request, ws))
+    return render(request, "data.html", _page(request, ws, figures))
 
 
 @router.post("/data/import", name="data_import")
@@ -53,6 +59,7 @@ def data_import(
     request: Request,
     ws: WorkspaceDep,
     user: ManagerUser,
+    figures: FiguresDep,
     kind: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
     encoding: Annotated[str, Form()] = "",
@@ -65,13 +72,13 @@ def data_import(
     if kind not in KINDS:
         error = tr.gettext("Choose what the file holds.") if not kind else \
             tr.gettext("Unknown kind %(kind)s.", kind=repr(kind))
-        return render(request, "data.html", _page(request, ws, form=form, error=error), status=422)
+        return render(request, "data.html", _page(request, ws, figures, form=form, error=error), status=422)
     try:
         summary: ImportSummary = import_upload(ws, kind, file, encoding=encoding, sheet=sheet, dry_run=dry_run)
     except InputError as exc:
-        return render(request, "data.html", _page(request, ws, form=form, error=str(exc)), status=422)
+        return render(request, "data.html", _page(request, ws, figures, form=form, error=str(exc)), status=422)
     if not summary.ok:
-        return render(request, "data.html", _page(request, ws, form=form, summary=summary.to_dict()),
+        return render(request, "data.html", _page(request, ws, figures, form=form, summary=summary.to_dict()),
                       status=422)
     counts = {"rows": tr.format_number(summary.rows_read), "imported": tr.format_number(summary.rows_imported),
               "unchanged": tr.format_number(summary.rows_unchanged), "file": summary.file,

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from churnguard.errors import InputError, SettingsError
-from churnguard.i18n import LANGUAGES, N_
+from churnguard.i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from churnguard.present.server.deps import (
     AdminUser,
     AnyUser,
@@ -40,11 +40,16 @@ def _fields(settings: Settings, values: dict[str, str] | None = None) -> list[di
             if isinstance(value, BaseModel):
                 continue
             key = f"{section}.{name}" if section else name
+            choices = None
+            if key == "language":
+                choices = {c: LANGUAGE_NAMES[c] for c in LANGUAGES}
+            elif isinstance(value, bool):
+                choices = {"true": N_("yes"), "false": N_("no")}
             fields.append({
                 "key": key,
-                "value": (values or {}).get(key, str(value)),
+                "value": (values or {}).get(key, str(value).lower() if isinstance(value, bool) else str(value)),
                 "help": info.description or "",
-                "choices": list(LANGUAGES) if key == "language" else None,
+                "choices": choices,
                 "editable": key not in FILE_ONLY_SETTINGS,
             })
         groups.append({"section": section, "help": help_text, "fields": fields})

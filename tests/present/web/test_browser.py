@@ -58,6 +58,7 @@ class Tab:
     def __init__(self, chromium, site: Site, locale: str, viewport: dict):
         self.context = chromium.new_context(locale=locale, viewport=viewport)
         self.page = self.context.new_page()
+        self.page.set_default_timeout(90_000)  # 2 cores, Plotly drawing: generous, never a timed assertion
         self.site = site
         self.problems: list[str] = []
         # script errors, CSP refusals and failed assets; a page answering 401/422 to a bad form

@@ -94,3 +94,18 @@ def duck_workspace(tmp_path: Path) -> Iterator[Workspace]:
         yield ws
     finally:
         ws.close()
+
+
+def same_figures(a: object, b: object, rel: float = 1e-9) -> bool:
+    """Whether two JSON results hold the same figures; floats may differ in the last bits.
+
+    DuckDB sums in parallel, so the order of additions (and the last bits of a float sum)
+    can differ between two runs of the same query.
+    """
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == pytest.approx(b, rel=rel, abs=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_figures(a[k], b[k], rel) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_figures(x, y, rel) for x, y in zip(a, b, strict=True))
+    return a == b

@@ -75,6 +75,20 @@ class ValidationError(InputError):
         )
 
 
+class SettingsError(InputError):
+    """Changed settings were refused; nothing was saved.
+
+    Attributes
+    ----------
+    problems : dict of str to str
+        Dotted setting name -> what is wrong with the value given.
+    """
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("settings not saved: " + "; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
 class NotFittedError(ChurnguardError):
     """A model was asked to predict before it was fitted."""
 

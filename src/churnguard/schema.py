@@ -236,6 +236,31 @@ TRUTH = Table(
     ),
 )
 
+USERS = Table(
+    "users",
+    None,
+    (
+        _c("user_id", help="the login name"),
+        _c("role", help="admin, manager or csm"),
+        _c("password_hash", help="scrypt hash with its salt and cost; never the password"),
+        _c("csm_name", help="the value of customers.csm that is this user (CSMs see their own customers)"),
+        _c("language", help="zh or en; empty = follow the browser"),
+        _c("created_at", "timestamp"),
+    ),
+    natural_key=("user_id",),
+)
+
+API_TOKENS = Table(
+    "api_tokens",
+    None,
+    (
+        _c("token_hash", help="SHA-256 of the token; the token itself is shown once and never stored"),
+        _c("user_id"),
+        _c("created_at", "timestamp"),
+    ),
+    natural_key=("token_hash",),
+)
+
 #: Importable tables by the KIND the CLI takes.
 KINDS: dict[str, Table] = {
     t.kind: t
@@ -254,7 +279,7 @@ KINDS: dict[str, Table] = {
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {
-    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH)
+    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS)
 }
 
 #: Where each dated kind keeps its date (first seen / date range in ``status``).

@@ -54,6 +54,36 @@ class ValueSettings(_Section):
     clv_horizon_months: int = Field(12, gt=0, description="horizon of customer lifetime value")
     annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="yearly discount rate for CLV")
     pareto_share: float = Field(0.80, gt=0, lt=1, description="share of revenue that marks the top of the 80/20 curve")
+    core_min_tenure_days: int = Field(
+        365, ge=0, description="core customers (核心客户) have been customers for at least this many days"
+    )
+    core_min_active_quarters: int = Field(
+        3, ge=0, le=4, description="core customers bought in at least this many of the last four 91-day quarters"
+    )
+    core_min_on_time_share: float = Field(
+        0.90,
+        ge=0,
+        le=1,
+        description="core customers paid at least this share of their due invoices on time (when due dates are known)",
+    )
+
+
+class WebSettings(_Section):
+    """The web pages and the REST API (churnguard serve)."""
+
+    max_upload_mb: int = Field(
+        200, gt=0, le=10_000, description="largest file the web page and the API accept for an import, in MB"
+    )
+    session_hours: int = Field(
+        12, gt=0, le=24 * 90, description="hours a web login lasts (read when the server starts)"
+    )
+    cache_results: bool = Field(
+        True,
+        description=(
+            "keep computed figures in the workspace (.cache/results) and show them again until an import, "
+            "a 'churnguard run' or a setting changes them; false computes every page afresh (slow on large data)"
+        ),
+    )
 
 
 class DetectSettings(_Section):
@@ -186,6 +216,7 @@ class Settings(_Section):
     timezone: str = Field("Asia/Shanghai", description="time zone of dates in the data")
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     value: ValueSettings = Field(default_factory=ValueSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
@@ -207,6 +238,13 @@ def load_settings(path: Path) -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half."""
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(render_settings(settings), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _toml_value(value: object) -> str:

@@ -32,12 +32,15 @@ def resolve_as_of(store: Store, as_of: date | None) -> tuple[date, str]:
     say so in their output.
     """
     from churnguard.errors import ChurnguardError
+    from churnguard.i18n import N_, Message
 
     if as_of is not None:
         return as_of, "given"
     latest = last_data_date(store)
     if latest is None:
-        raise ChurnguardError("the workspace holds no dated records yet; import transactions or contracts first")
+        raise ChurnguardError(
+            Message(N_("the workspace holds no dated records yet; import transactions or contracts first"))
+        )
     return latest, "last date in the data"
 
 

@@ -36,6 +36,7 @@ class ImportOptions:
     source: str | None = None
     frame: pa.Table | None = None
     frame_name: str = "data frame"
+    file_name: str | None = None  # name to report instead of the file's path (an upload's own name)
     mapping_file: Path | None = None
     encoding: str | None = None
     sheet: str | None = None
@@ -101,6 +102,8 @@ def import_data(ws: Workspace, opts: ImportOptions, progress: Progress | None = 
     """
     table = table_for_kind(opts.kind)
     raw = read_source(opts, progress)
+    if opts.file_name:
+        raw.name = opts.file_name
     overrides = read_mapping_file(opts.mapping_file) if opts.mapping_file else None
     mapping = resolve_mapping(raw.headers, table, overrides, source=raw.name)
     checked = validate(raw, table, mapping)

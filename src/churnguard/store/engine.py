@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,12 @@ _SQL_TYPES = {
     "timestamp": "TIMESTAMP",
 }
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+# DuckDB shares one database instance between the connections of a process to the same file
+# and drops it with the last one; a connect racing that drop fails ("Unique file handle
+# conflict"). Connects and disconnects to DuckDB files are therefore taken one at a time
+# (threads of a web server open and close connections per request).
+_DUCKDB_OPEN_CLOSE = threading.Lock()
 
 
 def quote_ident(name: str) -> str:
@@ -97,7 +104,8 @@ class Store:
                     if not p.is_absolute() and base is not None:
                         p = base / p
                     self.path = p
-                    self.con = ibis.duckdb.connect(str(p))
+                    with _DUCKDB_OPEN_CLOSE:
+                        self.con = ibis.duckdb.connect(str(p))
             else:
                 self.path = None
                 self.con = ibis.postgres.connect(
@@ -211,6 +219,7 @@ class Store:
 
     def close(self) -> None:
         """Close the connection."""
-        with contextlib.suppress(Exception):
+        lock = _DUCKDB_OPEN_CLOSE if self.dialect == "duckdb" and self.path is not None else contextlib.nullcontext()
+        with lock, contextlib.suppress(Exception):
             self.con.disconnect()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from churnguard.errors import WorkspaceError
-from churnguard.settings import SETTINGS_FILE, Settings, load_settings, render_settings
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 from churnguard.store.engine import Store
 
 WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
@@ -46,14 +46,17 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         ws = cls(path, settings)
         ws.store.ensure_tables()  # connect first: a bad URL leaves no half-made workspace
-        tmp = settings_path.with_suffix(".toml.tmp")
-        tmp.write_text(render_settings(settings), encoding="utf-8")
-        tmp.replace(settings_path)
+        save_settings(settings_path, settings)
         return ws
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Workspace:
-        """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder)."""
+    def open(cls, path: Path | None = None, *, create_tables: bool = True) -> Workspace:
+        """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder).
+
+        ``create_tables=False`` skips creating tables that a newer version added (a few
+        milliseconds): for a server that did so when it started and opens the workspace on
+        every request.
+        """
         path = Path(path) if path is not None else default_workspace_dir()
         settings_path = path / SETTINGS_FILE
         if not settings_path.exists():
@@ -62,7 +65,8 @@ class Workspace:
                 f"create one with 'churnguard init {path}' or pass --workspace DIR"
             )
         ws = cls(path, load_settings(settings_path))
-        ws.store.ensure_tables()
+        if create_tables:
+            ws.store.ensure_tables()
         return ws
 
     @property

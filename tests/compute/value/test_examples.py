@@ -8,9 +8,20 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["bgnbd", "pareto_nbd", "gamma_gamma", "sbg", "simulation"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "models.bgnbd",
+        "models.pareto_nbd",
+        "models.gamma_gamma",
+        "models.sbg",
+        "models.simulation",
+        "rfm",
+        "pareto",
+    ],
+)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"churnguard.compute.value.models.{name}")
+    module = importlib.import_module(f"churnguard.compute.value.{name}")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
 

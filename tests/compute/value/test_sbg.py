@@ -71,3 +71,41 @@ def test_errors():
         ShiftedBetaGeometricModel().fit([100, -1, 50])
     with pytest.raises(InputError, match="whole numbers"):
         ShiftedBetaGeometricModel.from_params(alpha=1.0, beta=1.0).survival(1.5)
+
+
+def test_life_table_of_one_cohort_equals_the_cohort_fit():
+    """A single cohort's counts, written as lost per period plus the survivors censored at the
+    end, give the same likelihood and the same estimates as ``fit``."""
+    counts = np.array(REGULAR[:8], dtype=float)
+    by_cohort = ShiftedBetaGeometricModel().fit(counts)
+    censored = np.zeros(counts.size)
+    censored[-1] = counts[-1]
+    by_table = ShiftedBetaGeometricModel().fit_life_table(-np.diff(counts), censored)
+    assert by_table.alpha_ == pytest.approx(by_cohort.alpha_, rel=1e-6)
+    assert by_table.beta_ == pytest.approx(by_cohort.beta_, rel=1e-6)
+    assert by_table.log_likelihood_ == pytest.approx(by_cohort.log_likelihood_, rel=1e-9)
+
+
+def test_life_table_pools_cohorts_of_different_ages():
+    """Seeded sBG customers who signed 1 to 8 periods before the end of observation: the
+    censored life table recovers alpha and beta (a cohort fit of the youngest would not)."""
+    rng = np.random.default_rng(3)
+    n, alpha, beta = 40_000, 0.7, 1.2
+    theta = rng.beta(alpha, beta, n)
+    lifetime = rng.geometric(theta)  # the period in which each customer cancels
+    periods_seen = rng.integers(1, 9, n)  # periods each customer could have been observed
+    ended = lifetime <= periods_seen
+    lost = np.bincount(lifetime[ended], minlength=9)[1:]
+    censored = np.bincount(periods_seen[~ended], minlength=9)  # renewed periods_seen times
+    m = ShiftedBetaGeometricModel().fit_life_table(lost, censored)
+    assert m.alpha_ == pytest.approx(alpha, rel=0.08)
+    assert m.beta_ == pytest.approx(beta, rel=0.08)
+
+
+def test_life_table_errors():
+    with pytest.raises(FitError, match="no customer was lost"):
+        ShiftedBetaGeometricModel().fit_life_table([0, 0], [5, 3])
+    with pytest.raises(FitError, match="nobody has renewed yet"):
+        ShiftedBetaGeometricModel().fit_life_table([10], [40])
+    with pytest.raises(FitError, match=r"censored must be finite and >= 0; 1 of 2"):
+        ShiftedBetaGeometricModel().fit_life_table([10, 3], [40, -1])

@@ -12,7 +12,12 @@ from churnguard.present.cli import (
     detect_cmds,
     import_cmds,
     measure_cmds,
+    overview_cmds,
     predict_cmds,
+    report_cmds,
+    serve_cmds,
+    user_cmds,
+    value_cmds,
     workspace_cmds,
 )
 
@@ -24,7 +29,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, detect_cmds, predict_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
+                overview_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

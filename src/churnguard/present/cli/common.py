@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import json
-import math
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +13,7 @@ import typer
 from rich.console import Console
 
 from churnguard.errors import ChurnguardError
+from churnguard.service.jsonable import to_json
 from churnguard.store import Workspace
 
 console = Console(soft_wrap=True)
@@ -39,36 +38,6 @@ AsOfOpt = Annotated[
 def open_workspace(path: Path | None) -> Workspace:
     """Open the workspace named by --workspace (or the default)."""
     return Workspace.open(path)
-
-
-def _default(o: Any) -> Any:
-    if isinstance(o, (date, datetime)):
-        return o.isoformat()
-    if hasattr(o, "item"):  # numpy scalars
-        return o.item()
-    if hasattr(o, "to_dict"):
-        return o.to_dict()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def _clean(o: Any) -> Any:
-    # NaN/inf are not JSON: they become null
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
-def to_json(obj: Any) -> str:
-    """Serialise a result object the same way everywhere (CLI --json, API)."""
-    if hasattr(obj, "to_dict"):
-        obj = obj.to_dict()
-    return json.dumps(_clean(json.loads(json.dumps(obj, default=_default))), ensure_ascii=False, indent=2)
 
 
 def print_json(obj: Any) -> None:

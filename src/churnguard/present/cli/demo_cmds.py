@@ -24,6 +24,12 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 42,
         replace: Annotated[bool, typer.Option("--replace", help="Rebuild the folder if it is already a workspace.")] = False,
         database: Annotated[str | None, typer.Option("--database", help="Database URL (default: DuckDB file).")] = None,
+        admin: Annotated[str | None, typer.Option("--admin", help="Also add an administrator of this name with a "
+                                                  "random password, printed once.")] = None,
+        serve: Annotated[bool, typer.Option("--serve", help="Then store the pages' figures and serve the "
+                                            "workspace (Ctrl+C stops it).")] = False,
+        host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
         json_out: JsonOpt = False,
     ) -> None:
         """Build a demo workspace from a simulated company with known ground truth.
@@ -32,30 +38,79 @@ def register(app: typer.Typer) -> None:
         load as your files; its ground truth (who churned, when, why) goes to a separate
         'truth' table that analyses never read.
 
-        Example: churnguard demo --dir demo --customers 20000 --seed 7
+        Examples:
+          churnguard demo --dir demo --customers 20000 --seed 7
+          churnguard demo --dir demo --replace --admin admin --serve     (what 'make demo' runs)
         """
         opts = DemoOptions(directory, customers, months, seed, replace, database)
         with err_console.status("building the demo") as status:
             result = build_demo(opts, step=lambda msg: status.update(msg))
+        password = _add_admin(directory, admin) if admin else None
         if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(f"[bold]demo workspace[/] {d['workspace']}: {d['start']} … {d['end']}")
-        t = RichTable(show_header=True)
-        t.add_column("table")
-        t.add_column("rows", justify="right")
-        for kind, n in d["rows"].items():
-            t.add_row(kind, f"{n:,}")
-        console.print(t)
-        tr = d["truth"]
-        console.print(
-            f"ground truth: {tr['customers']:,} customers, {tr['complete']:,} complete and "
-            f"{tr['partial']:,} partial defectors; reasons: "
-            + ", ".join(f"{k} {v:,}" for k, v in tr["reasons"].items())
-        )
-        _print_summary(directory)
-        console.print(f"next: churnguard status -w {d['workspace']}")
+            print_json({**result.to_dict(), "admin": admin})
+            if password:  # shown once, on the terminal, never in the JSON
+                err_console.print(f"admin {admin} password: {password}", highlight=False)
+        else:
+            _print_result(result, directory)
+            if password and not serve:
+                console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
+                              f"serve it with: churnguard serve -w {directory}", highlight=False)
+        if serve:
+            _serve(directory, host, port, admin, password)
+
+
+def _add_admin(directory: Path, name: str) -> str:
+    """Add administrator ``name`` with a random password (the demo is a fresh workspace); return it."""
+    import secrets
+
+    from churnguard.service import users
+    from churnguard.store import Workspace
+
+    password = secrets.token_urlsafe(12)
+    with Workspace.open(directory) as ws:
+        users.add_user(ws, users.UserCreate(name, "admin", password))
+    return password
+
+
+def _serve(directory: Path, host: str, port: int, admin: str | None, password: str | None) -> None:
+    """Store the figures the pages open with, then serve the demo until Ctrl+C."""
+    import uvicorn
+
+    from churnguard.present.server import create_app
+    from churnguard.service import results
+    from churnguard.store import Workspace
+
+    with Workspace.open(directory) as ws, err_console.status("computing the figures of the pages") as status:
+        results.refresh(ws, step=lambda m: status.update(f"computing {m}"))
+    app = create_app(directory)
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    console.print()
+    console.print(f"[bold]churnguard is serving the demo at {address}[/]  (API docs: {address}api/docs)",
+                  highlight=False)
+    if admin and password:
+        console.print(f"sign in as [bold]{admin}[/] with the password [bold]{password}[/] "
+                      "(shown only now; the demo is rebuilt with a new one each time)", highlight=False)
+    console.print("Ctrl+C stops it", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def _print_result(result, directory: Path) -> None:
+    d = result.to_dict()
+    console.print(f"[bold]demo workspace[/] {d['workspace']}: {d['start']} … {d['end']}")
+    t = RichTable(show_header=True)
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for kind, n in d["rows"].items():
+        t.add_row(kind, f"{n:,}")
+    console.print(t)
+    tr = d["truth"]
+    console.print(
+        f"ground truth: {tr['customers']:,} customers, {tr['complete']:,} complete and "
+        f"{tr['partial']:,} partial defectors; reasons: "
+        + ", ".join(f"{k} {v:,}" for k, v in tr["reasons"].items())
+    )
+    _print_summary(directory)
+    console.print(f"next: churnguard status -w {d['workspace']}")
 
 
 def _print_summary(directory: Path) -> None:
@@ -70,3 +125,12 @@ def _print_summary(directory: Path) -> None:
     nc = rates["definition"].get("non_contractual", {})
     console.print(f"  (customers lost in the quarter ÷ customers at its start; non-contractual threshold: "
                   f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)
+
+    from churnguard.service import value
+    from churnguard.store import Workspace
+
+    with Workspace.open(directory) as ws:
+        summary = value.summarize(ws)
+    console.print()
+    for line in summary.lines():
+        console.print(line, highlight=False)

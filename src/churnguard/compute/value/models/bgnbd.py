@@ -257,11 +257,25 @@ class BetaGeoModel(BaseValueModel):
         """
         r, alpha, a, b = self._p()
         x, t_x, big_t = check_rft(frequency, recency, T, for_fit=False)
+        numerator = self.expected_purchases_if_alive(t, x, big_t)
+        return numerator / (1.0 + np.exp(self._log_odds_dead(x, t_x, big_t, r, alpha, a, b)))
+
+    def expected_purchases_if_alive(self, t, frequency, T) -> np.ndarray:
+        r"""Expected repeat purchases in the next ``t`` time units of a customer known to be
+        alive at ``T`` after ``x`` repeat purchases: the numerator of eq. 10,
+        :math:`\frac{a+b+x-1}{a-1}[1 - {}_2F_1(r+x, a-1; a+b+x-1; -t/(\alpha+T))]`.
+
+        It depends on ``x`` and ``T`` only (not on ``t_x``), so scoring many customers can
+        evaluate its hypergeometric function once per distinct ``(x, T)``;
+        :meth:`expected_purchases` is :meth:`p_alive` times this.
+        """
+        r, alpha, a, b = self._p()
+        x = as_float_array(frequency, "frequency")
+        big_t = as_float_array(T, "T")
         t = as_float_array(t, "t")
         c = a + b + x - 1.0
         tail = hyp2f1(r + x, a - 1.0, c, -t / (alpha + big_t))
-        numerator = (c / (a - 1.0)) * (1.0 - tail)
-        return numerator / (1.0 + np.exp(self._log_odds_dead(x, t_x, big_t, r, alpha, a, b)))
+        return (c / (a - 1.0)) * (1.0 - tail)
 
     def expected_purchases_new_customer(self, t) -> np.ndarray:
         r"""Expected repeat purchases :math:`E[X(t)]` of a new customer in ``(0, t]``.

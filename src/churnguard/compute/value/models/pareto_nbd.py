@@ -240,16 +240,29 @@ class ParetoNBDModel(BaseValueModel):
         bracket over ``s - 1`` tends to :math:`\ln((\beta+T+t)/(\beta+T))`, which
         ``expm1`` keeps accurate near it.
         """
-        r, alpha, s, beta = self._p()
         x, t_x, big_t = check_rft(frequency, recency, T, for_fit=False)
-        t = as_float_array(t, "t")
         p_alive = 1.0 / (1.0 + np.exp(self._log_odds_dead(x, t_x, big_t)))
+        return p_alive * self.expected_purchases_if_alive(t, x, big_t)
+
+    def expected_purchases_if_alive(self, t, frequency, T) -> np.ndarray:
+        r"""Expected repeat purchases in the next ``t`` time units of a customer known to be
+        alive at ``T`` after ``x`` repeat purchases:
+        :math:`\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}[1 - (\frac{\beta+T}{\beta+T+t})^{s-1}]`.
+
+        It depends on ``x`` and ``T`` only (not on ``t_x``), so scoring many customers can
+        evaluate it once per distinct ``(x, T)``; :meth:`expected_purchases` is
+        :meth:`p_alive` times this.
+        """
+        r, alpha, s, beta = self._p()
+        x = as_float_array(frequency, "frequency")
+        big_t = as_float_array(T, "T")
+        t = as_float_array(t, "t")
         log_ratio = np.log1p(t / (beta + big_t))  # log((beta+T+t)/(beta+T))
         if abs(s - 1.0) < 1e-12:
             bracket = log_ratio
         else:
             bracket = -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
-        return p_alive * (r + x) * (beta + big_t) / (alpha + big_t) * bracket
+        return (r + x) * (beta + big_t) / (alpha + big_t) * bracket
 
     def expected_purchases_new_customer(self, t) -> np.ndarray:
         r"""Expected repeat purchases :math:`E[X(t)]` of a new customer in ``(0, t]``.

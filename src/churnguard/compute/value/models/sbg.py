@@ -112,25 +112,92 @@ class ShiftedBetaGeometricModel(BaseValueModel):
             )
         if n[-1] == 0 and np.count_nonzero(lost) == 1:
             raise FitError("the whole cohort was lost in one period: alpha/beta cannot be estimated")
-        k = n.size - 1
-        t = np.arange(1, k + 1, dtype=float)
-        total = n[0]
+        censored = np.zeros(n.size)
+        censored[-1] = n[-1]
+        return self._fit_counts(lost, censored)
+
+    def fit_life_table(self, lost, censored) -> ShiftedBetaGeometricModel:
+        r"""Estimate ``alpha, beta`` from customers lost per period and customers still observed.
+
+        This pools cohorts of different ages, as contracts give them: a customer who signed
+        last month has had no chance to renew yet, one who signed five years ago has had
+        five. Each customer either cancelled in period :math:`t` (contributes
+        :math:`\ln P(T=t)`) or is still active (or awaiting a renewal decision) after
+        renewing :math:`j` times (contributes :math:`\ln S(j)`, right-censored), so
+
+        .. math::
+
+            \ell = \sum_{t\ge 1} \text{lost}_t \ln P(T=t) + \sum_{j\ge 0} \text{censored}_j \ln S(j).
+
+        One cohort's ``alive_counts`` of :meth:`fit` is the case ``lost = -diff(n)`` and
+        ``censored = [0, …, 0, n_k]``.
+
+        Parameters
+        ----------
+        lost : array_like
+            ``lost[t - 1]``: customers who cancelled in period ``t`` (did not renew at its end).
+        censored : array_like
+            ``censored[j]``: customers still active after ``j`` renewals (``j = 0, 1, …``).
+
+        Returns
+        -------
+        ShiftedBetaGeometricModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        FitError
+            Negative or missing counts, nobody lost, or nothing observed beyond the first
+            period (then the spread of cancellation probabilities cannot be told).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometricModel().fit_life_table([369, 163, 86, 56, 37, 27, 21],
+        ...                                                [0, 0, 0, 0, 0, 0, 0, 241])
+        >>> round(m.alpha_, 3), round(m.beta_, 3)
+        (0.704, 1.182)
+        """
+        try:
+            lost_arr = as_float_array(lost, "lost")
+            cens = as_float_array(censored, "censored")
+        except InputError as exc:
+            raise FitError(str(exc)) from None
+        for name, arr in (("lost", lost_arr), ("censored", cens)):
+            bad = int(np.count_nonzero(~np.isfinite(arr) | (arr < 0)))
+            if bad:
+                raise FitError(f"{name} must be finite and >= 0; {bad} of {arr.size} value(s) are not")
+        if lost_arr.sum() == 0:
+            raise FitError(
+                "no customer was lost in any period: retention is 100% and alpha/beta cannot be estimated"
+            )
+        beyond_first = lost_arr[1:].sum() + cens[1:].sum()
+        if beyond_first == 0:
+            raise FitError(
+                "no customer was observed beyond the first period (nobody has renewed yet): "
+                "alpha/beta cannot be estimated"
+            )
+        return self._fit_counts(lost_arr, cens)
+
+    def _fit_counts(self, lost: np.ndarray, censored: np.ndarray) -> ShiftedBetaGeometricModel:
+        t = np.arange(1, lost.size + 1, dtype=float)
+        j = np.arange(censored.size, dtype=float)
+        total = lost.sum() + censored.sum()
 
         def objective(log_params):
             alpha, beta = np.exp(log_params)
             b0 = betaln(alpha, beta)
             log_pt = betaln(alpha + 1.0, beta + t - 1.0) - b0
-            log_sk = betaln(alpha, beta + k) - b0
-            ll = lost @ log_pt + n[-1] * log_sk
+            log_sj = betaln(alpha, beta + j) - b0
+            ll = lost @ log_pt + censored @ log_sj
             psi_ab = digamma(alpha + beta)
-            # d/dalpha, d/dbeta of log B(alpha+1, beta+t-1) - log B(alpha, beta), and of S(k)
+            # d/dalpha, d/dbeta of log B(alpha+1, beta+t-1) - log B(alpha, beta), and of log S(j)
             psi_end = digamma(alpha + beta + t)
             d_pt_a = digamma(alpha + 1.0) - psi_end - digamma(alpha) + psi_ab
             d_pt_b = digamma(beta + t - 1.0) - psi_end - digamma(beta) + psi_ab
-            psi_endk = digamma(alpha + beta + k)
-            d_sk_a = digamma(alpha) - psi_endk - digamma(alpha) + psi_ab
-            d_sk_b = digamma(beta + k) - psi_endk - digamma(beta) + psi_ab
-            grad = np.array([lost @ d_pt_a + n[-1] * d_sk_a, lost @ d_pt_b + n[-1] * d_sk_b])
+            psi_endj = digamma(alpha + beta + j)
+            d_sj_a = psi_ab - psi_endj
+            d_sj_b = digamma(beta + j) - psi_endj - digamma(beta) + psi_ab
+            grad = np.array([lost @ d_pt_a + censored @ d_sj_a, lost @ d_pt_b + censored @ d_sj_b])
             if not np.isfinite(ll):
                 return 1e300, np.zeros(2)
             return float(-ll / total), -grad / total * np.array([alpha, beta])

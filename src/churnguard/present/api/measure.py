@@ -1,0 +1,94 @@
+"""Measure figures under ``/api``: the JSON of ``churnguard churn-rate | cohorts | retention |
+price-volume --json``, read from the store of figures (:mod:`churnguard.service.results`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from churnguard.present.api.common import AUTH_ERRORS, errors, stored_result
+from churnguard.present.server.deps import AnyUser, FiguresDep
+
+router = APIRouter(tags=["measure"])
+
+Period = Literal["month", "quarter", "year"]
+PeriodQ = Annotated[Period, Query(description="Length of each period.")]
+FromQ = Annotated[date | None, Query(alias="from", description="First period: the one holding this date.")]
+ToQ = Annotated[date | None, Query(alias="to", description="As-of date; nothing later is read.")]
+Group = Literal["segment", "region", "customer_type", "csm", "relationship"]
+ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
+
+
+@router.get("/churn-rate", name="api_churn_rate", responses=ERRORS)
+def get_churn_rate(
+    user: AnyUser,
+    figures: FiguresDep,
+    period: PeriodQ = "quarter",
+    basis: Annotated[Literal["customers", "value", "recurring"],
+                     Query(description="customers, value (recurring or trailing revenue) or recurring.")] = "customers",
+    by: Annotated[Group | None, Query(description="One churn rate per value of this customer column.")] = None,
+    start: FromQ = None,
+    end: ToQ = None,
+) -> Response:
+    """Churn rate per period: `{"data": [{period_start, customers_at_start, customers_lost, churn_rate, …}],
+    "count", "definition", "warnings"}`, as `churnguard churn-rate --json` prints it."""
+    return stored_result(figures.get("churn-rate", period=period, basis=basis, by=by, start=start, end=end))
+
+
+@router.get("/cohorts", name="api_cohorts", responses=ERRORS)
+def get_cohorts(
+    user: AnyUser,
+    figures: FiguresDep,
+    period: Annotated[Literal["month", "quarter"], Query(description="Length of each period.")] = "month",
+    basis: Annotated[Literal["customers", "revenue"],
+                     Query(description="customers (still active) or revenue of the cohort.")] = "customers",
+    start: Annotated[date | None, Query(alias="from", description="Earliest cohort.")] = None,
+    end: ToQ = None,
+) -> Response:
+    """The cohort retention triangle, long form: `{"data": [{cohort_start, cohort_size, period_offset,
+    period_start, retained, retention}], "count", "definition"}`, as `churnguard cohorts --json`."""
+    return stored_result(figures.get("cohorts", period=period, basis=basis, start=start, end=end))
+
+
+@router.get("/retention", name="api_retention", responses=ERRORS)
+def get_retention(
+    user: AnyUser,
+    figures: FiguresDep,
+    period: PeriodQ = "quarter",
+    basis: Annotated[Literal["value", "recurring"], Query(description="value or recurring (contracts only).")] = "value",
+    start: FromQ = None,
+    end: ToQ = None,
+) -> Response:
+    """Gross and net revenue retention per period: `{"data": [{period_start, value_at_start, value_lost,
+    contraction, expansion, grr, nrr}], "count", "definition"}`, as `churnguard retention --json`."""
+    return stored_result(figures.get("retention", period=period, basis=basis, start=start, end=end))
+
+
+@router.get("/price-volume", name="api_price_volume", responses=ERRORS)
+def get_price_volume(
+    user: AnyUser,
+    figures: FiguresDep,
+    period: PeriodQ = "quarter",
+    start: FromQ = None,
+    end: ToQ = None,
+    tolerance: Annotated[float, Query(ge=0, lt=1, description="Revenue 'holds' when it falls by less than this.")] = 0.02,
+) -> Response:
+    """Revenue change split into customer, volume and price effects, with false-growth warnings:
+    `{"data": [{period_start, revenue, units, customers, …, warning}], "count", "definition", "warnings"}`,
+    as `churnguard price-volume --json`."""
+    return stored_result(figures.get("price-volume", period=period, start=start, end=end, tolerance=tolerance))
+
+
+@router.get("/overview", name="api_overview", responses=ERRORS)
+def get_overview(
+    user: AnyUser,
+    figures: FiguresDep,
+    period: PeriodQ = "quarter",
+    end: ToQ = None,
+) -> Response:
+    """The overview's figures: `{"as_of", "status", "churn": [rows], "retention": [rows], "latest",
+    "warnings": [{code, message, …}], "snapshots"}`, as `churnguard overview --json`."""
+    return stored_result(figures.get("overview", period=period, end=end))

@@ -1,0 +1,98 @@
+"""User commands: add, list, token (who may use the web pages and the API)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from churnguard.present.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_workspace,
+    print_json,
+)
+from churnguard.service import users as svc
+
+user_app = typer.Typer(help="Users of the web pages and the API: add, list, token.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+@handle_errors
+def add(
+    name: Annotated[str, typer.Argument(help="Login name (Chinese is fine; no spaces).", show_default=False)],
+    role: Annotated[str, typer.Option("--role", help="admin, manager or csm.", show_default=False)],
+    csm: Annotated[
+        str | None,
+        typer.Option("--csm", help="For a csm: the value of the customers' csm column that is this person."),
+    ] = None,
+    language: Annotated[str | None, typer.Option("--language", help="zh or en (default: the browser's).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Add a user; the password is asked for twice (hidden) unless --password-stdin.
+
+    Examples:
+      churnguard user add admin --role admin
+      churnguard user add 王芳 --role csm --csm 王芳
+      echo "$PASSWORD" | churnguard user add li --role manager --password-stdin
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with open_workspace(workspace) as ws:
+        user = svc.add_user(ws, svc.UserCreate(name, role, password, csm_name=csm, language=language))
+    console.print(f"user {user.user_id} added ({user.role})", highlight=False)
+
+
+@user_app.command("list")
+@handle_errors
+def list_(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+    """List users and their roles (never their passwords).
+
+    Example: churnguard user list --json
+    """
+    with open_workspace(workspace) as ws:
+        result = svc.list_users(ws)
+    if json_out:
+        print_json(result)
+        return
+    t = RichTable()
+    for col in ("user", "role", "csm", "language", "created"):
+        t.add_column(col)
+    for u in result.to_dict()["data"]:
+        t.add_row(u["user_id"], u["role"], u["csm_name"] or "", u["language"] or "", u["created_at"] or "")
+    console.print(t)
+
+
+@user_app.command("token")
+@handle_errors
+def token(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.", show_default=False)],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Make a new API token for a user and print it once (only its hash is kept).
+
+    Use it as 'Authorization: Bearer TOKEN' on /api.
+
+    Example: curl -H "Authorization: Bearer $(churnguard user token admin)" http://127.0.0.1:8000/api/status
+    """
+    with open_workspace(workspace) as ws:
+        tok = svc.create_token(ws, name)
+    sys.stdout.write(tok + "\n")
+    if sys.stdout.isatty():
+        err_console.print("keep it safe: it is shown only now", style="yellow")
+

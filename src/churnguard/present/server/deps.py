@@ -1,0 +1,275 @@
+"""Typed dependencies shared by the API and the pages: workspace, user, role, scope, language.
+
+Every route says what it needs in its signature::
+
+    def page(ws: WorkspaceDep, user: ManagerUser, tr: TranslatorDep): ...
+
+Permissions are decided here only: :func:`current_user` finds the user (bearer token on
+``/api``, session cookie on pages) and :func:`require_role` refuses the wrong role.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Query, Request
+from starlette.datastructures import FormData
+
+from churnguard.i18n import LANGUAGES, Translator, negotiate
+from churnguard.present.server.errors import Forbidden, LoginRequired, Unauthorized, is_api
+from churnguard.service import results
+from churnguard.service import users as users_svc
+from churnguard.service.users import User
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings
+from churnguard.store import Workspace
+
+
+class KeepOpen:
+    """Keeps one connection to the workspace's database while requests come, and lets it go
+    after ``idle`` seconds without any.
+
+    Each request opens its own connection (connections are not shared between threads). With
+    DuckDB, the first connection to a file loads the database (tens of milliseconds on a large
+    one) and the last one to close unloads it; holding one open between the requests of a busy
+    minute saves that on every request. When the pages are idle the file is let go, so
+    ``churnguard import`` or ``churnguard run`` can open it from a terminal.
+    """
+
+    def __init__(self, path: Path, idle: float = 5.0):
+        self.path = path
+        self.idle = idle
+        self._ws: Workspace | None = None
+        self._last = 0.0
+        self._active = 0
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+
+    def enter(self) -> None:
+        """A request starts: make sure the connection is held."""
+        with self._lock:
+            self._active += 1
+            self._last = time.monotonic()
+            if self._ws is None:
+                try:
+                    self._ws = Workspace.open(self.path)
+                except Exception:  # the request's own open reports the problem
+                    self._ws = None
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reap, name="churnguard-keep-open", daemon=True)
+                self._reaper.start()
+
+    def leave(self) -> None:
+        """A request ends."""
+        with self._lock:
+            self._active -= 1
+            self._last = time.monotonic()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.idle / 2))
+            with self._lock:
+                if self._active or time.monotonic() - self._last < self.idle:
+                    continue
+                if self._ws is not None:
+                    self._ws.close()
+                    self._ws = None
+                self._reaper = None
+                return
+
+    def close(self) -> None:
+        """Let the connection go now."""
+        with self._lock:
+            if self._ws is not None:
+                self._ws.close()
+                self._ws = None
+
+
+@dataclass
+class ServerState:
+    """What the app knows about itself (kept on ``app.state.churnguard``; no module globals)."""
+
+    workspace_path: Path
+    env: Any = None  # the Jinja environment of the pages (made by web.render.make_env)
+    nav: list[Any] = field(default_factory=list)  # NavItem of each page module
+    keep_open: KeepOpen | None = None
+    url_paths: dict[tuple, str] = field(default_factory=dict)  # route name and parameters -> path
+    _settings: tuple[float, Settings] | None = None
+
+    def settings(self) -> Settings:
+        """The workspace's settings, read again whenever churnguard.toml changes."""
+        path = self.workspace_path / SETTINGS_FILE
+        mtime = path.stat().st_mtime_ns if path.exists() else -1
+        if self._settings is None or self._settings[0] != mtime:
+            self._settings = (mtime, load_settings(path))
+        return self._settings[1]
+
+
+def server_state(request: Request) -> ServerState:
+    """The app's :class:`ServerState`."""
+    return request.app.state.churnguard
+
+
+def get_workspace(request: Request) -> Iterator[Workspace]:
+    """The workspace, opened for this request and closed after it.
+
+    One connection per request: connections are not shared between threads. A DuckDB file
+    stays loaded while requests come (:class:`KeepOpen`) and is free for the CLI once the
+    pages are idle for a few seconds.
+    """
+    state = server_state(request)
+    keeper = state.keep_open
+    if keeper is not None:
+        keeper.enter()
+    try:
+        ws = Workspace.open(state.workspace_path, create_tables=False)  # create_app made them
+        try:
+            yield ws
+        finally:
+            ws.close()
+    finally:
+        if keeper is not None:
+            keeper.leave()
+
+
+WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_user(request: Request, ws: WorkspaceDep) -> User:
+    """The signed-in user: by bearer token on ``/api``, by session cookie on pages."""
+    if is_api(request):
+        token = _bearer(request)
+        user = users_svc.user_for_token(ws, token) if token else None
+        if user is None:
+            raise Unauthorized()
+    else:
+        uid = request.session.get("uid")
+        user = users_svc.get_user(ws, uid) if isinstance(uid, str) else None
+        if user is None:
+            request.session.pop("uid", None)
+            raise LoginRequired()
+    request.state.user = user
+    return user
+
+
+def require_role(*roles: str) -> Callable[..., User]:
+    """A dependency that lets through the given roles (and admin) and refuses the rest."""
+
+    def check(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.has_role(*roles):
+            raise Forbidden(role=user.role, roles=", ".join(sorted({"admin", *roles})))
+        return user
+
+    return check
+
+
+AnyUser = Annotated[User, Depends(current_user)]
+ManagerUser = Annotated[User, Depends(require_role("manager"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+@dataclass(frozen=True)
+class CustomerScope:
+    """Which customers a list shows: those of one CSM (``csm``), or all (``csm`` is None)."""
+
+    csm: str | None
+    mine: bool
+
+
+def customer_scope(
+    user: AnyUser,
+    scope: Annotated[Literal["mine", "all"] | None, Query(description="mine: my customers; all: everyone's")] = None,
+) -> CustomerScope:
+    """A CSM sees their own customers unless they ask for all; managers and admins see all."""
+    chosen = scope or ("mine" if user.role == "csm" else "all")
+    if chosen == "mine" and user.csm_name:
+        return CustomerScope(user.csm_name, True)
+    return CustomerScope(None, False)
+
+
+ScopeDep = Annotated[CustomerScope, Depends(customer_scope)]
+
+
+def language_for(request: Request) -> str:
+    """The reader's language: their own choice, else the browser's, else the workspace's.
+
+    On pages the choice is in the session (set at login from the user's saved language, and
+    by the language switch); on the API it is the token user's saved language.
+    """
+    chosen = request.session.get("lang") if "session" in request.scope else None
+    if chosen in LANGUAGES:
+        return chosen
+    user: User | None = getattr(request.state, "user", None)
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    return negotiate(request.headers.get("accept-language")) or (
+        "en" if is_api(request) else server_state(request).settings().language
+    )
+
+
+def translator_for(request: Request) -> Translator:
+    """A :class:`Translator` in the reader's language and the workspace's time zone."""
+    try:
+        settings = server_state(request).settings()
+        tz = settings.timezone
+    except Exception:  # an error page must render even when churnguard.toml is broken
+        tz = "UTC"
+    try:
+        language = language_for(request)
+    except Exception:
+        language = "en"
+    return Translator(language, tz)
+
+
+def get_translator(request: Request) -> Translator:
+    """Dependency form of :func:`translator_for`."""
+    return translator_for(request)
+
+
+TranslatorDep = Annotated[Translator, Depends(get_translator)]
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (for pages whose fields are not fixed, such as the settings form)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+@dataclass
+class Figures:
+    """Stored figures of the request's workspace (:mod:`churnguard.service.results`).
+
+    ``figures.get("churn-rate", period="month")`` reads the figure stored for the current data
+    version, computing and storing it first when there is none; with ``web.cache_results =
+    false`` it computes every time. The data version is read once per request.
+    """
+
+    ws: Workspace
+    use_cache: bool
+    _version: str | None = None
+
+    def get(self, name: str, **options: Any) -> results.Stored:
+        """The figure ``name`` with ``options`` (see :func:`churnguard.service.results.figure`)."""
+        if self.use_cache and self._version is None:
+            self._version = results.data_version(self.ws)
+        return results.figure(self.ws, name, options, use_cache=self.use_cache, version=self._version)
+
+
+def get_figures(request: Request, ws: WorkspaceDep) -> Figures:
+    """The request's :class:`Figures`."""
+    return Figures(ws, server_state(request).settings().web.cache_results)
+
+
+FiguresDep = Annotated[Figures, Depends(get_figures)]

@@ -1,0 +1,206 @@
+"""Errors at the HTTP edge, and the one place that turns every error into a response.
+
+The API answers every error with one JSON shape::
+
+    {"error": {"code": "invalid_input", "message": "…", "details": …}}
+
+and pages answer with the error page in the reader's language (a missing login sends the
+browser to the login page instead). :class:`~churnguard.errors.ChurnguardError` is mapped
+to a status in :data:`CHURNGUARD_STATUS`; a user's mistake is always a 4xx with a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from churnguard.errors import (
+    ChurnguardError,
+    ConfigError,
+    FitError,
+    InputError,
+    NotFittedError,
+    SettingsError,
+    ValidationError,
+    WorkspaceError,
+)
+from churnguard.i18n import N_, Translator, message_of, translate_message
+
+log = logging.getLogger("churnguard.server")
+
+API_PREFIX = "/api"
+
+
+def is_api(request: Request) -> bool:
+    """Whether ``request`` is for the JSON API (token auth, JSON errors)."""
+    path = request.url.path
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+class HttpError(Exception):
+    """An error of the HTTP edge itself (not of the service): status, code and a message.
+
+    ``message`` is an English msgid with ``%(name)s`` placeholders filled from ``values``;
+    it is translated when the response is made.
+    """
+
+    status = 400
+    code = "bad_request"
+    message = N_("The request cannot be served.")
+
+    def __init__(self, message: str | None = None, details: Any = None, **values: Any):
+        if message is not None:
+            self.message = message
+        self.details = details
+        self.values = values
+        super().__init__(self.message % values if values else self.message)
+
+
+class Unauthorized(HttpError):
+    """No valid API token (or, for a page, no login)."""
+
+    status = 401
+    code = "unauthorized"
+    message = N_("Send a valid API token: 'Authorization: Bearer TOKEN' (make one with 'churnguard user token NAME').")
+
+
+class LoginRequired(Unauthorized):
+    """A page needs a signed-in user: the browser is sent to the login page."""
+
+    code = "login_required"
+    message = N_("Please sign in.")
+
+
+class Forbidden(HttpError):
+    """Signed in, but the role may not do this."""
+
+    status = 403
+    code = "forbidden"
+    message = N_("Your role (%(role)s) may not do this; it needs: %(roles)s.")
+
+
+class CsrfFailed(HttpError):
+    """A form arrived without the token of the page it came from."""
+
+    status = 403
+    code = "csrf_failed"
+    message = N_("This form has expired or did not come from this site. Reload the page and send it again.")
+
+
+class NotFound(HttpError):
+    """No such page or resource."""
+
+    status = 404
+    code = "not_found"
+    message = N_("There is nothing at this address.")
+
+
+#: ChurnguardError subclasses -> (HTTP status, error code); the first match wins.
+CHURNGUARD_STATUS: tuple[tuple[type[ChurnguardError], int, str], ...] = (
+    (ValidationError, 422, "rows_rejected"),
+    (SettingsError, 422, "invalid_settings"),
+    (InputError, 422, "invalid_input"),
+    (FitError, 422, "fit_failed"),
+    (NotFittedError, 409, "not_computed"),
+    (ConfigError, 503, "config_error"),
+    (WorkspaceError, 503, "workspace_unavailable"),
+    (ChurnguardError, 409, "not_possible"),
+)
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+               415: "unsupported_media_type", 422: "invalid_input"}
+_HTTP_MESSAGES = {
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not take a %(method)s request."),
+    413: N_("The upload is larger than the limit of %(mb)s MB (setting web.max_upload_mb)."),
+}
+
+
+def churnguard_status(exc: ChurnguardError) -> tuple[int, str]:
+    """The HTTP status and error code of a service error."""
+    for cls, status, code in CHURNGUARD_STATUS:
+        if isinstance(exc, cls):
+            return status, code
+    return 409, "not_possible"  # pragma: no cover - ChurnguardError is the last row
+
+
+def _details(exc: ChurnguardError) -> Any:
+    if isinstance(exc, ValidationError):
+        return {"error_count": exc.error_count, "errors": [e.to_dict() for e in exc.errors]}
+    if isinstance(exc, SettingsError):
+        return {"problems": exc.problems}
+    return None
+
+
+def error_translator(request: Request) -> Translator:
+    """The reader's language for an error, without touching the database."""
+    from churnguard.present.server.deps import translator_for
+
+    return translator_for(request)
+
+
+def error_response(request: Request, status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """The error as JSON (API) or as the error page (pages)."""
+    if is_api(request):
+        return JSONResponse({"error": {"code": code, "message": message, "details": details}},
+                            status_code=status, headers=headers)
+    from churnguard.present.web.render import render_error
+
+    return render_error(request, status, code, message, details, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error its one shape."""
+
+    @app.exception_handler(HttpError)
+    async def _http_error(request: Request, exc: HttpError) -> Response:
+        if isinstance(exc, LoginRequired) and not is_api(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{request.scope.get('root_path', '')}/login?next={quote(target)}",
+                                    status_code=303)
+        tr = error_translator(request)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(request, exc.status, exc.code, tr.gettext(exc.message, **exc.values),
+                              exc.details, headers)
+
+    @app.exception_handler(ChurnguardError)
+    async def _service_error(request: Request, exc: ChurnguardError) -> Response:
+        status, code = churnguard_status(exc)
+        tr = error_translator(request)
+        return error_response(request, status, code, translate_message(tr, message_of(exc)), _details(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        tr = error_translator(request)
+        problems = [
+            {"loc": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        shown = "; ".join(f"{p['loc']}: {p['message']}" for p in problems)
+        message = tr.gettext("The request is not valid: %(problems)s", problems=shown)
+        return error_response(request, 422, "invalid_request", message, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _starlette_http(request: Request, exc: StarletteHTTPException) -> Response:
+        tr = error_translator(request)
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        if exc.status_code in _HTTP_MESSAGES:
+            mb = request.app.state.churnguard.settings().web.max_upload_mb
+            message = tr.gettext(_HTTP_MESSAGES[exc.status_code], method=request.method, mb=mb)
+        else:
+            message = str(exc.detail)
+        return error_response(request, exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        tr = error_translator(request)
+        return error_response(request, 500, "internal_error",
+                              tr.gettext("Something went wrong on the server; the log says what."))

@@ -1,0 +1,49 @@
+"""An uploaded file through the same import as the CLI's (one function for the page and the API)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from fastapi import UploadFile
+
+from churnguard.errors import InputError
+from churnguard.schema import table_for_kind
+from churnguard.service.imports import ImportOptions, ImportSummary, import_data
+from churnguard.store import Workspace
+
+
+def safe_filename(name: str | None) -> str:
+    """The last part of an uploaded file's name, without control characters (``..`` and paths go)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    return base[-200:]
+
+
+def import_upload(ws: Workspace, kind: str, upload: UploadFile | None, *, encoding: str | None = None,
+                  sheet: str | None = None, dry_run: bool = False) -> ImportSummary:
+    """Import ``upload`` as ``kind``: all or nothing, errors named with the upload's own file name.
+
+    Raises :class:`InputError` for an unknown kind, a missing or empty file, or a file that
+    cannot be read; returns the summary (``.ok`` False with row errors when rows are rejected).
+    """
+    table_for_kind(kind)  # an unknown kind is refused before the file is even stored
+    name = safe_filename(upload.filename if upload is not None else None)
+    if upload is None or not name:
+        raise InputError("no file was sent; choose a CSV, Excel or Parquet file")
+    with tempfile.TemporaryDirectory(prefix="churnguard-upload-") as tmp:
+        path = Path(tmp) / name
+        upload.file.seek(0)
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out, length=1 << 20)
+        if path.stat().st_size == 0:
+            raise InputError(f"{name}: the file is empty")
+        opts = ImportOptions(kind=kind, file=path, file_name=name, encoding=encoding or None,
+                             sheet=sheet or None, dry_run=dry_run)
+        try:
+            return import_data(ws, opts)
+        except InputError as exc:  # readers name the file by its path: show the upload's name
+            raise InputError(str(exc).replace(str(path), name)) from None

@@ -1,0 +1,110 @@
+"""What people read for the names the code uses: kinds, tables, roles, settings.
+
+English labels marked with ``N_``; templates show them with ``_(labels.KINDS[kind])``. A test
+checks that every kind, table, role and setting has a label here.
+"""
+
+from __future__ import annotations
+
+from churnguard.i18n import N_
+
+#: Import kinds (as the CLI and the API take them).
+KINDS: dict[str, str] = {
+    "customers": N_("Customers"),
+    "transactions": N_("Transactions"),
+    "contracts": N_("Contracts"),
+    "interactions": N_("Interactions"),
+    "complaints": N_("Complaints"),
+    "surveys": N_("Survey responses"),
+    "churn-reasons": N_("Churn reasons"),
+    "wallet-estimates": N_("Share-of-wallet estimates"),
+}
+
+#: Stored tables of the import kinds (as ``status`` names them).
+TABLES: dict[str, str] = {k.replace("-", "_"): v for k, v in KINDS.items()}
+
+ROLES: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "manager": N_("Manager"),
+    "csm": N_("Customer success manager"),
+}
+
+#: Every setting by dotted name: a short label (the help text comes from settings.py).
+SETTINGS: dict[str, str] = {
+    "database_url": N_("Database"),
+    "language": N_("Default language"),
+    "currency": N_("Currency"),
+    "timezone": N_("Time zone"),
+    "churn.threshold_days": N_("Churn threshold (days without a purchase)"),
+    "churn.auto_percentile": N_("Percentile for the automatic threshold"),
+    "churn.auto_fallback_days": N_("Threshold while 'auto' has too little data (days)"),
+    "churn.grace_days": N_("Renewal grace period (days)"),
+    "churn.value_window_days": N_("Value window (days)"),
+    "churn.horizon_days": N_("Prediction horizon (days)"),
+    "value.clv_horizon_months": N_("Lifetime value horizon (months)"),
+    "value.annual_discount_rate": N_("Annual discount rate"),
+    "value.pareto_share": N_("Revenue share of the top customers (80/20)"),
+    "value.core_min_tenure_days": N_("Core customers: shortest tenure (days)"),
+    "value.core_min_active_quarters": N_("Core customers: fewest active quarters of the last four"),
+    "value.core_min_on_time_share": N_("Core customers: lowest share paid on time"),
+    "web.max_upload_mb": N_("Largest upload (MB)"),
+    "web.session_hours": N_("Login lasts (hours)"),
+    "detect.p_alive_below": N_("Complete defector: P(alive) below"),
+    "detect.partial_recent_days": N_("Partial defection: recent window (days)"),
+    "detect.partial_baseline_days": N_("Partial defection: baseline window (days)"),
+    "detect.partial_z": N_("Partial defection: standard errors below baseline"),
+    "detect.partial_min_drop": N_("Partial defection: smallest drop"),
+    "detect.partial_min_orders": N_("Partial defection: fewest purchase days"),
+    "signals.contact_drop": N_("Signal: contact frequency dropped"),
+    "signals.contact_drop_days": N_("Contact drop: recent window (days)"),
+    "signals.contact_drop_ratio": N_("Contact drop: highest share of the usual rate"),
+    "signals.contact_drop_min_usual": N_("Contact drop: fewest usual contacts"),
+    "signals.renewal_silence": N_("Signal: no renewal inquiry"),
+    "signals.renewal_window_days": N_("Renewal silence: contract ends within (days)"),
+    "signals.renewal_inquiry_days": N_("Renewal silence: inquiry counts within (days)"),
+    "signals.unsubscribed": N_("Signal: unsubscribed"),
+    "signals.unsubscribed_days": N_("Unsubscribed: within (days)"),
+    "signals.complaint": N_("Signal: new or unresolved complaint"),
+    "signals.complaint_new_days": N_("Complaint: new within (days)"),
+    "signals.complaint_open_days": N_("Complaint: open for at least (days)"),
+    "signals.satisfaction": N_("Signal: satisfaction fell or is low"),
+    "signals.satisfaction_low": N_("Satisfaction: low at or below"),
+    "signals.satisfaction_drop": N_("Satisfaction: fall of at least (levels)"),
+    "signals.satisfaction_days": N_("Satisfaction: answers within (days)"),
+    "signals.spend_trend": N_("Signal: spend or frequency trending down"),
+    "signals.spend_trend_days": N_("Spend trend: recent window (days)"),
+    "signals.spend_trend_z": N_("Spend trend: standard errors below baseline"),
+    "signals.spend_trend_min_drop": N_("Spend trend: smallest drop"),
+    "signals.chain": N_("Signal: a related customer churned"),
+    "signals.chain_days": N_("Chain: member lost within (days)"),
+    "signals.price_exposure": N_("Signal: price rise for a price-sensitive customer"),
+    "signals.price_rise_min": N_("Price exposure: smallest price rise"),
+    "signals.price_units_drop": N_("Price exposure: smallest drop in units per line"),
+    "model.observation_dates": N_("Model: past observation dates"),
+    "model.observation_spacing_days": N_("Model: days between observation dates"),
+    "model.max_training_rows": N_("Model: most training rows"),
+    "model.trees": N_("Model: trees"),
+    "model.learning_rate": N_("Model: learning rate"),
+    "model.num_leaves": N_("Model: leaves per tree"),
+    "model.threads": N_("Model: threads"),
+    "model.seed": N_("Model: random seed"),
+    "model.reasons": N_("Model: reasons per customer"),
+    "model.reasons_for": N_("Model: customers given reasons"),
+    "web.cache_results": N_("Keep computed figures"),
+}
+
+SECTIONS: dict[str, str] = {
+    "": N_("General"),
+    "churn": N_("Churn definition"),
+    "value": N_("Customer value"),
+    "web": N_("Web and API"),
+    "detect": N_("Defectors"),
+    "signals": N_("Warning signals"),
+    "model": N_("Churn model"),
+}
+
+#: Values of the customer columns churn figures are broken down by, where they are codes.
+GROUP_VALUES: dict[str, dict[str, str]] = {
+    "customer_type": {"key": N_("key account"), "regular": N_("regular customer")},
+    "relationship": {"contractual": N_("contractual"), "non_contractual": N_("non-contractual")},
+}

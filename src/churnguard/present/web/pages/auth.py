@@ -1,0 +1,82 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from churnguard.i18n import LANGUAGES
+from churnguard.present.server.deps import WorkspaceDep, translator_for
+from churnguard.present.server.errors import NotFound
+from churnguard.present.web.render import render
+from churnguard.service import users as users_svc
+
+router = APIRouter()
+NAV = None  # no header link: the login page is where signed-out readers land
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, ws: WorkspaceDep, next: Annotated[str | None, Query()] = None) -> Response:
+    """The sign-in form."""
+    if request.session.get("uid") and users_svc.get_user(ws, request.session["uid"]):
+        return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next) or "", "error": None, "user_id": "",
+                                          "no_users": users_svc.count_users(ws) == 0})
+
+
+@router.post("/login", name="login_submit")
+def login_submit(
+    request: Request,
+    ws: WorkspaceDep,
+    user_id: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the password; on success start a fresh session and go where the reader was going."""
+    user = users_svc.authenticate(ws, user_id.strip(), password) if user_id and password else None
+    if user is None:
+        tr = translator_for(request)
+        return render(request, "login.html", {
+            "next": safe_next(next) or "", "user_id": user_id,
+            "error": tr.gettext("Wrong user name or password."),
+            "no_users": users_svc.count_users(ws) == 0,
+        }, status=401)
+    lang = request.session.get("lang")
+    request.session.clear()  # nothing from before the login carries over (but the language)
+    request.session.update({"uid": user.user_id, "csrf": secrets.token_urlsafe(32)})
+    if user.language or lang:
+        request.session["lang"] = user.language or lang
+    return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request) -> Response:
+    """End the session (the language choice stays)."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    return RedirectResponse(str(request.app.url_path_for("login")), status_code=303)
+
+
+@router.get("/lang/{code}", name="set_language")
+def set_language(request: Request, ws: WorkspaceDep, code: str,
+                 next: Annotated[str | None, Query()] = None) -> Response:
+    """Switch the language; a signed-in user keeps the choice for next time."""
+    if code not in LANGUAGES:
+        raise NotFound()
+    request.session["lang"] = code
+    uid = request.session.get("uid")
+    if isinstance(uid, str) and users_svc.get_user(ws, uid):
+        users_svc.set_language(ws, uid, code)
+    return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)

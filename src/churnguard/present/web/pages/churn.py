@@ -1,0 +1,136 @@
+"""Churn rate: how much are we losing, per period, by customers, value or recurring value;
+and the same broken down by segment, region, customer type or CSM."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from churnguard.errors import ChurnguardError
+from churnguard.i18n import N_, Translator, message_of, translate_message
+from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
+from churnguard.present.web import labels
+from churnguard.present.web.charts import hbar, rate_lines
+from churnguard.present.web.nav import NavItem
+from churnguard.present.web.paging import Pager
+from churnguard.present.web.render import render
+
+router = APIRouter()
+NAV = NavItem("churn", N_("Churn rate"), order=20)
+
+Period = Literal["month", "quarter", "year"]
+Basis = Literal["customers", "value", "recurring"]
+Group = Literal["segment", "region", "customer_type", "csm", "relationship"]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+def group_labeller(tr: Translator, by: str | None):
+    """``label(value)``: how a value of the ``by`` column reads (codes translated, blanks as —)."""
+    codes = labels.GROUP_VALUES.get(by or "", {})
+
+    def label(value: object) -> str:
+        if value is None or value == "":
+            return "—"
+        return tr.gettext(codes[value]) if value in codes else str(value)
+
+    return label
+
+
+def _problem(request: Request, template: str, form: dict, exc: ChurnguardError) -> Response:
+    tr = translator_for(request)
+    return render(request, template, {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
+
+
+@router.get("/churn", name="churn")
+def churn_page(
+    request: Request,
+    user: AnyUser,
+    figures: FiguresDep,
+    period: Annotated[Period, Query()] = "quarter",
+    basis: Annotated[Basis, Query()] = "customers",
+    by: Annotated[Group | None, Query()] = None,
+    page: PageQ = 1,
+) -> Response:
+    """The churn-rate trend and table (the figures of ``churnguard churn-rate``)."""
+    tr = translator_for(request)
+    form = {"period": period, "basis": basis, "by": by or ""}
+    try:
+        stored = figures.get("churn-rate", period=period, basis=basis, by=by)
+    except ChurnguardError as exc:  # no dated records yet, or a basis the data cannot give
+        return _problem(request, "churn.html", form, exc)
+    d = stored.data
+    rows: list[dict[str, Any]] = d["data"]
+    starts = list(dict.fromkeys(r["period_start"] for r in rows))
+    x_labels = [tr.format_period(s, period) for s in starts]
+    series: dict[str, list[float | None]] = {}
+    group_label = group_labeller(tr, by)
+    for r in rows:
+        name = group_label(r.get(by)) if by else ""
+        series.setdefault(name, [None] * len(starts))[starts.index(r["period_start"])] = r["churn_rate"]
+    solid = [all(r["history_complete"] for r in rows if r["period_start"] == s) for s in starts]
+    pager = Pager(page, len(rows))
+    return render(request, "churn.html", {
+        "form": form, "rows": pager.rows(rows), "pager": pager, "definition": d["definition"], "problem": None,
+        "stored": stored, "chart": rate_lines(x_labels, series, solid) if rows else None,
+        "incomplete": not all(solid), "value_basis": basis != "customers", "group_label": group_label,
+    })
+
+
+def pivot_groups(rows: list[dict[str, Any]], by: str, label: Any, periods: int = 6,
+                 ) -> tuple[list[dict[str, Any]], list[str], str | None]:
+    """Churn-rate rows of ``by`` groups as one row per group with its last ``periods`` rates.
+
+    Returns ``(groups, period_starts, last)``: groups highest churn in the last complete,
+    fully-counted period first (those without a rate then at the end), each
+    ``{"value", "label", "rates": {period_start: rate}, "last": row of the last period}``.
+    """
+    starts = list(dict.fromkeys(r["period_start"] for r in rows))
+    done = [s for s in starts if all(r["complete"] and r["history_complete"] for r in rows if r["period_start"] == s)]
+    shown = (done or starts)[-periods:]
+    last = shown[-1] if shown else None
+    groups: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        g = groups.setdefault(r[by], {"value": r[by], "label": label(r[by]), "rates": {}, "last": None})
+        if r["period_start"] in shown:
+            g["rates"][r["period_start"]] = r["churn_rate"]
+        if r["period_start"] == last:
+            g["last"] = r
+
+    def last_rate(g: dict[str, Any]) -> float | None:
+        return g["last"]["churn_rate"] if g["last"] else None
+
+    table = sorted(groups.values(), key=lambda g: (last_rate(g) is None, -(last_rate(g) or 0), g["label"]))
+    return table, shown, last
+
+
+@router.get("/churn/groups", name="churn_groups")
+def churn_groups_page(
+    request: Request,
+    user: AnyUser,
+    figures: FiguresDep,
+    by: Annotated[Group, Query()] = "segment",
+    period: Annotated[Period, Query()] = "quarter",
+    basis: Annotated[Basis, Query()] = "customers",
+    page: PageQ = 1,
+) -> Response:
+    """Churn rate by segment, region, customer type or CSM: the last complete period compared,
+    and each group's recent periods side by side (``churnguard churn-rate --by …``)."""
+    tr = translator_for(request)
+    form = {"period": period, "basis": basis, "by": by}
+    try:
+        stored = figures.get("churn-rate", period=period, basis=basis, by=by)
+    except ChurnguardError as exc:
+        return _problem(request, "churn_groups.html", form, exc)
+    d = stored.data
+    table, shown, last = pivot_groups(d["data"], by, group_labeller(tr, by))
+    ranked = [g for g in table if g["last"] and g["last"]["churn_rate"] is not None]
+    chart = hbar([g["label"] for g in ranked[:25]], [g["last"]["churn_rate"] for g in ranked[:25]],
+                 number_format=".1%") if ranked else None
+    pager = Pager(page, len(table))
+    return render(request, "churn_groups.html", {
+        "form": form, "problem": None, "stored": stored, "definition": d["definition"], "groups": pager.rows(table),
+        "pager": pager, "periods": shown, "last": last, "chart": chart, "value_basis": basis != "customers",
+        "more_groups": max(0, len(ranked) - 25),
+    })

@@ -1,0 +1,373 @@
+"""Stored figures: what the pages, the API and the report show, computed once per data version.
+
+Churn rate, cohorts or retention read every transaction: seconds on a million customers, far
+too slow for a page. :func:`figure` keeps each result's JSON in the workspace
+(``.cache/results/``) under a key made of the use case, its options and the *data version*
+(:func:`data_version`):
+
+- the import log (how many imports, the latest one);
+- the dated snapshots ``churnguard run`` writes (for each: rows, first and last date);
+- the settings that change a figure (everything but the ``web`` section);
+- the code that computes figures (a hash of the compute, service and store sources).
+
+A new import, a new run or a changed setting makes a new version, so a stale figure is never
+read; the files of older versions are removed when a newer one is written. The pipeline is a
+function of (data, settings, as-of date), so a stored figure is exactly what computing it again
+would answer (the tests compare the API with the CLI's ``--json``, which always computes).
+
+A rewrite of one snapshot date with the same number of rows (``churnguard run`` again on the
+same date, data and settings) is not seen as a change: it produces the same rows.
+
+Examples
+--------
+>>> stored = figure(ws, "churn-rate", {"period": "quarter"})     # doctest: +SKIP
+>>> stored.data["definition"]["as_of"], stored.cached           # doctest: +SKIP
+('2026-09-30', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from churnguard.errors import InputError
+from churnguard.service.jsonable import jsonable
+from churnguard.store import Workspace
+from churnguard.store.engine import quote_ident
+from churnguard.store.snapshots import snapshot_table
+
+CACHE_DIR = Path(".cache") / "results"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A use case whose result can be stored: ``compute(options_type(workspace=…, **options))``."""
+
+    compute: Callable[[Any], Any]
+    options_type: type
+
+
+@dataclass
+class WorkspaceOnly:
+    """Options of a use case that takes nothing but the workspace."""
+
+    workspace: Path | None = None
+
+
+_FIGURES: dict[str, Figure] = {}
+#: False while a figure is computed with ``use_cache=False``: figures made of other figures
+#: then compute those afresh too
+_USING_STORE: contextvars.ContextVar[bool] = contextvars.ContextVar("using_store", default=True)
+
+
+def register(name: str, compute: Callable[[Any], Any], options_type: type = WorkspaceOnly) -> None:
+    """Make ``compute`` a stored figure called ``name``.
+
+    ``compute(options)`` takes one options dataclass (with a ``workspace`` field) and returns a
+    result with ``to_dict()``. Options are keyed by their full value (defaults included), so
+    ``{}`` and ``{"period": "quarter"}`` are the same stored figure when quarter is the default.
+    """
+    _FIGURES[name] = Figure(compute, options_type)
+
+
+def figure_names() -> list[str]:
+    """Every registered figure."""
+    _register_defaults()
+    return sorted(_FIGURES)
+
+
+# -- the data version --------------------------------------------------------------------
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash of the sources that compute figures (read once per process)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for sub in ("compute", "service", "store"):
+        for path in sorted((root / sub).rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _settings_fingerprint(ws: Workspace) -> str:
+    values = ws.settings.model_dump(mode="json", exclude={"web"})
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _query(ws: Workspace, sql: str) -> list[tuple]:
+    cur = ws.store.raw.cursor()
+    try:
+        cur.execute(sql)
+        return cur.fetchall()
+    finally:
+        with contextlib.suppress(Exception):
+            cur.close()
+
+
+def snapshot_names(ws: Workspace) -> list[str]:
+    """Names of the snapshots stored in the workspace (``value``, ``scores`` …)."""
+    prefix = snapshot_table("")
+    return sorted(t[len(prefix):] for t in ws.store.con.list_tables() if t.startswith(prefix))
+
+
+def _file_stamp(ws: Workspace) -> tuple | None:
+    """What the embedded DuckDB file and its write-ahead log look like on disk, or None.
+
+    Every committed write changes one of them (the log grows, or a checkpoint rewrites the
+    file), so while the stamp holds, so does the data version; opening and reading do not
+    change it. A PostgreSQL store has no such stamp.
+    """
+    path = ws.store.path
+    if path is None:
+        return None
+    stamp = []
+    for f in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = f.stat()
+        except FileNotFoundError:
+            stamp.append(None)
+            continue
+        stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))
+    return tuple(stamp)
+
+
+_version_memo: dict[str, tuple[Any, str]] = {}  # workspace path -> (stamp, version), process-wide
+
+
+def data_version(ws: Workspace) -> str:
+    """A short hash that changes whenever the figures of ``ws`` may change (see the module notes).
+
+    On DuckDB the version is kept while the database file and its log stay as they were (a
+    few ``stat`` calls instead of queries: the pages ask for it on every request).
+    """
+    stamp = _file_stamp(ws)
+    if stamp is not None:
+        stamp = (stamp, _settings_fingerprint(ws), code_fingerprint())
+        memo = _version_memo.get(str(ws.path.resolve()))
+        if memo is not None and memo[0] == stamp:
+            return memo[1]
+    version = _query_version(ws)
+    if stamp is not None:
+        _version_memo[str(ws.path.resolve())] = (stamp, version)
+    return version
+
+
+def _query_version(ws: Workspace) -> str:
+    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports"]
+    for name in snapshot_names(ws):
+        t = quote_ident(snapshot_table(name))
+        parts.append(f"SELECT '{name}', count(*), CAST(min(as_of) AS TEXT), CAST(max(as_of) AS TEXT) FROM {t}")
+    rows = _query(ws, " UNION ALL ".join(parts))
+    state = [code_fingerprint(), _settings_fingerprint(ws), sorted((str(r[0]), *map(str, r[1:])) for r in rows)]
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:20]
+
+
+# -- stored results ------------------------------------------------------------------------
+@dataclass
+class Stored:
+    """A figure as stored: its JSON text (what the API sends) and when it was computed."""
+
+    name: str
+    body: bytes
+    computed_at: str
+    seconds: float
+    cached: bool
+    version: str
+    _data: Any = field(default=None, repr=False)
+
+    @property
+    def data(self) -> Any:
+        """The figure as JSON data (dates as ``YYYY-MM-DD`` text)."""
+        if self._data is None:
+            self._data = json.loads(self.body)
+        return self._data
+
+    def to_dict(self) -> Any:
+        """The figure's JSON (the same as the CLI's ``--json``)."""
+        return self.data
+
+
+_locks: dict[str, threading.Lock] = {}  # one computation per figure at a time, process-wide
+_locks_guard = threading.Lock()
+
+
+def _lock(key: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+def _key(name: str, opts: Any) -> str:
+    values = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name != "workspace"}
+    text = json.dumps(values, sort_keys=True, default=str)
+    return f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _read(path: Path, name: str, version: str) -> Stored | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    head, _, body = raw.partition(b"\n")
+    try:
+        meta = json.loads(head)
+    except ValueError:  # a damaged file is computed again
+        return None
+    return Stored(name, body, meta["computed_at"], meta["seconds"], True, version)
+
+
+def _write(path: Path, stored: Stored) -> None:
+    """Write atomically (temp file + rename): a reader sees the whole figure or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.dumps({"name": stored.name, "computed_at": stored.computed_at, "seconds": stored.seconds})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(meta.encode() + b"\n" + stored.body)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    for old in path.parent.parent.iterdir():  # figures of older data versions
+        if old.is_dir() and old.name != path.parent.name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, use_cache: bool = True,
+           version: str | None = None) -> Stored:
+    """The figure ``name`` with ``options``: read from the store of figures, else computed and stored.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The open workspace (its data version is read from it).
+    name : str
+        A registered figure (:func:`figure_names`): ``churn-rate``, ``cohorts`` …
+    options : dict
+        Keyword arguments of the figure's use case (``{"period": "month"}``).
+    use_cache : bool
+        False computes afresh and stores nothing (the setting ``web.cache_results``).
+    version : str, optional
+        The data version when the caller has it already.
+    """
+    _register_defaults()
+    if name not in _FIGURES:
+        raise InputError(f"no figure {name!r}; known: {', '.join(sorted(_FIGURES))}")
+    fig = _FIGURES[name]
+    try:
+        opts = fig.options_type(workspace=ws.path, **(options or {}))
+    except TypeError as exc:  # a caller's mistake, named
+        raise InputError(f"figure {name!r}: {exc}") from None
+    if not use_cache:
+        token = _USING_STORE.set(False)
+        try:
+            return _compute(name, fig, opts, version or "")
+        finally:
+            _USING_STORE.reset(token)
+    version = version or data_version(ws)
+    path = ws.path / CACHE_DIR / version / f"{_key(name, opts)}.json"
+    stored = _read(path, name, version)
+    if stored is not None:
+        return stored
+    with _lock(str(path)):
+        stored = _read(path, name, version)  # another request may have computed it meanwhile
+        if stored is not None:
+            return stored
+        stored = _compute(name, fig, opts, version)
+        _write(path, stored)
+        return stored
+
+
+def _compute(name: str, fig: Figure, opts: Any, version: str) -> Stored:
+    t0 = time.perf_counter()
+    result = fig.compute(opts)
+    body = json.dumps(jsonable(result), ensure_ascii=False, separators=(",", ":")).encode()
+    seconds = round(time.perf_counter() - t0, 3)
+    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
+    return Stored(name, body, now, seconds, False, version)
+
+
+def clear(ws: Workspace) -> int:
+    """Remove every stored figure of ``ws``; return how many files went."""
+    root = ws.path / CACHE_DIR
+    n = sum(1 for _ in root.rglob("*.json")) if root.exists() else 0
+    shutil.rmtree(root, ignore_errors=True)
+    return n
+
+
+#: What the pages open with: computed by :func:`refresh` so the first visitor does not wait.
+DEFAULT_FIGURES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("status", {}),
+    ("churn-rate", {"period": "quarter", "basis": "customers"}),
+    ("churn-rate", {"period": "quarter", "basis": "value"}),
+    ("retention", {"period": "quarter", "basis": "value"}),
+    ("price-volume", {"period": "quarter"}),
+    ("overview", {}),  # made of the figures above
+    ("cohorts", {"period": "month", "basis": "customers"}),
+)
+
+
+@dataclass
+class RefreshResult:
+    """What :func:`refresh` stored: ``{"version", "figures": [{name, options, seconds, cached}]}``."""
+
+    version: str
+    figures: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``churnguard refresh --json``."""
+        return {"version": self.version, "figures": self.figures}
+
+
+def refresh(ws: Workspace, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAULT_FIGURES,
+            step: Callable[[str], None] | None = None) -> RefreshResult:
+    """Compute and store ``figures`` for the current data version (those stored already are kept)."""
+    from churnguard.errors import ChurnguardError
+
+    say = step or (lambda _m: None)
+    version = data_version(ws)
+    done = []
+    for name, options in figures:
+        say(f"{name} {options or ''}".strip())
+        try:
+            s = figure(ws, name, options, version=version)
+        except ChurnguardError as exc:  # e.g. no contracts for a recurring basis: nothing to store
+            done.append({"name": name, "options": options, "error": str(exc)})
+            continue
+        done.append({"name": name, "options": options, "seconds": s.seconds, "cached": s.cached})
+    return RefreshResult(version, done)
+
+
+@functools.cache
+def _register_defaults() -> None:
+    from churnguard.service import measure, overview, workspace
+
+    register("status", lambda o: workspace.status(o.workspace))
+    register("imports", workspace.recent_imports_of, workspace.ImportsOptions)
+    register("churn-rate", measure.churn_rate, measure.ChurnRateOptions)
+    register("cohorts", measure.cohorts, measure.CohortsOptions)
+    register("retention", measure.retention, measure.RetentionOptions)
+    register("price-volume", measure.price_volume, measure.PriceVolumeOptions)
+    def overview_of_stored(opts: overview.OverviewOptions) -> Any:
+        # the overview repeats other figures: read them stored (computing any that is not)
+        if not _USING_STORE.get():
+            return overview.overview(opts)
+        with Workspace.open(opts.workspace) as ws:
+            version = data_version(ws)
+            return overview.overview(opts, lambda name, o: figure(ws, name, o, version=version).data)
+
+    register("overview", overview_of_stored, overview.OverviewOptions)

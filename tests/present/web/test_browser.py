@@ -1,0 +1,272 @@
+"""The pages in a real browser (Debian's Chromium via Playwright) against `churnguard serve`.
+
+Screenshots of every page in Chinese and English go to tests/web/screenshots/ (not kept in
+git) for a person to look at; the assertions check the text, the row errors and the charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.present.live import (
+    BAD_TRANSACTIONS_CSV,
+    CUSTOMERS_CSV,
+    PASSWORD,
+    TRANSACTIONS_CSV,
+    Site,
+    make_site,
+    serve_subprocess,
+)
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[2] / "web" / "screenshots"
+LAPTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    require(CHROMIUM.exists(), "chromium (/usr/bin/chromium)")
+    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop", demo=True)) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    require(CHROMIUM.exists(), "chromium (/usr/bin/chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Tab:
+    """A page in a fresh browser context that records the browser's complaints."""
+
+    def __init__(self, chromium, site: Site, locale: str, viewport: dict):
+        self.context = chromium.new_context(locale=locale, viewport=viewport)
+        self.page = self.context.new_page()
+        self.site = site
+        self.problems: list[str] = []
+        # script errors, CSP refusals and failed assets; a page answering 401/422 to a bad form
+        # is expected (Chromium logs it as "Failed to load resource"), so documents are left out
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.problems.append(m.text))
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
+                     and self.problems.append(f"{r.status} {r.url}"))
+        # (a navigation cancels what the page was still loading: not a failure)
+        self.page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED"
+                     and self.problems.append(f"failed {r.url}: {r.failure}"))
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.site.base_url + path)
+
+    def login(self, who: str) -> None:
+        self.go("/login")
+        self.page.fill("#user_id", who)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("form.form button[type=submit]")
+        self.page.wait_for_load_state()
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.problems == [], "the browser reported errors (CSP, scripts)"
+
+
+@pytest.fixture
+def tab_factory(chromium, served: Site) -> Iterator:
+    tabs: list[Tab] = []
+
+    def make(locale: str = "zh-CN", viewport: dict = LAPTOP) -> Tab:
+        tabs.append(Tab(chromium, served, locale, viewport))
+        return tabs[-1]
+
+    yield make
+    for t in tabs:
+        t.close()
+
+
+def test_login_and_overview_in_chinese(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.go("/")
+    assert t.page.url.endswith("/login?next=/")
+    assert t.page.inner_text("h1") == "登录"
+    t.shot("login-zh")
+    t.page.fill("#user_id", "li")
+    t.page.fill("#password", "wrong-pass")
+    t.page.click("form.form button[type=submit]")
+    assert "用户名或密码错误" in t.page.inner_text("main")
+    t.login("li")
+    assert t.page.inner_text("h1") == "总览"
+    assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
+    assert "尚未计算" in t.page.inner_text("main")
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "数据", "设置"]
+    t.shot("overview-zh")
+
+
+def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Path) -> None:
+    bad = tmp_path / "坏订单.csv"
+    bad.write_bytes(BAD_TRANSACTIONS_CSV.encode("gbk"))
+    customers = tmp_path / "客户.csv"
+    customers.write_bytes(CUSTOMERS_CSV.encode("gbk"))
+    orders = tmp_path / "orders.csv"
+    orders.write_text(TRANSACTIONS_CSV, encoding="utf-8")
+
+    with served.client("li") as api:
+        before = {k: v["rows"] for k, v in api.get("/api/status").json()["tables"].items()}
+    t = tab_factory("en-US")
+    t.login("li")
+    t.page.click("nav >> text=Data")
+    assert t.page.inner_text("h1") == "Data"
+
+    t.page.select_option("#kind", "transactions")
+    t.page.set_input_files("#file", str(bad))
+    t.page.click("#import button[type=submit]")
+    rows = t.page.locator("#row-errors tbody tr")
+    assert rows.count() == 3
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(3)]
+    assert [c[:4] for c in cells] == [["坏订单.csv", "2", "下单日期", "yesterday"], ["坏订单.csv", "3", "金额", "lots"],
+                                      ["坏订单.csv", "4", "客户编号", ""]]
+    assert cells[0][4].startswith("not a date") and "customer_id is required but empty" == cells[2][4]
+    assert "3 bad values; nothing was imported." in t.page.inner_text(".row-errors")
+    t.shot("data-rejected-en")
+
+    for kind, f in (("customers", customers), ("transactions", orders)):
+        t.page.select_option("#kind", kind)
+        t.page.set_input_files("#file", str(f))
+        t.page.click("#import button[type=submit]")
+        assert f"Imported {f.name}" in t.page.inner_text(".flash-success")
+    customers, transactions = before["customers"] + 3, before["transactions"] + 4
+    status = t.page.locator("#status-table tbody tr").all_inner_texts()
+    assert f"Customers\t{customers:,}\t" in "\n".join(status) + "\t"
+    assert f"Transactions\t{transactions:,}\t" in "\n".join(status) + "\t"
+    t.page.wait_for_selector(".chart .main-svg")  # Plotly, served by us, drew the chart
+    assert t.page.locator("#imports-table tbody tr").first.inner_text().split("\t")[2] == "orders.csv"
+    t.shot("data-en")
+
+    t.page.click("nav >> text=Overview")
+    assert t.page.inner_text("#fig-customers") == f"{customers:,}"
+    assert t.page.inner_text("#fig-transactions") == f"{transactions:,}"
+    t.shot("overview-en")
+
+
+def test_churn_rate_page(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.page.click("nav >> text=流失率")
+    assert t.page.inner_text("h1") == "流失率"
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    quarters = t.page.locator("#churn-table tbody tr").count()
+    assert quarters >= 4 and "季度" in t.page.inner_text("#churn-table")
+    t.shot("churn-zh")
+    t.page.select_option("#period", "month")
+    t.page.select_option("#by", "segment")
+    t.page.click("#churn-form button[type=submit]")
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    assert t.page.locator("#churn-table tbody tr").count() > quarters
+    assert "period=month" in t.page.url and "by=segment" in t.page.url
+    t.shot("churn-month-segment-zh")
+    t.page.click(".lang-switch a[data-lang=en]")
+    assert t.page.inner_text("h1") == "Churn rate" and "by=segment" in t.page.url
+    t.page.wait_for_selector(".chart .main-svg .scatterlayer")
+    t.shot("churn-month-segment-en")
+
+
+def test_language_switch_on_every_page(tab_factory) -> None:
+    t = tab_factory("zh-CN", TABLET)
+    t.login("admin")
+    for path, zh, en in (("/", "总览", "Overview"), ("/churn", "流失率", "Churn rate"), ("/data", "数据", "Data"),
+                         ("/settings", "设置", "Settings")):
+        t.go(path)
+        assert t.page.inner_text("h1") == zh
+        t.shot(f"tablet-{path.strip('/') or 'overview'}-zh")
+        t.page.click(".lang-switch a[data-lang=en]")
+        assert t.page.inner_text("h1") == en and t.page.url.endswith(path)
+        t.shot(f"tablet-{path.strip('/') or 'overview'}-en")
+        t.page.click(".lang-switch a[data-lang=zh]")
+        assert t.page.inner_text("h1") == zh
+    t.go("/settings")
+    assert "流失阈值" in t.page.inner_text("#settings-form") and t.page.locator("#users-table tbody tr").count() == 3
+
+
+def test_settings_saved_from_the_page(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("admin")
+    t.go("/settings")
+    t.page.fill("[name='churn.threshold_days']", "不知道")
+    t.page.click("#settings-form button[type=submit]")
+    assert "未保存任何设置" in t.page.inner_text("main")
+    assert t.page.locator(".field-error").count() == 1
+    t.shot("settings-refused-zh")
+    t.page.fill("[name='churn.threshold_days']", "120")
+    t.page.click("#settings-form button[type=submit]")
+    assert "已保存 1 项设置" in t.page.inner_text(".flash-success")
+    assert t.page.input_value("[name='churn.threshold_days']") == "120"
+    t.shot("settings-zh")
+
+
+def test_phone_width_still_reads(tab_factory) -> None:
+    t = tab_factory("zh-CN", {"width": 390, "height": 844})
+    t.login("王芳")
+    t.go("/data")
+    assert t.page.locator("#import").count() == 0  # a CSM does not import
+    width = t.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "nothing sticks out sideways on a phone"
+    t.shot("phone-data-zh")
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh"), ("en-US", "en")])
+def test_churn_tabs_draw_their_charts(tab_factory, locale: str, lang: str) -> None:
+    t = tab_factory(locale)
+    t.login("li")
+    t.go("/churn")
+    tabs = t.page.locator(".tabs a")
+    names = tabs.all_inner_texts()
+    assert names == (["趋势", "分组对比", "队列留存", "收入留存", "价格与销量"] if lang == "zh"
+                     else ["Trend", "By group", "Cohorts", "Revenue retention", "Price and volume"])
+    titles = (["分组流失率", "队列留存", "收入留存", "价格与销量"] if lang == "zh"
+              else ["Churn rate by group", "Cohorts", "Revenue retention", "Price and volume"])
+    for i, (slug, trace) in enumerate((("groups", ".barlayer"), ("cohorts", ".heatmaplayer, .hm"),
+                                       ("retention", ".scatterlayer"), ("price-volume", ".barlayer"))):
+        t.page.locator(".tabs a").nth(i + 1).click()
+        t.page.wait_for_selector(f".chart .main-svg {trace}")
+        assert t.page.inner_text("h1") == titles[i]
+        assert t.page.locator(".tabs a.active").inner_text() == names[i + 1]
+        assert t.page.locator("footer a", has_text="JSON").get_attribute("href").startswith("/api/")
+        t.shot(f"churn-{slug}-{lang}")
+    t.page.click(".tabs a >> nth=2")
+    t.page.select_option("#period", "quarter")
+    t.page.select_option("#basis", "revenue")
+    t.page.click("#cohorts-form button[type=submit]")
+    t.page.wait_for_selector(".chart .main-svg")
+    assert "basis=revenue" in t.page.url and t.page.locator("#cohorts-table tbody tr").count() >= 3
+
+
+def test_overview_with_charts_and_warnings(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
+    t.page.wait_for_selector("[data-chart=retention] .main-svg .scatterlayer")
+    assert t.page.inner_text("#fig-churn").endswith("%") and t.page.inner_text("#fig-grr").endswith("%")
+    assert "历史数据过短" in t.page.inner_text("#warnings")
+    t.shot("overview-charts-zh")
+    t.page.click(".lang-switch a[data-lang=en]")
+    t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
+    assert "History too short" in t.page.inner_text("#warnings")
+    t.shot("overview-charts-en")

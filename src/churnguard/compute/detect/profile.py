@@ -388,13 +388,23 @@ def customer_profile(records: Records, settings: Settings, as_of: date, sample: 
         Dates are datetime64; every ``*_at`` date also has a ``days_since_*``-style
         companion computed here (``<name>_days``: days from that date to ``as_of``).
     """
-    frame = finish_profile(profile_expr(records, settings, as_of, sample, seed).to_pandas(), as_of)
+    frame = finish_profile(to_frame(profile_expr(records, settings, as_of, sample, seed)), as_of)
     thresholds = thresholds_at(records, settings.churn, as_of)
     frame.attrs["thresholds"] = thresholds
     per_segment = {s: threshold_days(thresholds, s) for s in frame["segment"].dropna().unique()}
     thr = frame["segment"].map(per_segment).fillna(threshold_days(thresholds, None)).astype("float64")
     frame["threshold_days"] = thr.where(frame["relationship"] != "contractual")
     return frame
+
+
+def to_frame(expr: ir.Table) -> pd.DataFrame:
+    """Run ``expr`` and convert its Arrow result to pandas directly.
+
+    Arrow converts a million rows of a hundred columns several times faster than the
+    column-by-column conversion of ``to_pandas()``; dates become ``datetime64``.
+    """
+    table = expr.to_pyarrow()
+    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
 
 
 def finish_profile(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:

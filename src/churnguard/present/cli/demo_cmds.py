@@ -134,14 +134,3 @@ def _print_summary(directory: Path) -> None:
     console.print()
     for line in summary.lines():
         console.print(line, highlight=False)
-
-    from churnguard.service import predict
-
-    with err_console.status("churnguard run: signals, defectors, churn model"):
-        top = predict.top_at_risk(directory, n=5)
-    console.print()
-    console.print("[bold]top at-risk customers (value at risk = churn probability × expected value)[/bold]")
-    for r in top:
-        console.print(f"  {r['customer_id']}  p={r['probability']:.0%}  value at risk {r['value_at_risk']:,.0f}", highlight=False)
-        for reason in r["reasons"][:3]:
-            console.print(f"      · {reason}", highlight=False)

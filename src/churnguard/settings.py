@@ -116,7 +116,7 @@ class DetectSettings(_Section):
         0.3,
         ge=0,
         lt=1,
-        description="partial defection: and by at least this share of the baseline (0.3 = 30% lower)",
+        description="partial defection: and by at least this share of the baseline (0.3 = 30 percent lower)",
     )
     partial_min_orders: int = Field(
         4,

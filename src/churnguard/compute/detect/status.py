@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from churnguard.compute.detect.records import Records, sample_filter
+from churnguard.compute.detect.records import Records
 from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, purchase_thresholds
 from churnguard.settings import ChurnSettings
@@ -89,13 +89,9 @@ def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thr
 def customer_status(records: Records, churn: ChurnSettings, as_of: date, pinned: bool = True) -> ir.Table:
     """Status of every customer as of ``as_of``, computed once per date (see :func:`status_expr`).
 
-    For a sample, the status of every customer filtered to the sample: one table per date
-    serves the population, the group and region figures and the labels. ``pinned=False``
-    judges with the thresholds of ``as_of`` itself even when others are pinned.
+    One table per date (and sample) serves the population, the group figures and the labels.
+    ``pinned=False`` judges with the thresholds of ``as_of`` itself even when others are pinned.
     """
-    if records.full is not None and records.sample[0] < 1:
-        full = customer_status(records.full, churn, as_of, pinned)
-        return full.filter(sample_filter(full.customer_id, *records.sample))
     th = thresholds_at(records, churn, as_of, pinned)
     th_key = (th.mode, th.default, tuple(sorted(((str(k), v) for k, v in th.by_segment.items()))))
     key = ("status", as_of, records.sample, _settings_key(churn), th_key)

@@ -63,7 +63,7 @@ def test_signals_listed_with_rules(demo):
 
 def test_run_then_at_risk(demo):
     result = psvc.run(psvc.RunOptions(demo)).to_dict()
-    assert set(result["snapshots"]) >= {"defectors", "signals", "scores"}
+    assert set(result["snapshots"]) >= {"value", "defectors", "signals", "scores"}
     assert result["counts"]["scored"] == result["counts"]["active"]
     with Workspace.open(demo) as ws:
         assert snapshot_dates(ws.store, "scores") == [date(2026, 9, 30)]
@@ -73,7 +73,7 @@ def test_run_then_at_risk(demo):
     assert vals == sorted(vals, reverse=True)
     top = risk["data"][0]
     assert abs(top["value_at_risk"] - top["probability"] * top["expected_value"]) < 1e-6
-    assert top["value_source"] == "trailing_12m_revenue"
+    assert top["value_source"] == "clv"  # the value step ran first and stored its snapshot
     assert top["reasons"] and all(r["text"] and r["contribution"] > 0 for r in top["reasons"])
     big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()
     assert all(r["expected_value"] >= 50_000 for r in big["data"])

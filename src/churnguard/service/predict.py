@@ -59,11 +59,12 @@ def _train(ws: Workspace, records: Records, as_of: date, settings=None) -> Model
 
 
 def expected_values(ws: Workspace, profile: pd.DataFrame, as_of: date) -> tuple[pd.Series, pd.Series]:
-    """Expected value of each customer and where it came from.
+    """Expected value of each customer over the next year, and where it came from.
 
-    The customer lifetime value of the value snapshot of ``as_of`` when there is one (``clv``);
-    otherwise trailing 12-month revenue plus the yearly recurring value of a running contract
-    (``trailing_12m_revenue``).
+    From the value snapshot of ``as_of`` when there is one: the 12-month customer lifetime value
+    of its purchases (``clv``) plus the yearly recurring value of its open contracts — source
+    ``clv``. Otherwise trailing 12-month revenue plus the yearly recurring value of a running
+    contract — source ``trailing_12m_revenue``.
     """
     fallback = profile["spend_365d"].fillna(0) + profile["recurring_value"].fillna(0).where(~profile["lost"], 0)
     source = pd.Series("trailing_12m_revenue", index=profile.index)
@@ -71,10 +72,12 @@ def expected_values(ws: Workspace, profile: pd.DataFrame, as_of: date) -> tuple[
     if as_of in snapshot_dates(ws.store, "value"):
         snap = read_snapshot(ws.store, "value", as_of)
         if "clv" in snap.columns:
-            clv = snap.select("customer_id", "clv").to_pandas().set_index("customer_id")["clv"]
-            clv = pd.to_numeric(clv, errors="coerce").reindex(profile.index)
-            has = clv.notna()
-            value = value.where(~has, clv)
+            cols = ["customer_id", "clv"] + (["recurring_value"] if "recurring_value" in snap.columns else [])
+            v = snap.select(*cols).to_pandas().set_index("customer_id").reindex(profile.index)
+            clv = pd.to_numeric(v["clv"], errors="coerce")
+            recurring = pd.to_numeric(v.get("recurring_value", pd.Series(np.nan, index=v.index)), errors="coerce")
+            has = clv.notna() | recurring.notna()
+            value = value.where(~has, clv.fillna(0) + recurring.fillna(0))
             source = source.where(~has, "clv")
     return value, source
 
@@ -107,16 +110,15 @@ class RunResult:
 
 
 def _value_step(ws: Workspace, as_of: date, say: Step) -> str | None:
-    """Run the value use case when this installation has it (it stores snapshot ``value``)."""
+    """Compute customer value as of ``as_of`` (stores the ``value`` snapshot) when this
+    installation has the value use case; its CLV and P(alive) then feed value at risk and
+    complete defection."""
     try:
-        from churnguard.service import value as value_service  # noqa: F401
-    except ImportError:
-        return None
-    runner = getattr(value_service, "run_value", None)
-    if runner is None:
+        from churnguard.service import value as value_service
+    except ImportError:  # an installation without the value module
         return None
     say("customer value")
-    runner(ws, as_of)
+    value_service.compute(ws, as_of=as_of)
     return "value"
 
 
@@ -396,7 +398,7 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
         say("scoring and comparing with what happened")
         fs = features_as_of(records, settings, when, language=settings.language)
         scores = score_customers(suite, fs, reasons=False)
-        y = lost_within(records, settings.churn, when, h).to_pandas().set_index("customer_id")["lost"]
+        y = lost_within(records, settings.churn, when, h, pinned=False).to_pandas().set_index("customer_id")["lost"]
         y = y.reindex(scores.index).fillna(False).astype("int64")
         scorers = {
             "model": score_report(y, scores["probability"]),

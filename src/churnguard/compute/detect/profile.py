@@ -110,13 +110,17 @@ def _purchase_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
     )
 
 
-def _line_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
-    """Units per line, the prices paid against each product's baseline price, breadth, returns, payment."""
+def _line_aggregates(r: Records, d: _Days, w: Windows, company: Records) -> ir.Table:
+    """Units per line, the prices paid against each product's baseline price, breadth, returns, payment.
+
+    ``company``: the records of every customer, for each product's company-wide price.
+    """
     t = r.transactions
     pr, pb = w.recent, w.recent + w.baseline
     buy = t.filter((t.amount > 0) & d.last(t.occurred_at, pb))
     # each product's average unit price over the baseline window, company-wide
-    base = buy.filter(d.between(buy.occurred_at, pr, pb) & (buy.quantity > 0) & buy.product.notnull())
+    ct = company.transactions
+    base = ct.filter((ct.amount > 0) & d.between(ct.occurred_at, pr, pb) & (ct.quantity > 0) & ct.product.notnull())
     ref = base.group_by("product").aggregate(ref_price=base.amount.sum() / base.quantity.sum())
     j = buy.left_join(ref, "product")
     ref_amount = ibis.ifelse(j.quantity > 0, j.quantity * j.ref_price, ibis.null("float64"))
@@ -276,16 +280,15 @@ def _add_months(d: date, months: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, 1)
 
 
-def _region_aggregates(r: Records, status: ir.Table, d: _Days) -> ir.Table:
-    """Complaints per 1,000 active customers of each region: last 60 days and the usual 60 days.
+def _region_aggregates(r: Records, d: _Days) -> ir.Table:
+    """Complaints per 1,000 customers of each region: last 60 days and the usual 60 days.
 
     A service incident shows as a burst of complaints in one region; each customer of the
-    region carries it (the few who complain stand for the many who do not, DESIGN.md).
+    region carries it (the few who complain stand for the many who do not, DESIGN.md). Counted
+    over every customer on record by the date (the complaint table is small; no status needed).
     """
     cu = r.customers.select("customer_id", "region")
-    active = status.filter(~status.lost).select("customer_id").view()
-    act = cu.view().semi_join(active, "customer_id")
-    n = act.group_by("region").aggregate(region_customers=act.count())
+    n = cu.group_by("region").aggregate(region_customers=cu.count())
     q = r.complaints.select("customer_id", "opened_at").inner_join(cu, "customer_id")
     per = q.group_by("region").aggregate(
         c_60=q.count(where=d.last(q.opened_at, 60)),
@@ -308,12 +311,11 @@ def profile_expr(records: Records, settings: Settings, as_of: date, sample: floa
     d = _Days(as_of)
     w = Windows.from_settings(settings)
     status = customer_status(part, settings.churn, as_of)
-    full_status = customer_status(records.full or records, settings.churn, as_of)
     cu = r.customers.select("customer_id", "segment", "region", "customer_type", "group_id", "csm", "acquired_at")
     parts = [
         cu,
         _purchase_aggregates(r, d, w),
-        _line_aggregates(r, d, w),
+        _line_aggregates(r, d, w, full),
         _contact_aggregates(r, d, w),
         _complaint_aggregates(r, d, w),
         _survey_aggregates(r, d),
@@ -325,8 +327,9 @@ def profile_expr(records: Records, settings: Settings, as_of: date, sample: floa
     out = status
     for agg in parts:
         out = _left_join(out, agg, "customer_id")
-    out = _left_join(out, _chain_aggregates(full, full_status, d, w), "group_id")
-    return _left_join(out, _region_aggregates(full, full_status, d), "region")
+    # groups are sampled whole, so the sample's own statuses give exact group figures
+    out = _left_join(out, _chain_aggregates(r, status, d, w), "group_id")
+    return _left_join(out, _region_aggregates(full, d), "region")
 
 
 def _left_join(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
@@ -376,8 +379,8 @@ def customer_profile(records: Records, settings: Settings, as_of: date, sample: 
     as_of : date
         Nothing dated later is read.
     sample : float
-        Profile only this deterministic share of the customers (training on a large base);
-        group and region figures still count everybody.
+        Profile only this deterministic share of the customers, whole groups at a time
+        (training on a large base); group and region figures are those of the full data.
     seed : int
         Chooses the sample.
 

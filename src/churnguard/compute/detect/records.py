@@ -98,21 +98,30 @@ class Records:
         )
 
     def sampled(self, fraction: float, seed: int = 0) -> Records:
-        """Only a deterministic ``fraction`` of the customers (see :func:`sample_filter`).
+        """Only a deterministic ``fraction`` of the customers, whole groups at a time.
 
-        With a connection, each sampled table is computed once into a temporary table: a
-        training set reads the same sample at many dates, and hashing every row of every
-        table again for each date would cost more than the aggregations themselves.
+        A customer is drawn with its group (``group_id``; alone when it has none), so the
+        figures of a sampled customer's group — members lost recently, chain defection — are
+        the same as in the full data. With a connection, each sampled table is computed once
+        into a temporary table: a training set reads the same sample at many dates, and
+        hashing every row again for each date would cost more than the aggregations.
         """
         if fraction >= 1:
             return self
         base = self.full or self
+        cu = base.customers
+        keys = cu.select("customer_id", key=ibis.coalesce(cu.group_id, cu.customer_id))
+        chosen = base.materialize(
+            keys.filter(sample_filter(keys.key, fraction, seed)).select("customer_id"),
+            ("sample", "ids", fraction, seed),
+        )
         names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
                  "churn_reasons", "wallet_estimates")
         tables = {}
         for n in names:
-            t = getattr(base, n)
-            tables[n] = base.materialize(t.filter(sample_filter(t.customer_id, fraction, seed)),
+            t = getattr(base, n).view()
+            ids = chosen.view()
+            tables[n] = base.materialize(t.semi_join(ids, t.customer_id == ids.customer_id),
                                          ("sample", n, fraction, seed))
         view = replace(base, full=base, sample=(fraction, seed), **tables)
         return view.known_at(self.as_of) if self.as_of is not None else view
@@ -153,8 +162,8 @@ class Records:
 def sample_filter(column: ir.StringColumn, fraction: float, seed: int) -> ir.BooleanColumn:
     """A deterministic pseudo-random ``fraction`` of the values of ``column``, chosen in the engine.
 
-    The same customer is in or out of the sample on every date and in every table, so a
-    sampled training set keeps each customer's whole history.
+    The same key is in or out of the sample on every date, so a sampled training set keeps
+    each customer's whole history.
     """
     buckets = 10_000
     h = (column.concat(ibis.literal(f"#{seed}"))).hash()

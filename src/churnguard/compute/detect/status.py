@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from churnguard.compute.detect.records import Records, sample_filter
+from churnguard.compute.detect.records import Records
 from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, purchase_thresholds
 from churnguard.settings import ChurnSettings
@@ -49,16 +49,16 @@ def pin_thresholds(records: Records, churn: ChurnSettings, as_of: date) -> Thres
     return th
 
 
-def thresholds_at(records: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
+def thresholds_at(records: Records, churn: ChurnSettings, as_of: date, pinned: bool = True) -> Thresholds:
     """The non-contractual churn threshold(s) as of ``as_of``, from every customer's purchases.
 
     Computed once per date and shared by every view of the same records; thresholds pinned by
-    :func:`pin_thresholds` win.
+    :func:`pin_thresholds` win unless ``pinned`` is False.
     """
     base = records.full or records
-    pinned = ("thresholds", "pinned", _settings_key(churn))
-    if pinned in base.cache:
-        return base.cache[pinned]
+    pin = ("thresholds", "pinned", _settings_key(churn))
+    if pinned and pin in base.cache:
+        return base.cache[pin]
     key = ("thresholds", as_of, *_settings_key(churn))
     if key not in base.cache:
         src = Sources(transactions=base.transactions, contracts=base.contracts, customers=base.customers,
@@ -86,22 +86,19 @@ def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thr
     return ibis.cases(*branches, else_=last + ibis.interval(days=thresholds.default))
 
 
-def customer_status(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table:
+def customer_status(records: Records, churn: ChurnSettings, as_of: date, pinned: bool = True) -> ir.Table:
     """Status of every customer as of ``as_of``, computed once per date (see :func:`status_expr`).
 
-    For a sample, the status of every customer filtered to the sample: one table per date
-    serves the population, the group and region figures and the labels.
+    One table per date (and sample) serves the population, the group figures and the labels.
+    ``pinned=False`` judges with the thresholds of ``as_of`` itself even when others are pinned.
     """
-    if records.full is not None and records.sample[0] < 1:
-        full = customer_status(records.full, churn, as_of)
-        return full.filter(sample_filter(full.customer_id, *records.sample))
-    th = thresholds_at(records, churn, as_of)
+    th = thresholds_at(records, churn, as_of, pinned)
     th_key = (th.mode, th.default, tuple(sorted(((str(k), v) for k, v in th.by_segment.items()))))
     key = ("status", as_of, records.sample, _settings_key(churn), th_key)
-    return records.materialize(status_expr(records, churn, as_of), key)
+    return records.materialize(status_expr(records, churn, as_of, th), key)
 
 
-def status_expr(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table:
+def status_expr(records: Records, churn: ChurnSettings, as_of: date, thresholds: Thresholds | None = None) -> ir.Table:
     """Status of every customer with a purchase or a contract by ``as_of``.
 
     Returns an Ibis table with ``customer_id, relationship, last_purchase_at, covered_until,
@@ -113,7 +110,7 @@ def status_expr(records: Records, churn: ChurnSettings, as_of: date) -> ir.Table
     >>> st = customer_status(Records.from_store(store), settings.churn, date(2026, 6, 30))  # doctest: +SKIP
     >>> st.filter(st.lost).count().execute()  # doctest: +SKIP
     """
-    thresholds = thresholds_at(records, churn, as_of)
+    thresholds = thresholds or thresholds_at(records, churn, as_of)
     r = records.known_at(as_of)
     grace = int(churn.grace_days)
     c = r.contracts
@@ -155,15 +152,18 @@ def _cover_end(c: ir.Table, grace: int) -> ir.Table:
     return c.group_by("customer_id").aggregate(covered_until=c.eff_end.max())
 
 
-def lost_within(records: Records, churn: ChurnSettings, as_of: date, horizon_days: int) -> ir.Table:
+def lost_within(records: Records, churn: ChurnSettings, as_of: date, horizon_days: int,
+                pinned: bool = True) -> ir.Table:
     """Customers active at ``as_of`` and whether they are lost ``horizon_days`` later.
 
     The label of the churn model and the backtest's "actually left": the same definition
     applied to the records known at ``as_of + horizon_days``. Returns ``customer_id, lost``.
+    Training pins one set of thresholds for every date; a backtest's outcome uses each date's
+    own (``pinned=False``), as the churn rate of that date would.
     """
-    now = customer_status(records, churn, as_of)
+    now = customer_status(records, churn, as_of, pinned)
     now = now.filter(~now.lost).select("customer_id").view()
-    later = customer_status(records, churn, as_of + timedelta(days=horizon_days))
+    later = customer_status(records, churn, as_of + timedelta(days=horizon_days), pinned)
     later = later.select("customer_id", later_lost="lost").view()
     j = now.left_join(later, now.customer_id == later.customer_id)
     return j.select(customer_id=now.customer_id, lost=later.later_lost.fill_null(False))

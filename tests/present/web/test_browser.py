@@ -82,6 +82,12 @@ class Tab:
         self.page.click("form.form button[type=submit]")
         self.page.wait_for_load_state()
 
+    def use_language(self, code: str) -> None:
+        """Switch to ``code`` with the page's switch. A signed-in user keeps the choice, so a test
+        that needs a language after an earlier test may have switched says so with this."""
+        self.page.click(f".lang-switch a[data-lang={code}]")
+        self.page.wait_for_load_state()
+
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -133,6 +139,7 @@ def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Pat
         before = {k: v["rows"] for k, v in api.get("/api/status").json()["tables"].items()}
     t = tab_factory("en-US")
     t.login("li")
+    t.use_language("en")
     t.page.click("nav >> text=Data")
     assert t.page.inner_text("h1") == "Data"
 
@@ -170,6 +177,7 @@ def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Pat
 def test_churn_rate_page(tab_factory) -> None:
     t = tab_factory("zh-CN")
     t.login("li")
+    t.use_language("zh")
     t.page.click("nav >> text=流失率")
     assert t.page.inner_text("h1") == "流失率"
     t.page.wait_for_selector(".chart .main-svg .scatterlayer")
@@ -187,6 +195,11 @@ def test_churn_rate_page(tab_factory) -> None:
     assert t.page.inner_text("h1") == "Churn rate" and "by=segment" in t.page.url
     t.page.wait_for_selector(".chart .main-svg .scatterlayer")
     t.shot("churn-month-segment-en")
+
+    # the choice is saved on the user: a new session in a Chinese browser stays English
+    again = tab_factory("zh-CN")
+    again.login("li")
+    assert again.page.inner_text("h1") == "Overview"
 
 
 def test_language_switch_on_every_page(tab_factory) -> None:
@@ -236,6 +249,7 @@ def test_phone_width_still_reads(tab_factory) -> None:
 def test_churn_tabs_draw_their_charts(tab_factory, locale: str, lang: str) -> None:
     t = tab_factory(locale)
     t.login("li")
+    t.use_language(lang)
     t.go("/churn")
     tabs = t.page.locator(".tabs a")
     names = tabs.all_inner_texts()
@@ -262,6 +276,7 @@ def test_churn_tabs_draw_their_charts(tab_factory, locale: str, lang: str) -> No
 def test_overview_with_charts_and_warnings(tab_factory) -> None:
     t = tab_factory("zh-CN")
     t.login("li")
+    t.use_language("zh")
     t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
     t.page.wait_for_selector("[data-chart=retention] .main-svg .scatterlayer")
     assert t.page.inner_text("#fig-churn").endswith("%") and t.page.inner_text("#fig-grr").endswith("%")

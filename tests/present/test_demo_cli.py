@@ -14,7 +14,7 @@ import httpx
 from typer.testing import CliRunner
 
 from churnguard.present.cli import app
-from churnguard.service import results, users
+from churnguard.service import predict, results, users
 from churnguard.store import Workspace
 from tests.present.live import free_port
 
@@ -32,6 +32,18 @@ def test_demo_adds_an_admin_with_a_random_password(tmp_path: Path) -> None:
         with Workspace.open(tmp_path / "demo") as ws:
             assert users.authenticate(ws, "boss", password).role == "admin"
     assert passwords[0] != passwords[1] and len(passwords[0]) >= 12, "never a fixed default password"
+
+
+def test_demo_summary_ends_with_the_top_at_risk_customers(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--customers", "200", "--months", "12"])
+    assert r.exit_code == 0, r.output
+    block = r.stdout.split("风险最高的客户（风险价值 = 流失概率 × 预期价值）\n")[1]  # the demo workspace speaks Chinese
+    firsts = re.findall(r"^  (C\d{7})  流失概率 [\d.]+%  风险价值 [\d,]+$", block, re.M)
+    assert len(firsts) == 5, block
+    top = predict.at_risk(predict.AtRiskOptions(tmp_path / "demo", top=5)).to_dict()["data"]
+    assert firsts == [row["customer_id"] for row in top]
+    assert all(row["reasons"] for row in top) and top[0]["reasons"][0]["text"] in block
+    assert block.rstrip().splitlines()[-1].startswith("next: churnguard status")
 
 
 def test_demo_serve_prints_the_address_and_serves_the_stored_figures(tmp_path: Path) -> None:

@@ -219,7 +219,9 @@ def find_defectors(profile: pd.DataFrame, settings: Settings, *, index: Seasonal
     complete = complete_defectors(profile, settings, p_alive, language)
     tests = partial_tests(profile, index, settings)
     partial = partial_defectors(profile, tests, dropped, settings, pd.Index(complete["customer_id"]), language)
-    frame = pd.concat([complete, partial], ignore_index=True)
+    # an empty part is left out: pandas is changing how empty frames shape a concat's dtypes
+    parts = [f for f in (complete, partial) if len(f)] or [complete]
+    frame = pd.concat(parts, ignore_index=True)
     p = profile.reindex(frame["customer_id"])
     frame["last_purchase_at"] = p["last_purchase_at"].to_numpy()
     frame["days_since_last_purchase"] = p["last_purchase_days"].to_numpy()

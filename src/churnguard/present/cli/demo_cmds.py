@@ -134,3 +134,20 @@ def _print_summary(directory: Path) -> None:
     console.print()
     for line in summary.lines():
         console.print(line, highlight=False)
+
+    from churnguard.i18n import Translator
+    from churnguard.service import predict
+
+    with err_console.status("churnguard run: signals, defectors, churn model"):
+        top = predict.top_at_risk(directory, n=5)
+    tr = Translator(summary.language)
+    _ = tr.gettext
+    console.print()
+    title = _("top at-risk customers (value at risk = churn probability × expected value)")
+    probability, at_risk = _("churn probability"), _("value at risk")
+    console.print(f"[bold]{title}[/bold]")
+    for r in top:
+        console.print(f"  {r['customer_id']}  {probability} {tr.format_percent(r['probability'])}  "
+                      f"{at_risk} {tr.format_number(round(r['value_at_risk']))}", highlight=False)
+        for reason in r["reasons"][:3]:
+            console.print(f"      · {reason}", highlight=False)

@@ -84,3 +84,31 @@ def test_share_of_wallet_where_estimates_exist(ws, settings):
     sow = next(e for e in found.loc["w", "evidence"] if e["code"] == "share_of_wallet")
     assert sow["values"]["before"] > 0.4 and sow["values"]["after"] < 0.2
     assert "share of wallet fell from" in sow["text"]
+
+
+def test_a_new_customer_is_not_a_defector_for_its_first_order(ws, settings):
+    # First order a few days into the baseline window (the recent window starts 2024-07-05),
+    # then a steady monthly buyer. Counting the first order in a 5-day baseline made it look
+    # like a customer who bought at a huge rate and then dropped by 99%.
+    rows = [tx("new", D("2024-06-30"), 500.0, quantity=1.0)]
+    rows += [tx("new", d, 500.0, quantity=1.0) for d in days("2024-07-30", *range(0, 150, 30))]
+    put(ws, transactions=rows + steady("loyal"))
+    found = detect(ws, settings)
+    assert "new" not in found.index
+
+
+def test_a_category_dropped_by_chance_is_not_a_defection(ws, settings):
+    # 7 of 12 baseline lines were B and none of the 5 recent ones: under an unchanged mix the
+    # chance is C(12, 7) / C(17, 7) = 4%, not the plug-in (5/12)^5 = 1.3% (Bonferroni over two
+    # categories: not below the z = 2 cut of 2.3%)
+    rows = []
+    for i, d in enumerate(days("2023-07-10", *range(0, 360, 30))):
+        rows.append(tx("mixed", d, 100.0, category="B" if i < 7 else "A", quantity=1.0))
+    rows += [tx("mixed", d, 100.0, category="A", quantity=1.0) for d in days("2024-07-10", *range(0, 150, 30))]
+    put(ws, transactions=rows + steady("loyal"))
+    r = Records.from_store(ws.store)
+    dropped = dropped_categories(r, AS_OF, settings.detect.partial_recent_days, settings.detect.partial_baseline_days)
+    (row,) = dropped.to_dict("records")
+    assert (row["lines_c_b"], row["lines_b"], row["lines_r"]) == (7, 12, 5)
+    assert abs(row["p_zero"] - 792 / 19448) < 1e-9
+    assert "mixed" not in detect(ws, settings).index

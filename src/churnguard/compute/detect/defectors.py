@@ -65,8 +65,9 @@ def partial_tests(profile: pd.DataFrame, index: SeasonalIndex, settings: Setting
     """
     det = settings.detect
     rec, base = det.partial_recent_days, det.partial_baseline_days
-    # the baseline starts at the first purchase when the customer is younger than the window
-    oldest = np.minimum(rec + base, profile["first_purchase_days"].fillna(0).to_numpy() + 1)
+    # the baseline starts the day after the first purchase when the customer is younger than the
+    # window (the first purchase itself is left out of the window sums: see profile.py)
+    oldest = np.minimum(rec + base, profile["first_purchase_days"].fillna(0).to_numpy())
     e_r = index.exposure(0, rec)
     e_b = index.exposure(rec, oldest)
     eo_r = index.exposure(0, rec, orders=True)

@@ -78,7 +78,14 @@ def _orders(r: Records) -> ir.Table:
 
 def _purchase_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
     o = _orders(r)
+    # A customer younger than a baseline window has its baseline start at its first purchase.
+    # That purchase is the event that opened the window, not a draw of the customer's rate:
+    # counting it made a customer with one order a few days into its baseline look like it
+    # bought at a huge rate and then "dropped" (most partial-defector false alarms at 20,000
+    # simulated customers). The window tests leave it out; their exposure starts the day after.
+    o = o.mutate(first_day=o.occurred_at.min().over(ibis.window(group_by=o.customer_id)))
     day, amt = o.occurred_at, o.amount
+    later = day > o.first_day
     pr, pb = w.recent, w.recent + w.baseline
     tr, tb = w.trend, w.trend + 365
     sq = amt * amt
@@ -97,16 +104,16 @@ def _purchase_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
         spend_prev_365d=amt.sum(where=d.between(day, 365, 730)),
         # partial defection windows: recent vs the baseline just before it
         p_orders_r=o.count(where=d.last(day, pr)),
-        p_orders_b=o.count(where=d.between(day, pr, pb)),
+        p_orders_b=o.count(where=d.between(day, pr, pb) & later),
         p_spend_r=amt.sum(where=d.last(day, pr)),
-        p_spend_b=amt.sum(where=d.between(day, pr, pb)),
-        p_sumsq=sq.sum(where=d.last(day, pb)),
+        p_spend_b=amt.sum(where=d.between(day, pr, pb) & later),
+        p_sumsq=sq.sum(where=d.last(day, pb) & later),
         # spend-trend signal windows
         t_orders_r=o.count(where=d.last(day, tr)),
-        t_orders_b=o.count(where=d.between(day, tr, tb)),
+        t_orders_b=o.count(where=d.between(day, tr, tb) & later),
         t_spend_r=amt.sum(where=d.last(day, tr)),
-        t_spend_b=amt.sum(where=d.between(day, tr, tb)),
-        t_sumsq=sq.sum(where=d.last(day, tb)),
+        t_spend_b=amt.sum(where=d.between(day, tr, tb) & later),
+        t_sumsq=sq.sum(where=d.last(day, tb) & later),
     )
 
 

@@ -144,7 +144,7 @@ def satisfaction(p: pd.DataFrame, s: SignalSettings, index: SeasonalIndex, lang:
 def trend_tests(p: pd.DataFrame, s: SignalSettings, index: SeasonalIndex) -> pd.DataFrame:
     """Spend and frequency of the last ``spend_trend_days`` against the year before (per customer)."""
     w = s.spend_trend_days
-    oldest = np.minimum(w + 365, p["first_purchase_days"].fillna(0).to_numpy() + 1)
+    oldest = np.minimum(w + 365, p["first_purchase_days"].fillna(0).to_numpy())  # see profile.py
     e_r, e_b = index.exposure(0, w), index.exposure(w, oldest)
     z, drop = compound_poisson_z(p["t_spend_r"], e_r, p["t_spend_b"], e_b, p["t_sumsq"])
     eo_r, eo_b = index.exposure(0, w, orders=True), index.exposure(w, oldest, orders=True)

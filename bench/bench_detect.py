@@ -36,6 +36,15 @@ from churnguard.store import Workspace
 MATCH = {**CAUSE_FAMILIES, "promotion": ("wallet", "spend", "frequency", "breadth")}
 
 
+#: what in a customer's features (as of the backtest date) is evidence of each true reason
+EVIDENCE = {
+    "service": lambda X: (X["complaints_365d"].fillna(0) > 0) | (X["min_satisfaction_365d"] <= 2)
+    | (X["satisfaction_change"] <= -1),
+    "price": lambda X: (X["price_rise"] >= 0.05) & (X["units_change"] <= -0.05),
+    "promotion": lambda X: (X["share_of_wallet_change"] <= -0.2) | (X["share_of_wallet_z"] <= -2),
+}
+
+
 def truth_of(path: Path) -> pd.DataFrame:
     with Workspace.open(path) as ws:
         t = ws.store.table("truth").to_pandas().set_index("customer_id")
@@ -96,13 +105,23 @@ def reason_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) 
         f = fam.reindex(ids)
         top = f.map(lambda x: x[0] if x else "(none)")
         match = MATCH[reason]
+        X = bt.features.X.reindex(ids)
         rows[reason] = {
             "customers": int(len(ids)),
+            # can any method name the cause? the share whose own records show it before the date
+            "with_evidence_in_data": round(float(EVIDENCE[reason](X).mean()), 3),
             "matching_families": list(match),
             "top_reason_matches": round(float(top.isin(match).mean()), 3),
             "any_of_top_3_matches": round(float(np.mean([any(i in match for i in x) for x in f])), 3),
             "top_families": top.value_counts(normalize=True).round(3).head(6).to_dict(),
         }
+        seen = EVIDENCE[reason](X).to_numpy()
+        if seen.any():
+            rows[reason]["among_those_with_evidence"] = {
+                "customers": int(seen.sum()),
+                "top_reason_matches": round(float(top[seen].isin(match).mean()), 3),
+                "any_of_top_3_matches": round(float(np.mean([any(i in match for i in x) for x in f[seen]])), 3),
+            }
     everyone = fam.map(lambda x: x[0] if x else "(none)").value_counts(normalize=True).round(3).head(8).to_dict()
     return {"by_true_reason": rows, "top_families_of_all_leavers": everyone}
 

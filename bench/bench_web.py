@@ -20,6 +20,7 @@ import argparse
 import os
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,25 @@ def measure(url: str, path: str, cookies: httpx.Cookies, headers: dict, n: int, 
     return times
 
 
+def apache_bench(url: str, path: str, cookies: httpx.Cookies, headers: dict, n: int, concurrency: int) -> dict | None:
+    """The same page through ApacheBench (``ab``, Debian's apache2-utils), a load tool apart from
+    this script: its p50/p95/p99 (ms) and requests per second, or None when ``ab`` is missing."""
+    ab = shutil.which("ab")
+    if ab is None:
+        return None
+    cmd = [ab, "-q", "-n", str(n), "-c", str(concurrency), "-s", "600"]
+    for k, v in cookies.items():
+        cmd += ["-C", f"{k}={v}"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd + [url + path], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx responses" in out:
+        raise RuntimeError(f"ab {path}: some answers were not 200\n{out}")
+    q = {int(m[0]): float(m[1]) for m in re.findall(r"^\s+(\d+)%\s+(\d+)", out, re.M)}
+    rps = float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1))
+    return {"p50": q[50], "p95": q[95], "p99": q[99], "rps": rps}
+
+
 def pct(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
@@ -196,9 +216,12 @@ def main() -> None:
             cookies = httpx.Cookies() if api else page_client.cookies
             first = measure(server.url, path, cookies, headers, 1, 1, args.seconds)  # computes any figure not stored
             t = measure(server.url, path, cookies, headers, args.requests, args.concurrency, args.seconds)
-            rows[path] = {"n": len(t), "first": first[0], "p50": pct(t, 50), "p95": pct(t, 95), "p99": pct(t, 99)}
+            rows[path] = {"n": len(t), "first": first[0], "p50": pct(t, 50), "p95": pct(t, 95), "p99": pct(t, 99),
+                          "ab": apache_bench(server.url, path, cookies, headers, args.requests, args.concurrency)}
+            ab = rows[path]["ab"]
             print(f"{path:36} n={len(t):4}  p50 {rows[path]['p50']:7.1f}  p95 {rows[path]['p95']:7.1f}  "
-                  f"p99 {rows[path]['p99']:7.1f} ms", flush=True)
+                  f"p99 {rows[path]['p99']:7.1f} ms" + (f"   ab: p95 {ab['p95']:.0f} ms, {ab['rps']:.1f}/s" if ab else ""),
+                  flush=True)
         failed = False
     finally:
         server.stop(failed)
@@ -223,11 +246,12 @@ def main() -> None:
 
     print()
     print(f"workspace {args.workspace}; {args.requests} requests per page, {args.concurrency} at a time")
-    print("| page | requests | p50 ms | p95 ms | p99 ms | uncached | uncached ÷ p50 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| page | requests | p50 ms | p95 ms | p99 ms | ab p95 ms | ab req/s | uncached | uncached ÷ p50 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for path, r in rows.items():
-        unc = r.get("uncached")
+        unc, ab = r.get("uncached"), r.get("ab")
         print(f"| `{path}` | {r['n']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | "
+              + (f"{ab['p95']:.0f} | {ab['rps']:.1f} | " if ab else "– | – | ")
               + (f"{unc / 1000:.1f} s | {unc / r['p50']:,.0f}x |" if unc else "– | – |"))
 
 

@@ -1,0 +1,236 @@
+"""One customer on one page: profile, value, risk and reasons, signals, defection, history, spend.
+
+:func:`customer_view` gathers what the stored run knows about a customer (the ``value``,
+``scores``, ``signals`` and ``defectors`` snapshots of one date), its records newest first, and
+its monthly spend against its own baseline, into one JSON-ready dict — the page, the API
+(``/api/customers/{id}``) and ``churnguard customer ID --json`` show the same.
+
+The customer id comes from a URL or a command line: it is only ever compared as a value by
+the engine (an Ibis literal), never pasted into SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from churnguard.compute.detect import Records
+from churnguard.compute.detect.trends import seasonal_index, spend_against_baseline
+from churnguard.compute.detect.words import reword
+from churnguard.compute.predict.features import index_days
+from churnguard.errors import InputError, NotFoundError
+from churnguard.i18n import N_, Message
+from churnguard.service.common import resolve_as_of
+from churnguard.service.jsonable import jsonable
+from churnguard.service.value import explain_core
+from churnguard.store import Workspace, read_snapshot, snapshot_dates
+
+#: the snapshots a customer page reads, and what each is for
+SNAPSHOTS = ("value", "scores", "signals", "defectors")
+#: at most this many records a page of the timeline
+TIMELINE_LIMIT = 50
+#: months of the spend chart
+SPEND_MONTHS = 24
+#: what the timeline lists: kind -> (table, date column)
+TIMELINE = {
+    "purchase": ("transactions", "occurred_at"),
+    "contract": ("contracts", "start_at"),
+    "interaction": ("interactions", "occurred_at"),
+    "complaint": ("complaints", "opened_at"),
+    "survey": ("surveys", "answered_at"),
+}
+
+VALUE_FIELDS = ("rfm_segment", "rfm_segment_label", "r_score", "f_score", "m_score", "revenue", "revenue_rank",
+                "revenue_share", "pareto_top", "margin", "total_spend", "purchase_count", "last_purchase_at",
+                "tenure_days", "active_quarters", "on_time_share", "p_alive", "expected_purchases", "clv",
+                "contract_status", "recurring_value", "renewal_probability", "contract_remaining_value", "core",
+                "core_reason")
+RISK_FIELDS = ("probability", "expected_value", "value_source", "value_at_risk", "expected_days_to_churn", "signals",
+               "signal_count", "reasons")
+
+
+@dataclass
+class CustomerOptions:
+    """``churnguard customer ID``: one customer as the stored run of ``as_of`` (default: the latest) sees it.
+
+    ``csm``: only if the customer is this CSM's (else it is not found); ``language``: reasons and
+    evidence in that language; ``offset``/``limit``: the page of the timeline.
+    """
+
+    customer_id: str
+    workspace: Path | None = None
+    as_of: date | None = None
+    csm: str | None = None
+    language: str | None = None
+    offset: int = 0
+    limit: int = TIMELINE_LIMIT
+
+
+def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, pd.Timestamp):
+                row[k] = v.date().isoformat()
+    return jsonable(rows)
+
+
+def _one(store, table, customer_id: str) -> ibis.Table:
+    return table.filter(table.customer_id == ibis.literal(customer_id, "string"))
+
+
+def _run_date(ws: Workspace, as_of: date | None) -> date | None:
+    """The date of the stored run to read: ``as_of``, else the latest date any snapshot has."""
+    dates = {n: snapshot_dates(ws.store, n) for n in SNAPSHOTS}
+    if as_of is not None:
+        if not any(as_of in d for d in dates.values()):
+            known = sorted({x for d in dates.values() for x in d})
+            raise InputError(Message(N_("no run is stored for %(date)s; runs: %(dates)s"), date=as_of.isoformat(),
+                                     dates=", ".join(x.isoformat() for x in known[-10:]) or "—"))
+        return as_of
+    latest = [d[-1] for d in dates.values() if d]
+    return max(latest) if latest else None
+
+
+def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str) -> dict[str, Any] | None:
+    if when is None or when not in snapshot_dates(ws.store, name):
+        return None
+    snap = read_snapshot(ws.store, name, when)
+    rows = _plain(_one(ws.store, snap, customer_id).drop("as_of").to_pandas())
+    return rows[0] if rows else None
+
+
+def _items(text: Any, language: str | None) -> list[dict[str, Any]]:
+    items = json.loads(text) if isinstance(text, str) and text else []
+    return [{**i, "text": reword(i, language)} for i in items] if language else items
+
+
+def _timeline(ws: Workspace, customer_id: str, offset: int, limit: int) -> dict[str, Any]:
+    """Records of the customer, newest first: purchases (one per day), contracts, interactions,
+    complaints, survey answers. Each: ``{"date", "kind", "fields": {...}}``."""
+    s = ws.store
+    want = offset + limit
+    parts: list[dict[str, Any]] = []
+    total = 0
+    for kind, (table_name, col) in TIMELINE.items():
+        t = _one(s, s.table(table_name), customer_id)
+        if kind == "purchase":
+            t = t.group_by("occurred_at").aggregate(
+                amount=t.amount.sum(), lines=t.count(), quantity=t.quantity.sum(),
+                categories=t.category.collect(distinct=True), orders=t.order_id.nunique())
+        else:
+            t = t.drop("record_key", "customer_id")
+        total += int(t.count().execute())
+        rows = _plain(t.order_by(ibis.desc(col)).limit(want).to_pandas())
+        for r in rows:
+            when = r.pop(col)
+            if kind == "purchase":
+                r["categories"] = sorted(c for c in (r["categories"] or []) if c)
+            parts.append({"date": when, "kind": kind, "fields": r})
+    order = list(TIMELINE)
+    parts.sort(key=lambda e: (e["date"] or "", -order.index(e["kind"])), reverse=True)
+    page = parts[offset:offset + limit]
+    return {"data": page, "count": len(page), "total": total, "offset": offset, "limit": limit}
+
+
+def _spend(ws: Workspace, customer_id: str, when: date | None) -> dict[str, Any] | None:
+    """Monthly spend against the customer's own baseline (see :func:`spend_against_baseline`)."""
+    try:
+        as_of = when or resolve_as_of(ws.store, None)[0]
+    except Exception:  # no dated records at all: nothing to draw
+        return None
+    settings = ws.settings
+    records = Records.from_store(ws.store)
+    # the seasonal index `churnguard run` measures (on every customer up to its panel size)
+    index = seasonal_index(records, settings.churn, as_of, index_days(settings))
+    det = settings.detect
+    frame = spend_against_baseline(records, customer_id, as_of, index, det.partial_recent_days,
+                                   det.partial_baseline_days, months=SPEND_MONTHS)
+    a = frame.attrs
+    return {
+        "as_of": as_of.isoformat(),
+        "months": [m.isoformat() for m in frame["month"]],
+        "spend": jsonable(frame["spend"].round(2).tolist()),
+        "baseline": jsonable(frame["baseline"].round(2).tolist()),
+        "window": frame["window"].tolist(),
+        "rate_per_month": jsonable(round(float(a["rate_per_month"]), 2)),
+        "baseline_from": a["baseline_from"].isoformat(),
+        "baseline_to": a["baseline_to"].isoformat(),
+        "recent_from": a["recent_from"].isoformat(),
+        "recent_days": det.partial_recent_days,
+        "baseline_days": det.partial_baseline_days,
+    }
+
+
+def customer_view(opts: CustomerOptions) -> dict[str, Any]:
+    """Everything the stored run and the records say about one customer, as JSON-ready data.
+
+    ``{"customer_id", "as_of", "computed": {snapshot: bool}, "profile", "value", "risk",
+    "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend"}``.
+    ``value``, ``risk``, ``signals`` and ``defector`` are None where the run did not store the
+    customer (a lost customer is not scored; one without a warning has no signals);
+    ``computed`` says which snapshots exist for ``as_of`` at all.
+
+    Raises
+    ------
+    NotFoundError
+        No such customer, or (with ``csm``) not that CSM's customer.
+    InputError
+        A bad page of the timeline, or no run stored for ``as_of``.
+    """
+    cid = opts.customer_id
+    if opts.offset < 0 or not 1 <= opts.limit <= 500:
+        raise InputError(f"timeline: offset must be at least 0 and limit 1 to 500; got {opts.offset}, {opts.limit}")
+    with Workspace.open(opts.workspace) as ws:
+        profile = _plain(_one(ws.store, ws.store.table("customers"), cid).drop("record_key").to_pandas())
+        if not profile or (opts.csm is not None and profile[0].get("csm") != opts.csm):
+            raise NotFoundError(Message(N_("There is no customer %(customer)s among the customers you may see."),
+                                        customer=cid))
+        when = _run_date(ws, opts.as_of)
+        computed = {n: when is not None and when in snapshot_dates(ws.store, n) for n in SNAPSHOTS}
+        value = _snapshot_row(ws, "value", when, cid)
+        if value is not None:
+            lang = opts.language
+            if lang and lang != ws.settings.language and value.get("core_reason"):
+                snap = read_snapshot(ws.store, "value", when)
+                n_all = int(snap.count().execute())
+                row = _one(ws.store, snap, cid).to_pandas()
+                value["core_reason"] = str(explain_core(row, ws.settings, n_all, lang).iloc[0])
+            value = {k: value.get(k) for k in VALUE_FIELDS}
+        risk = _snapshot_row(ws, "scores", when, cid)
+        if risk is not None:
+            scored = read_snapshot(ws.store, "scores", when)
+            ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
+            risk = {k: risk.get(k) for k in RISK_FIELDS}
+            risk["reasons"] = _items(risk["reasons"], opts.language)
+            risk["rank"] = int(ahead.count().execute()) + 1
+            risk["scored"] = int(scored.count().execute())
+        signals = _snapshot_row(ws, "signals", when, cid)
+        if signals is not None:
+            signals = {"signals": [s for s in (signals["signals"] or "").split(",") if s],
+                       "evidence": _items(signals["evidence"], opts.language)}
+        defector = _snapshot_row(ws, "defectors", when, cid)
+        if defector is not None:
+            defector = {"kind": defector["kind"], "rules": [r for r in (defector["rules"] or "").split(",") if r],
+                        "lost_at": defector["lost_at"], "last_purchase_at": defector["last_purchase_at"],
+                        "evidence": _items(defector["evidence"], opts.language)}
+        timeline = _timeline(ws, cid, opts.offset, opts.limit)
+        spend = _spend(ws, cid, when)
+    return {
+        "customer_id": cid,
+        "as_of": when.isoformat() if when else None,
+        "computed": computed,
+        "profile": profile[0],
+        "value": value,
+        "risk": risk,
+        "signals": signals,
+        "defector": defector,
+        "timeline": timeline,
+        "spend": spend,
+    }

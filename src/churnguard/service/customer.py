@@ -129,7 +129,7 @@ def _timeline(ws: Workspace, customer_id: str, offset: int, limit: int) -> dict[
         total += int(t.count().execute())
         rows = _plain(t.order_by(ibis.desc(col)).limit(want).to_pandas())
         for r in rows:
-            when = r.pop(col)
+            when = r.pop(col) if kind == "purchase" else r[col]
             if kind == "purchase":
                 r["categories"] = sorted(c for c in (r["categories"] or []) if c)
             parts.append({"date": when, "kind": kind, "fields": r})
@@ -234,3 +234,14 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
         "timeline": timeline,
         "spend": spend,
     }
+
+
+def names_of(workspace: Path | None, customer_ids: list[str]) -> dict[str, str]:
+    """The names of some customers (those that have one), for lists that show ids."""
+    ids = sorted({str(c) for c in customer_ids if c is not None})
+    if not ids:
+        return {}
+    with Workspace.open(workspace) as ws:
+        t = ws.store.table("customers")
+        frame = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas()
+    return {r.customer_id: r.name for r in frame.itertuples() if isinstance(r.name, str) and r.name}

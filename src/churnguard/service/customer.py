@@ -24,7 +24,7 @@ from churnguard.compute.detect import Records
 from churnguard.compute.detect.trends import seasonal_index, spend_against_baseline
 from churnguard.compute.detect.words import reword
 from churnguard.compute.predict.features import index_days
-from churnguard.errors import InputError, NotFoundError
+from churnguard.errors import InputError, NotComputedError, NotFoundError
 from churnguard.i18n import N_, Message
 from churnguard.service.common import resolve_as_of
 from churnguard.service.jsonable import jsonable
@@ -91,7 +91,7 @@ def _run_date(ws: Workspace, as_of: date | None) -> date | None:
     if as_of is not None:
         if not any(as_of in d for d in dates.values()):
             known = sorted({x for d in dates.values() for x in d})
-            raise InputError(Message(N_("no run is stored for %(date)s; runs: %(dates)s"), date=as_of.isoformat(),
+            raise NotComputedError(Message(N_("no run is stored for %(date)s; runs: %(dates)s"), date=as_of.isoformat(),
                                      dates=", ".join(x.isoformat() for x in known[-10:]) or "—"))
         return as_of
     latest = [d[-1] for d in dates.values() if d]
@@ -182,7 +182,9 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
     NotFoundError
         No such customer, or (with ``csm``) not that CSM's customer.
     InputError
-        A bad page of the timeline, or no run stored for ``as_of``.
+        A bad page of the timeline.
+    NotComputedError
+        No run stored for ``as_of``.
     """
     cid = opts.customer_id
     if opts.offset < 0 or not 1 <= opts.limit <= 500:

@@ -177,6 +177,16 @@ INTERACTION_KINDS: dict[str, str] = {
     "unsubscribe": N_("unsubscribe"),
 }
 
+#: Channels of an interaction (the simulator's and common codes; others are shown as they are).
+CHANNELS: dict[str, str] = {
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "wechat": N_("WeChat"),
+    "weibo": N_("Weibo"),
+    "sms": N_("text message"),
+    "offline": N_("in person"),
+}
+
 #: Direction of an interaction.
 DIRECTIONS: dict[str, str] = {"inbound": N_("from the customer"), "outbound": N_("from us")}
 
@@ -207,6 +217,7 @@ CODES: dict[str, dict] = {
     "timeline": TIMELINE_KINDS,
     "interaction": INTERACTION_KINDS,
     "direction": DIRECTIONS,
+    "channel": CHANNELS,
     "contract_status": CONTRACT_STATUS,
     "satisfaction": SATISFACTION,
 }

@@ -247,3 +247,50 @@ def names_of(workspace: Path | None, customer_ids: list[str]) -> dict[str, str]:
         t = ws.store.table("customers")
         frame = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas()
     return {r.customer_id: r.name for r in frame.itertuples() if isinstance(r.name, str) and r.name}
+
+
+@dataclass
+class FindOptions:
+    """``churnguard customers``: customers whose id or name holds ``query`` (all without one),
+    those of ``csm`` only when given; ``offset``/``limit`` for pages."""
+
+    workspace: Path | None = None
+    query: str | None = None
+    csm: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass
+class FindResult:
+    """``{"data": [{customer_id, name, segment, region, customer_type, csm}], "count", "matching", "offset"}``."""
+
+    frame: pd.DataFrame
+    matching: int
+    offset: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (see the class docstring)."""
+        rows = _plain(self.frame)
+        return {"data": rows, "count": len(rows), "matching": self.matching, "offset": self.offset}
+
+
+def find_customers(opts: FindOptions) -> FindResult:
+    """Customers by id or name (case-insensitive, any part), in id order.
+
+    The text is compared as a value by the engine, never pasted into SQL.
+    """
+    if opts.offset < 0 or not 1 <= opts.limit <= 10_000:
+        raise InputError(f"offset must be at least 0 and limit 1 to 10,000; got {opts.offset}, {opts.limit}")
+    with Workspace.open(opts.workspace) as ws:
+        t = ws.store.table("customers")
+        if opts.csm is not None:
+            t = t.filter(t.csm == ibis.literal(opts.csm, "string"))
+        q = (opts.query or "").strip().lower()
+        if q:
+            needle = ibis.literal(q, "string")
+            t = t.filter(t.customer_id.lower().contains(needle) | t.name.fill_null("").lower().contains(needle))
+        matching = int(t.count().execute())
+        cols = ["customer_id", "name", "segment", "region", "customer_type", "csm"]
+        frame = t.select(*cols).order_by("customer_id").limit(opts.limit, offset=opts.offset).to_pandas()
+    return FindResult(frame, matching, opts.offset)

@@ -21,7 +21,7 @@ def cli_json(site: Site, *args: str) -> dict:
     return json.loads(r.stdout)
 
 
-ROUTES = ["/api/at-risk", "/api/defectors", "/api/core-customers", "/api/customers/C0000001"]
+ROUTES = ["/api/at-risk", "/api/defectors", "/api/core-customers", "/api/customers", "/api/customers/C0000001"]
 
 
 @pytest.mark.parametrize("path", ROUTES)
@@ -38,6 +38,7 @@ def test_every_customer_route_needs_a_token(run_site: Site, path: str, header: s
     (["defectors", "--stored"], "/api/defectors"),
     (["defectors", "--stored", "--kind", "partial", "--limit", "3"], "/api/defectors?kind=partial&limit=3"),
     (["core-customers", "--stored", "--top", "5"], "/api/core-customers?top=5"),
+    (["customers", "--query", "贸易", "--limit", "7"], "/api/customers?q=贸易&limit=7"),
 ])
 def test_the_api_answers_the_cli_json(run_site: Site, cli_args: list[str], path: str) -> None:
     with run_site.client("li") as c:
@@ -88,6 +89,7 @@ def test_a_csm_sees_their_own_customers_unless_asking_for_all(run_site: Site) ->
         assert mine["count"] > 0 and {r["csm"] for r in mine["data"]} == {"王芳"}
         assert everyone["matching"] > mine["matching"] and others
         assert {r["csm"] for r in defectors["data"]} <= {"王芳"}
+        assert {r["csm"] for r in c.get("/api/customers?limit=1000").json()["data"]} == {"王芳"}
         # a CSM opens only their own customers: another's is not found (nothing told about it)
         assert c.get(f"/api/customers/{theirs[0]}").status_code == 200
         assert_error(c.get(f"/api/customers/{others[0]}"), 404, "not_found")

@@ -126,7 +126,7 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     assert t.page.inner_text("h1") == "总览"
     assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
     assert "来自" in t.page.inner_text("#run-links") and "尚未计算" not in t.page.inner_text("main")
-    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "数据", "设置"]
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户", "数据", "设置"]
     t.shot("overview-zh")
 
 
@@ -364,3 +364,11 @@ def test_a_csm_sees_their_own_worklist(tab_factory) -> None:
     rows = t.page.locator("#at-risk-table tbody tr")
     assert rows.count() >= 1 and all("王芳" in r for r in rows.all_inner_texts())
     t.shot("at-risk-csm-zh")
+    t.page.click("nav >> text=/^客户$/")
+    t.page.fill("#q", "贸易")
+    t.page.click("#customers-form button[type=submit]")
+    found = t.page.locator("#customers-table tbody tr")
+    assert found.count() >= 1 and all("王芳" in r for r in found.all_inner_texts())
+    found.first.locator("a.customer-link").click()
+    assert t.page.inner_text("#profile").count("王芳") >= 1
+    t.shot("customer-found-csm-zh")

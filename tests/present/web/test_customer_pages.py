@@ -187,3 +187,23 @@ def test_customer_page_bad_addresses_are_not_500(run_site: Site, path: str, stat
         r = c.get(path)
         assert r.status_code == status and 'id="error-message"' in r.text
         assert c.get("/customers/C0000001?page=999").status_code == 200  # past the end: the last page
+
+
+def test_find_a_customer_and_open_it(run_site: Site) -> None:
+    with signed_in(run_site, "li", "zh") as c:
+        everyone = c.get("/customers")
+        assert everyone.status_code == 200 and len(rows(everyone.text, "customers-table")) == 50
+        assert 'id="customers-pager"' in everyone.text and "位客户" in everyone.text
+        found = c.get("/customers", params={"q": "c0000001"})  # any case, any part of the id
+        ids = rows(found.text, "customers-table")
+        assert ids and all("C0000001" in i for i in ids)
+        by_name = c.get("/customers", params={"q": "贸易"})
+        assert rows(by_name.text, "customers-table")
+        nothing = c.get("/customers", params={"q": "' OR '1'='1"})
+        assert nothing.status_code == 200 and "没有符合条件的客户" in nothing.text
+        page = c.get(f"/customers/{ids[0]}")
+        assert page.status_code == 200 and ids[0] in page.text
+    with signed_in(run_site, "王芳", "en") as c:
+        mine = cells(c.get("/customers?page=1").text, "customers-table")
+        assert mine and all("<td>王芳</td>" in row for row in mine)
+        assert len(cells(c.get("/customers?scope=all").text, "customers-table")) == 50

@@ -82,6 +82,20 @@ def get_core_customers(
     return json_result(value.stored_core_customers(ws, as_of=as_of, top=top, offset=offset, csm=_csm(scope, csm)))
 
 
+@router.get("/customers", name="api_customers", responses=ERRORS)
+def get_customers(
+    user: AnyUser,
+    ws: WorkspaceDep,
+    scope: ScopeDep,
+    q: Annotated[str | None, Query(max_length=200, description="Part of a customer id or name.")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many.")] = 50,
+    offset: OffsetQ = 0,
+) -> Response:
+    """Customers whose id or name holds `q` (all without it), in id order: `{"data": [{customer_id, name,
+    segment, region, customer_type, csm}], "count", "matching", "offset"}`, as `churnguard customers --json`."""
+    return json_result(customer.find_customers(customer.FindOptions(ws.path, q, scope.csm, offset, limit)))
+
+
 @router.get("/customers/{customer_id}", name="api_customer", responses={**ERRORS, **errors(404)})
 def get_customer(
     user: AnyUser,

@@ -20,6 +20,30 @@ from churnguard.service import customer as svc
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
 
+    @app.command("customers")
+    @handle_errors
+    def customers(
+        query: Annotated[str | None, typer.Option("--query", "-q", help="Part of a customer id or name.")] = None,
+        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers.")] = None,
+        offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many.")] = 0,
+        limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most this many.")] = 50,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Find customers by id or name (any part, any case), in id order.
+
+        Example: churnguard customers --query 贸易 --json
+        """
+        result = svc.find_customers(svc.FindOptions(workspace, query, csm, offset, limit))
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        console.print(f"{d['matching']:,} customers", highlight=False)
+        for r in d["data"]:
+            console.print(f"  {r['customer_id']}  {r['name'] or ''}  {r['segment'] or ''}  {r['csm'] or ''}",
+                          highlight=False)
+
     @app.command("customer")
     @handle_errors
     def customer(

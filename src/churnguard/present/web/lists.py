@@ -10,10 +10,10 @@ from churnguard.errors import NotComputedError
 from churnguard.present.web.paging import PER_PAGE, Pager
 
 
-def one_page(fetch: Callable[[int, int], tuple[Any, int]], page: int) -> tuple[Any, Pager] | None:
+def one_page(fetch: Callable[[int, int], tuple[Any, int]], page: int) -> Any:
     """``fetch(offset, limit) -> (result, total)`` for the page ``page`` (kept within the pages there are).
 
-    Returns None when the run has not stored the list yet.
+    Returns ``(result, pager)``, or None when the run has not stored the list yet.
     """
     try:
         result, total = fetch((max(page, 1) - 1) * PER_PAGE, PER_PAGE)

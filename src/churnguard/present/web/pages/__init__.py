@@ -26,6 +26,7 @@ from churnguard.present.web.pages import (
     cohorts,
     core,
     customer,
+    customers,
     data,
     defectors,
     overview,
@@ -35,5 +36,5 @@ from churnguard.present.web.pages import (
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customer, data,
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customers, customer, data,
          settings_page)

@@ -29,7 +29,8 @@ from churnguard.i18n import N_, Message
 from churnguard.service.common import resolve_as_of
 from churnguard.service.jsonable import jsonable
 from churnguard.service.value import explain_core
-from churnguard.store import Workspace, read_snapshot, snapshot_dates
+from churnguard.store import Workspace, snapshot_dates
+from churnguard.store.snapshots import snapshot_table
 
 #: the snapshots a customer page reads, and what each is for
 SNAPSHOTS = ("value", "scores", "signals", "defectors")
@@ -85,24 +86,29 @@ def _one(store, table, customer_id: str) -> ibis.Table:
     return table.filter(table.customer_id == ibis.literal(customer_id, "string"))
 
 
-def _run_date(ws: Workspace, as_of: date | None) -> date | None:
+def _run_date(dates: dict[str, list[date]], as_of: date | None) -> date | None:
     """The date of the stored run to read: ``as_of``, else the latest date any snapshot has."""
-    dates = {n: snapshot_dates(ws.store, n) for n in SNAPSHOTS}
     if as_of is not None:
         if not any(as_of in d for d in dates.values()):
             known = sorted({x for d in dates.values() for x in d})
             raise NotComputedError(Message(N_("no run is stored for %(date)s; runs: %(dates)s"), date=as_of.isoformat(),
-                                     dates=", ".join(x.isoformat() for x in known[-10:]) or "—"))
+                                           dates=", ".join(x.isoformat() for x in known[-10:]) or "—"))
         return as_of
     latest = [d[-1] for d in dates.values() if d]
     return max(latest) if latest else None
 
 
-def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str) -> dict[str, Any] | None:
-    if when is None or when not in snapshot_dates(ws.store, name):
+def _snapshot(ws: Workspace, name: str, when: date) -> ibis.Table:
+    """Snapshot ``name`` of ``when`` (known to exist: the dates were read once)."""
+    t = ws.store.table(snapshot_table(name))
+    return t.filter(t.as_of == ibis.literal(when, "date"))
+
+
+def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str,
+                  dates: dict[str, list[date]]) -> dict[str, Any] | None:
+    if when is None or when not in dates[name]:
         return None
-    snap = read_snapshot(ws.store, name, when)
-    rows = _plain(_one(ws.store, snap, customer_id).drop("as_of").to_pandas())
+    rows = _plain(_one(ws.store, _snapshot(ws, name, when), customer_id).drop("as_of").to_pandas())
     return rows[0] if rows else None
 
 
@@ -139,6 +145,25 @@ def _timeline(ws: Workspace, customer_id: str, offset: int, limit: int) -> dict[
     return {"data": page, "count": len(page), "total": total, "offset": offset, "limit": limit}
 
 
+_INDEXES: dict[tuple, Any] = {}  # (workspace, data version, as-of) -> SeasonalIndex, process-wide
+
+
+def _seasonal_index(ws: Workspace, records: Records, as_of: date):
+    """The seasonal index `churnguard run` measures for ``as_of``, measured once per data version.
+
+    It reads the purchases of every customer over the index window (the company's seasonality,
+    not the customer's), too much to do again for every customer page opened.
+    """
+    from churnguard.service.results import data_version
+
+    key = (str(ws.path.resolve()), data_version(ws), as_of)
+    if key not in _INDEXES:
+        if len(_INDEXES) >= 8:
+            _INDEXES.clear()
+        _INDEXES[key] = seasonal_index(records, ws.settings.churn, as_of, index_days(ws.settings))
+    return _INDEXES[key]
+
+
 def _spend(ws: Workspace, customer_id: str, when: date | None) -> dict[str, Any] | None:
     """Monthly spend against the customer's own baseline (see :func:`spend_against_baseline`)."""
     try:
@@ -147,8 +172,7 @@ def _spend(ws: Workspace, customer_id: str, when: date | None) -> dict[str, Any]
         return None
     settings = ws.settings
     records = Records.from_store(ws.store)
-    # the seasonal index `churnguard run` measures (on every customer up to its panel size)
-    index = seasonal_index(records, settings.churn, as_of, index_days(settings))
+    index = _seasonal_index(ws, records, as_of)
     det = settings.detect
     frame = spend_against_baseline(records, customer_id, as_of, index, det.partial_recent_days,
                                    det.partial_baseline_days, months=SPEND_MONTHS)
@@ -194,30 +218,31 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
         if not profile or (opts.csm is not None and profile[0].get("csm") != opts.csm):
             raise NotFoundError(Message(N_("There is no customer %(customer)s among the customers you may see."),
                                         customer=cid))
-        when = _run_date(ws, opts.as_of)
-        computed = {n: when is not None and when in snapshot_dates(ws.store, n) for n in SNAPSHOTS}
-        value = _snapshot_row(ws, "value", when, cid)
+        dates = {n: snapshot_dates(ws.store, n) for n in SNAPSHOTS}
+        when = _run_date(dates, opts.as_of)
+        computed = {n: when is not None and when in dates[n] for n in SNAPSHOTS}
+        value = _snapshot_row(ws, "value", when, cid, dates)
         if value is not None:
             lang = opts.language
             if lang and lang != ws.settings.language and value.get("core_reason"):
-                snap = read_snapshot(ws.store, "value", when)
+                snap = _snapshot(ws, "value", when)
                 n_all = int(snap.count().execute())
                 row = _one(ws.store, snap, cid).to_pandas()
                 value["core_reason"] = str(explain_core(row, ws.settings, n_all, lang).iloc[0])
             value = {k: value.get(k) for k in VALUE_FIELDS}
-        risk = _snapshot_row(ws, "scores", when, cid)
+        risk = _snapshot_row(ws, "scores", when, cid, dates)
         if risk is not None:
-            scored = read_snapshot(ws.store, "scores", when)
+            scored = _snapshot(ws, "scores", when)
             ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
             risk = {k: risk.get(k) for k in RISK_FIELDS}
             risk["reasons"] = _items(risk["reasons"], opts.language)
             risk["rank"] = int(ahead.count().execute()) + 1
             risk["scored"] = int(scored.count().execute())
-        signals = _snapshot_row(ws, "signals", when, cid)
+        signals = _snapshot_row(ws, "signals", when, cid, dates)
         if signals is not None:
             signals = {"signals": [s for s in (signals["signals"] or "").split(",") if s],
                        "evidence": _items(signals["evidence"], opts.language)}
-        defector = _snapshot_row(ws, "defectors", when, cid)
+        defector = _snapshot_row(ws, "defectors", when, cid, dates)
         if defector is not None:
             defector = {"kind": defector["kind"], "rules": [r for r in (defector["rules"] or "").split(",") if r],
                         "lost_at": defector["lost_at"], "last_purchase_at": defector["last_purchase_at"],

@@ -127,3 +127,18 @@ def test_an_as_of_without_a_run_is_not_a_500(run_site: Site) -> None:
     with run_site.client("li") as c:
         for path in ("/api/at-risk", "/api/defectors", "/api/core-customers", "/api/customers/C0000001"):
             assert_error(c.get(path + "?as_of=2001-01-01"), 409, "not_computed")
+
+
+def test_stored_words_are_said_again_exactly(run_site: Site) -> None:
+    """Reasons and evidence said again from their codes and values give the stored sentences (the
+    pages rely on it to show them in the reader's language)."""
+    from churnguard.compute.detect.words import reword
+
+    with run_site.client("li") as c:
+        reasons = [x for r in c.get("/api/at-risk?top=1000").json()["data"] for x in r["reasons"]]
+        evidence = [x for r in c.get("/api/defectors").json()["data"] for x in r["evidence"]]
+    items = reasons + evidence
+    assert len(reasons) > 100 and evidence
+    assert [reword(x, "zh") for x in items] == [x["text"] for x in items]  # the demo's language
+    english = [reword(x, "en") for x in items]
+    assert all(e and e != x["text"] for e, x in zip(english, items, strict=True))

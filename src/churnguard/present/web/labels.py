@@ -187,6 +187,17 @@ CHANNELS: dict[str, str] = {
     "offline": N_("in person"),
 }
 
+#: Complaint categories and severities (common codes; a company's own words are shown as they are).
+COMPLAINT_CATEGORIES: dict[str, str] = {
+    "delivery": N_("delivery"),
+    "quality": N_("quality"),
+    "billing": N_("billing"),
+    "service": N_("service"),
+    "outage": N_("outage"),
+    "price": N_("price"),
+}
+SEVERITIES: dict[str, str] = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
+
 #: Direction of an interaction.
 DIRECTIONS: dict[str, str] = {"inbound": N_("from the customer"), "outbound": N_("from us")}
 
@@ -218,6 +229,8 @@ CODES: dict[str, dict] = {
     "interaction": INTERACTION_KINDS,
     "direction": DIRECTIONS,
     "channel": CHANNELS,
+    "complaint_category": COMPLAINT_CATEGORIES,
+    "severity": SEVERITIES,
     "contract_status": CONTRACT_STATUS,
     "satisfaction": SATISFACTION,
 }

@@ -41,4 +41,5 @@ def customer_page(request: Request, user: AnyUser, ws: WorkspaceDep, own: OwnCus
             [w == "recent" for w in s["window"]],
             {"spend": tr.gettext("Spend"), "recent": tr.gettext("Spend, recent window"),
              "baseline": tr.gettext("Own baseline")})
-    return render(request, "customer.html", {"d": d, "p": d["profile"], "pager": pager, "chart": chart})
+    return render(request, "customer.html", {"d": d, "p": d["profile"], "pager": pager, "chart": chart,
+                                             "nav_current": "customers"})

@@ -89,6 +89,14 @@ class SettingsError(InputError):
         super().__init__("settings not saved: " + "; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
+class NotFoundError(ChurnguardError):
+    """A record asked for by its key (a customer id) does not exist, or is not the asker's to see."""
+
+
+class NotComputedError(ChurnguardError):
+    """A stored result (a snapshot of ``churnguard run``) asked for does not exist yet."""
+
+
 class NotFittedError(ChurnguardError):
     """A model was asked to predict before it was fitted."""
 

@@ -29,3 +29,10 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A served small simulated company (see :func:`make_site`), one per test module."""
     with serve_in_thread(make_site(tmp_path_factory.mktemp("demo") / "shop", demo=True)) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def run_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The small simulated company after ``churnguard run``, served; one per test module."""
+    with serve_in_thread(make_site(tmp_path_factory.mktemp("run") / "shop", demo=True, run=True)) as s:
+        yield s

@@ -66,15 +66,21 @@ class Site:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kw)
 
 
-def make_site(path: Path, *, demo: bool = False) -> Site:
+def make_site(path: Path, *, demo: bool = False, run: bool = False) -> Site:
     """A workspace in ``path`` with a user and a token for each of :data:`PEOPLE`.
 
     Empty, or with ``demo`` a small simulated company (200 customers over 12 months, seed 7;
-    王芳 is one of its CSMs), built by the same service as ``churnguard demo``.
+    王芳 is one of its CSMs), built by the same service as ``churnguard demo``; with ``run`` also
+    ``churnguard run`` on it (value, signals, defectors and scores stored).
     """
     site = Site(path)
     if demo:
         build_demo(DemoOptions(directory=path, customers=200, months=12, seed=7))
+        if run:
+            from churnguard.service.predict import RunOptions
+            from churnguard.service.predict import run as run_pipeline
+
+            run_pipeline(RunOptions(path))
         ws = Workspace.open(path)
     else:
         ws = Workspace.init(path)

@@ -18,7 +18,9 @@ from churnguard.compute.detect import (
     dropped_categories,
     find_defectors,
 )
+from churnguard.compute.detect.defectors import DEFECTOR_COLUMNS
 from churnguard.compute.detect.status import CONTRACTUAL
+from churnguard.compute.detect.words import reword
 from churnguard.compute.predict.features import FeatureSet, features_as_of
 from churnguard.errors import InputError
 from churnguard.service.common import resolve_as_of
@@ -93,12 +95,19 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 @dataclass
 class DefectorOptions:
-    """``churnguard defectors``: which defectors, as of when."""
+    """``churnguard defectors``: which defectors, as of when.
+
+    ``csm`` keeps one CSM's customers; ``offset`` skips that many rows (pages of a list);
+    ``language`` says the evidence in that language (default: the workspace's).
+    """
 
     workspace: Path | None = None
     as_of: date | None = None
     kind: str | None = None
     limit: int | None = None
+    csm: str | None = None
+    offset: int = 0
+    language: str | None = None
 
 
 @dataclass
@@ -115,11 +124,15 @@ class DefectorResult:
         """The rows (evidence as a list per row)."""
         return self.frame
 
+    offset: int = 0
+
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "as_of_source", "data": [rows], "count", "counts", "definition"}``."""
+        """``{"as_of", "as_of_source", "data": [rows], "count", "counts", "offset", "definition"}``:
+        ``counts`` has every complete and partial defector (of the CSM asked for), ``count`` the
+        rows listed from ``offset``."""
         rows = _rows(self.frame)
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "data": rows,
-                "count": len(rows), "counts": self.counts, "definition": self.definition}
+                "count": len(rows), "counts": self.counts, "offset": self.offset, "definition": self.definition}
 
 
 def defectors_from_context(ctx: DetectContext, settings) -> pd.DataFrame:
@@ -148,6 +161,25 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
     }
 
 
+def _check_defector_options(opts: DefectorOptions) -> None:
+    if opts.kind is not None and opts.kind not in KINDS:
+        raise InputError(f"--kind: {opts.kind!r} is not a kind of defector; choose complete or partial")
+    if opts.limit is not None and opts.limit < 1:
+        raise InputError(f"--limit must be at least 1; got {opts.limit}")
+    if opts.offset < 0:
+        raise InputError(f"offset must be at least 0; got {opts.offset}")
+
+
+def _in_language(frame: pd.DataFrame, language: str | None) -> pd.DataFrame:
+    """Evidence (and its joined text) said in ``language``."""
+    if language is None or frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["evidence"] = frame["evidence"].map(lambda items: [{**i, "text": reword(i, language)} for i in items])
+    frame["evidence_text"] = frame["evidence"].map(_evidence_text)
+    return frame
+
+
 def defectors(opts: DefectorOptions) -> DefectorResult:
     """Complete and partial defectors as of ``opts.as_of`` (default: the last date in the data).
 
@@ -157,18 +189,55 @@ def defectors(opts: DefectorOptions) -> DefectorResult:
     >>> r.to_dict()["data"][0]["evidence"][0]["text"]  # doctest: +SKIP
     'spend 1,210 per month in the last 180 days vs 3,950 before, seasonally adjusted (69% lower, 2.7 standard errors)'
     """
-    if opts.kind is not None and opts.kind not in KINDS:
-        raise InputError(f"--kind: {opts.kind!r} is not a kind of defector; choose complete or partial")
+    _check_defector_options(opts)
     with Workspace.open(opts.workspace) as ws:
         ctx = detect_context(ws, opts.as_of)
         frame = defectors_from_context(ctx, ws.settings)
+        if opts.csm is not None:
+            frame = frame[frame["csm"] == opts.csm]
         counts = {k: int((frame["kind"] == k).sum()) for k in KINDS}
         if opts.kind:
             frame = frame[frame["kind"] == opts.kind]
+        frame = frame.iloc[opts.offset:]
         if opts.limit is not None:
             frame = frame.head(opts.limit)
-        return DefectorResult(ctx.as_of, ctx.as_of_source, frame.reset_index(drop=True), counts,
-                              definition(ws.settings, ctx))
+        frame = _in_language(frame.reset_index(drop=True), opts.language)
+        return DefectorResult(ctx.as_of, ctx.as_of_source, frame, counts, definition(ws.settings, ctx), opts.offset)
+
+
+#: what ``as_of_source`` says of defectors read from a run's snapshot
+STORED_SOURCE = "stored by churnguard run"
+
+
+def stored_defectors(opts: DefectorOptions) -> DefectorResult:
+    """The defectors ``churnguard run`` stored for ``opts.as_of`` (default: its latest run).
+
+    The same rows as :func:`defectors` computes for that date, read from the ``defectors``
+    snapshot (milliseconds instead of seconds): complete defectors first, the most recently
+    lost first, then partial ones by their yearly spend. ``definition`` is not stored, so it
+    is empty; ``as_of_source`` says where the rows came from.
+    """
+    _check_defector_options(opts)
+    with Workspace.open(opts.workspace) as ws:
+        snap = read_snapshot(ws.store, "defectors", opts.as_of)
+        when = pd.Timestamp(snap.as_of.max().execute()).date()
+        if opts.csm is not None:
+            snap = snap.filter(snap.csm == opts.csm)
+        by_kind = snap.group_by("kind").aggregate(n=snap.count()).to_pandas()
+        counts = {k: int(by_kind.loc[by_kind["kind"] == k, "n"].sum()) for k in KINDS}
+        if opts.kind is not None:
+            snap = snap.filter(snap.kind == opts.kind)
+        ordered = snap.order_by([snap.kind, snap.lost_at.desc(), snap.spend_365d.desc(), snap.customer_id])
+        ordered = ordered.drop("as_of")
+        if opts.limit is not None or opts.offset:
+            ordered = ordered.limit(opts.limit, offset=opts.offset)
+        frame = ordered.to_pandas()
+    frame["evidence"] = frame["evidence"].map(lambda t: json.loads(t) if isinstance(t, str) and t else [])
+    for col in ("lost_at", "last_purchase_at"):
+        frame[col] = pd.to_datetime(frame[col])
+    cols = [c for c in DEFECTOR_COLUMNS if c in frame.columns] + ["evidence_text"]
+    frame = _in_language(frame[cols], opts.language)
+    return DefectorResult(when, STORED_SOURCE, frame, counts, {}, opts.offset)
 
 
 @dataclass

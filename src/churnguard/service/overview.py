@@ -109,7 +109,7 @@ def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewRes
     try:
         by_count = get("churn-rate", {**base, "basis": "customers"})
     except ChurnguardError:  # nothing dated yet: the status is all there is
-        return OverviewResult(None, opts.period, status)
+        return OverviewResult(None, opts.period, status, snapshots=stored_runs(opts.workspace))
     definition = by_count["definition"]
     as_of = definition["as_of"]
     by_value = get("churn-rate", {**base, "basis": "value"})["data"]
@@ -137,7 +137,21 @@ def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewRes
                             definition={"as_of": as_of, "as_of_source": definition["as_of_source"],
                                         "non_contractual": definition["non_contractual"]})
     result.latest = _latest(churn, retention)
+    result.snapshots = stored_runs(opts.workspace)
     return result
+
+
+#: the snapshots of ``churnguard run`` the overview says are there
+RUN_SNAPSHOTS = ("value", "signals", "defectors", "scores")
+
+
+def stored_runs(workspace) -> dict[str, list[date]]:
+    """Dates of the snapshots ``churnguard run`` stored, by snapshot (only those that have any)."""
+    from churnguard.store import Workspace, snapshot_dates
+
+    with Workspace.open(workspace) as ws:
+        found = {name: snapshot_dates(ws.store, name) for name in RUN_SNAPSHOTS}
+    return {name: dates for name, dates in found.items() if dates}
 
 
 def _latest(churn: list[dict], retention: list[dict]) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.detect.words import reword
 from churnguard.compute.predict import (
     TabularChurnModel,
     features_as_of,
@@ -251,12 +253,22 @@ def _save_suite(ws: Workspace, suite: ModelSuite) -> Path:
 # -- at risk ------------------------------------------------------------------------------------
 @dataclass
 class AtRiskOptions:
-    """``churnguard at-risk``: living customers ranked by value at risk."""
+    """``churnguard at-risk``: living customers ranked by value at risk.
+
+    ``segment``, ``csm`` and ``signal`` (a warning-signal rule that fired) narrow the list;
+    ``offset`` skips that many of the ranked rows (pages of a worklist); ``language`` says the
+    reasons in that language (default: as stored, in the workspace's language).
+    """
 
     workspace: Path | None = None
     as_of: date | None = None
     top: int = 20
     min_value: float | None = None
+    segment: str | None = None
+    csm: str | None = None
+    signal: str | None = None
+    offset: int = 0
+    language: str | None = None
 
 
 @dataclass
@@ -267,40 +279,95 @@ class AtRiskResult:
     frame: pd.DataFrame
     total_value_at_risk: float
     customers_scored: int
+    matching: int = 0
+    offset: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The rows."""
         return self.frame
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "data": [rows], "count", "total_value_at_risk", "customers_scored"}``."""
+        """``{"as_of", "data": [rows], "count", "matching", "offset", "total_value_at_risk",
+        "customers_scored"}``; ``matching`` is how many customers pass the filters (``count`` of
+        them are listed, from ``offset``)."""
         rows = _rows(self.frame)
-        return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows),
-                "total_value_at_risk": round(self.total_value_at_risk, 2), "customers_scored": self.customers_scored}
+        return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows), "matching": self.matching,
+                "offset": self.offset, "total_value_at_risk": round(self.total_value_at_risk, 2),
+                "customers_scored": self.customers_scored}
 
 
 AT_RISK_COLUMNS = ("rank", "customer_id", "probability", "expected_value", "value_source", "value_at_risk",
                    "expected_days_to_churn", "reasons", "signals", "relationship", "segment", "customer_type", "csm")
 
 
+def check_signal(signal: str | None) -> None:
+    """Refuse a name that is not a warning-signal rule."""
+    from churnguard.compute.detect import RULE_HELP
+
+    if signal is not None and signal not in RULE_HELP:
+        raise InputError(f"--signal: unknown rule {signal!r}; rules: {', '.join(RULE_HELP)}")
+
+
+def in_language(items: list[dict[str, Any]], language: str | None) -> list[dict[str, Any]]:
+    """Reasons or evidence (``{"code", "text", "values", …}``) with ``text`` in ``language``."""
+    if language is None:
+        return items
+    return [{**i, "text": reword(i, language)} for i in items]
+
+
 def at_risk(opts: AtRiskOptions) -> AtRiskResult:
     """The ``top`` living customers by value at risk (probability × expected value), with reasons.
 
-    Reads the ``scores`` snapshot of ``as_of`` (default: the latest run).
+    Reads the ``scores`` snapshot of ``as_of`` (default: the latest run). Filters are values
+    compared by the engine (never pasted into SQL text).
     """
     if opts.top < 1:
         raise InputError(f"--top must be at least 1; got {opts.top}")
+    if opts.offset < 0:
+        raise InputError(f"offset must be at least 0; got {opts.offset}")
+    check_signal(opts.signal)
     with Workspace.open(opts.workspace) as ws:
         snap = read_snapshot(ws.store, SCORES, opts.as_of)
         when = pd.Timestamp(snap.as_of.max().execute()).date()
         total = snap.aggregate(v=snap.value_at_risk.sum(), n=snap.count()).to_pandas().iloc[0]
         if opts.min_value is not None:
             snap = snap.filter(snap.expected_value >= opts.min_value)
-        top = snap.order_by([snap.value_at_risk.desc(), snap.customer_id]).limit(opts.top).to_pandas()
-    top.insert(0, "rank", np.arange(1, len(top) + 1))
-    top["reasons"] = top["reasons"].map(lambda t: json.loads(t) if isinstance(t, str) and t else [])
+        if opts.segment is not None:
+            snap = snap.filter(snap.segment == opts.segment)
+        if opts.csm is not None:
+            snap = snap.filter(snap.csm == opts.csm)
+        if opts.signal is not None:
+            fired = ibis.literal(",") + snap.signals.fill_null("") + ibis.literal(",")
+            snap = snap.filter(fired.contains(ibis.literal(f",{opts.signal},")))
+        matching = int(snap.count().execute())
+        top = (snap.order_by([snap.value_at_risk.desc(), snap.customer_id])
+               .limit(opts.top, offset=opts.offset).to_pandas())
+    top.insert(0, "rank", np.arange(opts.offset + 1, opts.offset + len(top) + 1))
+    top["reasons"] = top["reasons"].map(
+        lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
     frame = top[[c for c in AT_RISK_COLUMNS if c in top.columns]]
-    return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]))
+    return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]), matching, opts.offset)
+
+
+def at_risk_choices(workspace: Path | None = None, as_of: date | None = None,
+                    csm: str | None = None) -> dict[str, Any]:
+    """What the worklist can be narrowed to: ``{"as_of", "segments", "csms", "signals"}`` (the
+    values present in the scores of ``as_of``; those of one CSM's customers when ``csm``)."""
+    from churnguard.compute.detect import RULE_HELP
+
+    with Workspace.open(workspace) as ws:
+        snap = read_snapshot(ws.store, SCORES, as_of)
+        if csm is not None:
+            snap = snap.filter(snap.csm == csm)
+        when = snap.as_of.max().execute()
+        frame = snap.select("segment", "csm", "signals").distinct().to_pandas()
+    fired = {s for text in frame["signals"].dropna() for s in text.split(",") if s}
+    return {
+        "as_of": None if when is None or pd.isna(when) else pd.Timestamp(when).date().isoformat(),
+        "segments": sorted(frame["segment"].dropna().unique().tolist()),
+        "csms": sorted(frame["csm"].dropna().unique().tolist()),
+        "signals": [s for s in RULE_HELP if s in fired],
+    }
 
 
 def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from churnguard.compute.value.core import core_flags
 from churnguard.compute.value.pareto import concentration
 from churnguard.compute.value.pipeline import (
     COLUMNS,
@@ -218,6 +219,7 @@ class CoreCustomersResult:
     frame: pd.DataFrame
     core_customers: int
     customers: int
+    offset: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The listed core customers."""
@@ -234,6 +236,7 @@ class CoreCustomersResult:
             "count": len(rows),
             "core_customers": self.core_customers,
             "customers": self.customers,
+            "offset": self.offset,
         }
 
 
@@ -378,6 +381,66 @@ def core_customers(
         core_customers=len(core),
         customers=len(result.frame),
     )
+
+
+#: what ``as_of_source`` says of core customers read from a stored value table
+STORED_SOURCE = "stored by churnguard run"
+
+
+def explain_core(frame: pd.DataFrame, settings: Settings, customers: int, language: str) -> pd.Series:
+    """``core_reason`` of some rows of a stored value table, said in ``language``.
+
+    Rows whose flag the current settings would not give again (the thresholds changed since
+    the table was stored) keep their stored explanation.
+    """
+    if frame.empty:
+        return frame.get("core_reason", pd.Series(dtype=object))
+    flags = core_flags(frame, settings, language=language, customers=customers)
+    same = flags["core"].to_numpy() == frame["core"].fillna(False).astype(bool).to_numpy()
+    return pd.Series(np.where(same, flags["core_reason"], frame["core_reason"]), index=frame.index)
+
+
+def stored_core_customers(
+    source: Workspace,
+    *,
+    as_of: date | None = None,
+    top: int | None = 20,
+    offset: int = 0,
+    csm: str | None = None,
+    language: str | None = None,
+) -> CoreCustomersResult:
+    """Core customers of the stored ``value`` snapshot of ``as_of`` (default: the latest), largest
+    revenue first, without computing anything.
+
+    ``csm`` keeps one CSM's customers (their ``csm`` in the customers table); ``offset`` skips
+    that many rows; ``language`` says ``core_reason`` in that language. ``core_customers``
+    counts the core customers in that scope, ``customers`` the customers valued.
+    """
+    from churnguard.errors import InputError
+
+    if top is not None and top < 1:
+        raise InputError(f"--top must be at least 1; got {top}")
+    if offset < 0:
+        raise InputError(f"offset must be at least 0; got {offset}")
+    store, settings = _open(source, None)
+    snap = read_snapshot(store, SNAPSHOT, as_of)
+    when = pd.Timestamp(snap.as_of.max().execute()).date()
+    n_all = int(snap.count().execute())
+    core = snap.filter(snap.core.fill_null(False))
+    if csm is not None:
+        cust = store.table("customers")
+        mine = cust.filter(cust.csm == csm).select("customer_id")
+        core = core.semi_join(mine, core.customer_id == mine.customer_id)
+    n_core = int(core.count().execute())
+    ordered = core.order_by([core.revenue.desc(), core.customer_id])
+    if top is not None or offset:
+        ordered = ordered.limit(top, offset=offset)
+    frame = ordered.to_pandas()
+    time_unit = str(frame["time_unit"].iloc[0]) if len(frame) else "week"
+    if language is not None and language != settings.language:
+        frame["core_reason"] = explain_core(frame, settings, n_all, language)
+    return CoreCustomersResult(when, STORED_SOURCE, time_unit, frame[CORE_COLUMNS].reset_index(drop=True),
+                               n_core, n_all, offset)
 
 
 def summarize(

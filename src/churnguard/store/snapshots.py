@@ -67,14 +67,14 @@ def snapshot_dates(store: Store, name: str) -> list[date]:
 
 def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Table:
     """Return snapshot ``name`` as of ``as_of`` (default: the latest) as an Ibis table."""
-    from churnguard.errors import ChurnguardError
+    from churnguard.errors import NotComputedError
 
     dates = snapshot_dates(store, name)
     if not dates:
-        raise ChurnguardError(f"no {name!r} results yet; run 'churnguard run' first")
+        raise NotComputedError(f"no {name!r} results yet; run 'churnguard run' first")
     when = as_of or dates[-1]
     if when not in dates:
-        raise ChurnguardError(
+        raise NotComputedError(
             f"no {name!r} results as of {when}; available: {', '.join(map(str, dates[-10:]))}"
         )
     t = store.table(snapshot_table(name))

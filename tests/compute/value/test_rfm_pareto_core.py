@@ -125,3 +125,21 @@ def test_not_core_names_each_missed_criterion():
     assert reasons[3].endswith("no invoices due")  # not judged on payment
     zh = core_flags(frame, Settings(language="zh"))["core_reason"].tolist()
     assert zh[0] == "非核心: 合作仅0.4年(需≥1.0年), 按时付款率62%(需≥90%)"
+
+
+def test_core_explanation_in_a_chosen_language_and_rank_base() -> None:
+    """A page explains a few stored rows in the reader's language, ranks out of the whole table."""
+    import pandas as pd
+
+    from churnguard.settings import Settings
+
+    rows = pd.DataFrame({"revenue": [5000.0, 10.0], "revenue_rank": [3, 180], "pareto_top": [True, False],
+                         "tenure_days": [900, 900], "active_quarters": [4, 4], "invoices_due": [10, 0],
+                         "on_time_share": [1.0, None]})
+    settings = Settings(language="zh")
+    zh = core_flags(rows, settings, customers=200)
+    en = core_flags(rows, settings, language="en", customers=200)
+    assert list(zh["core"]) == list(en["core"]) == [True, False]
+    assert zh["core_reason"][0].startswith("前2%收入贡献")
+    assert en["core_reason"][0].startswith("top 2% of revenue")
+    assert en["core_reason"][1].startswith("not core: revenue rank 180 of 200")

@@ -36,7 +36,8 @@ TABLET = {"width": 820, "height": 1180}
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     require(CHROMIUM.exists(), "chromium (/usr/bin/chromium)")
-    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop", demo=True)) as site:
+    # after `churnguard run`: the worklist, core customers, defectors and customer pages have figures
+    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop", demo=True, run=True)) as site:
         yield site
 
 
@@ -124,8 +125,8 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     t.login("li")
     assert t.page.inner_text("h1") == "总览"
     assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
-    assert "尚未计算" in t.page.inner_text("main")
-    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "数据", "设置"]
+    assert "来自" in t.page.inner_text("#run-links") and "尚未计算" not in t.page.inner_text("main")
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户", "数据", "设置"]
     t.shot("overview-zh")
 
 
@@ -167,7 +168,9 @@ def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Pat
     assert f"Customers\t{customers:,}\t" in "\n".join(status) + "\t"
     assert f"Transactions\t{transactions:,}\t" in "\n".join(status) + "\t"
     t.page.wait_for_selector(".chart .main-svg")  # Plotly, served by us, drew the chart
-    assert t.page.locator("#imports-table tbody tr").first.inner_text().split("\t")[2] == "orders.csv"
+    # newest first; the log keeps whole seconds, so two imports in one second come in either order
+    newest = t.page.locator("#imports-table tbody tr").all_inner_texts()[:2]
+    assert {r.split("\t")[2] for r in newest} == {"orders.csv", "客户.csv"}
     t.shot("data-en")
 
     t.page.click("nav >> text=Overview")
@@ -288,3 +291,84 @@ def test_overview_with_charts_and_warnings(tab_factory) -> None:
     t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
     assert "History too short" in t.page.inner_text("#warnings")
     t.shot("overview-charts-en")
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh"), ("en-US", "en")])
+def test_worklist_filter_then_customer_page(tab_factory, served: Site, locale: str, lang: str) -> None:
+    """The daily work of a manager: the worklist, narrowed by a warning signal, then one customer —
+    its profile, reasons, timeline and the spend chart drawn."""
+    zh = lang == "zh"
+    t = tab_factory(locale)
+    t.login("li")
+    t.use_language(lang)
+    t.page.click("nav >> text=" + ("预警客户" if zh else "At risk"))
+    assert t.page.inner_text("h1") == ("预警客户" if zh else "Customers at risk")
+    first = t.page.locator("#at-risk-table tbody tr").count()
+    assert first == 50 and t.page.locator("#at-risk-pager").count() == 1
+    t.shot(f"at-risk-{lang}")
+
+    t.page.select_option("#signal", "price_exposure")
+    t.page.click("#at-risk-form button[type=submit]")
+    t.page.wait_for_load_state()
+    assert "signal=price_exposure" in t.page.url
+    listed = t.page.locator("#at-risk-table tbody tr")
+    assert 0 < listed.count() < first
+    tag = "价格上涨影响价格敏感客户" if zh else "Price rise for a price-sensitive customer"
+    assert all(tag in row for row in listed.all_inner_texts())
+    reasons = listed.first.locator("td.reasons").inner_text()
+    assert reasons.strip() and (("采购" in reasons or "天" in reasons) if zh else not any("一" <= ch <= "鿿" for ch in reasons))
+    t.shot(f"at-risk-price-exposure-{lang}")
+
+    customer_id = listed.first.get_attribute("data-customer")
+    listed.first.locator("a.customer-link").click()
+    t.page.wait_for_load_state()
+    assert t.page.url.endswith(f"/customers/{customer_id}")
+    assert customer_id in t.page.inner_text("#profile")
+    assert t.page.locator("#risk-reasons li").count() >= 1
+    assert t.page.inner_text("#risk-reasons") in reasons or reasons.splitlines()[0] in t.page.inner_text("#risk-reasons")
+    assert t.page.locator("#timeline-table tbody tr").count() >= 1
+    t.page.wait_for_selector("[data-chart=spend] .main-svg .barlayer")
+    t.page.wait_for_selector("[data-chart=spend] .main-svg .scatterlayer")
+    assert ("月度消费与自身常态对比" if zh else "Monthly spend against its own baseline") in t.page.inner_text("#spend")
+    assert ("风险与原因" if zh else "Risk and reasons") in t.page.inner_text("#risk")
+    t.shot(f"customer-{lang}")
+
+
+def test_core_and_defectors_pages(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.use_language("zh")
+    t.page.click("nav >> text=核心客户")
+    assert t.page.inner_text("h1") == "核心客户" and t.page.locator("#core-table tbody tr").count() >= 1
+    assert "收入贡献" in t.page.inner_text("#core-table")
+    t.shot("core-zh")
+    t.page.click("nav >> text=跳槽客户")
+    assert t.page.locator("#defector-tabs a.active").inner_text().startswith("完全跳槽客户")
+    assert t.page.locator("#defectors-table tbody tr").count() >= 1
+    t.shot("defectors-complete-zh")
+    t.page.locator("#defector-tabs a").nth(1).click()
+    t.page.wait_for_load_state()
+    assert t.page.locator("#defector-tabs a.active").inner_text().startswith("部分跳槽客户")
+    t.shot("defectors-partial-zh")
+    t.use_language("en")
+    assert t.page.locator("#defector-tabs a.active").inner_text().startswith("Partial defector")
+    t.shot("defectors-partial-en")
+
+
+def test_a_csm_sees_their_own_worklist(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("王芳")
+    t.use_language("zh")
+    t.go("/at-risk")
+    assert t.page.locator(".tabs a.active").inner_text() == "我的客户"
+    rows = t.page.locator("#at-risk-table tbody tr")
+    assert rows.count() >= 1 and all("王芳" in r for r in rows.all_inner_texts())
+    t.shot("at-risk-csm-zh")
+    t.page.click("nav >> text=/^客户$/")
+    t.page.fill("#q", "贸易")
+    t.page.click("#customers-form button[type=submit]")
+    found = t.page.locator("#customers-table tbody tr")
+    assert found.count() >= 1 and all("王芳" in r for r in found.all_inner_texts())
+    found.first.locator("a.customer-link").click()
+    assert t.page.inner_text("#profile").count("王芳") >= 1
+    t.shot("customer-found-csm-zh")

@@ -17,6 +17,8 @@ from churnguard.present.web import charts
     charts.heatmap([f"+{i}" for i in range(20)], ["c"], [[1.0] * 20]),
     charts.effect_bars(["Q1", "Q2"], {"Customers": [1.0, -2.0], "Price": [None, 3.0]}, [1.0, 1.0], "Change",
                        [False, True]),
+    charts.spend_against_baseline(["Jan", "Feb", "Mar"], [10.0, 0.0, 5.0], [None, 8.0, 8.0], [False, False, True],
+                                  {"spend": "spend", "recent": "recent", "baseline": "baseline"}),
 ])
 def test_charts_are_valid_plotly_figures(figure: dict) -> None:
     fig = go.Figure(figure)  # raises on any unknown property or bad value

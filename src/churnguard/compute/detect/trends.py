@@ -173,3 +173,64 @@ def dropped_categories(records: Records, as_of: date, recent_days: int, baseline
     k, nb, nr = (out[c].to_numpy("float64") for c in ("lines_c_b", "lines_b", "lines_r"))
     out["p_zero"] = np.exp(gammaln(nb + 1) - gammaln(nb - k + 1) - gammaln(nb + nr + 1) + gammaln(nb + nr - k + 1))
     return out
+
+
+#: Days in a month of rates (as ``partial_tests`` reports a spend rate per month)
+MONTH_DAYS = 30.44
+
+
+def spend_against_baseline(records: Records, customer_id: str, as_of: date, index: SeasonalIndex,
+                           recent_days: int, baseline_days: int, months: int = 24) -> pd.DataFrame:
+    """One customer's spend per calendar month against its own baseline, for a chart.
+
+    The baseline is the one partial defection is judged by (``partial_tests`` in :mod:`.defectors`): the
+    customer's spend over the ``baseline_days`` before its last ``recent_days`` (from its first
+    purchase when it is younger), per seasonally weighted day. A month's baseline is that rate
+    times the month's exposure in ``index``, i.e. what the customer would have spent in that
+    month had it kept buying as in its baseline, season for season. Months outside the index,
+    and those before its first purchase, have no baseline (NaN).
+
+    Returns one row per month, oldest first, the last holding ``as_of``: ``month`` (its first
+    day), ``spend``, ``baseline``, ``window`` (``baseline``, ``recent`` or ``""``), and in
+    ``attrs``: ``rate_per_month`` (the baseline per 30.44 weighted days, ``spend_rate_b`` of
+    the partial-defection test), ``baseline_from``, ``baseline_to``, ``recent_from``.
+    """
+    r = records.known_at(as_of)
+    p = r.purchases
+    p = p.filter(p.customer_id == ibis.literal(customer_id, "string"))
+    orders = p.group_by("occurred_at").aggregate(amount=p.amount.sum()).to_pandas()
+    orders["occurred_at"] = pd.to_datetime(orders["occurred_at"])
+    end = pd.Timestamp(as_of)
+    first_month = (end.to_period("M") - (months - 1)).to_timestamp()
+    month_starts = pd.date_range(first_month, periods=months, freq="MS")
+    spend = orders.groupby(orders["occurred_at"].dt.to_period("M").dt.to_timestamp())["amount"].sum()
+    rate = np.nan
+    oldest = recent_days + baseline_days
+    first_month = None
+    if len(orders):
+        first_month = orders["occurred_at"].min().to_period("M").to_timestamp()
+        first_days = (end - orders["occurred_at"].min()).days
+        oldest = int(min(recent_days + baseline_days, first_days + 1))
+        ago = (end - orders["occurred_at"]).dt.days
+        spend_b = float(orders.loc[(ago < oldest) & (ago >= recent_days), "amount"].sum())
+        e_b = float(index.exposure(recent_days, oldest))
+        rate = spend_b / e_b if e_b > 0 else np.nan
+    rows = []
+    base_from = end - pd.Timedelta(days=oldest - 1)
+    recent_from = end - pd.Timedelta(days=recent_days - 1)
+    for start in month_starts:
+        stop = min(start + pd.offsets.MonthEnd(0), end)
+        newest_ago, oldest_ago = (end - stop).days, (end - start).days + 1
+        covered = start.date() >= index.start and first_month is not None and start >= first_month
+        exposure = float(index.exposure(newest_ago, oldest_ago)) if covered else np.nan
+        if stop >= recent_from:
+            window = "recent"
+        elif stop >= base_from:
+            window = "baseline"
+        else:
+            window = ""
+        rows.append((start.date(), float(spend.get(start, 0.0)), rate * exposure, window))
+    out = pd.DataFrame(rows, columns=["month", "spend", "baseline", "window"])
+    out.attrs = {"rate_per_month": rate * MONTH_DAYS, "baseline_from": base_from.date(),
+                 "baseline_to": (recent_from - pd.Timedelta(days=1)).date(), "recent_from": recent_from.date()}
+    return out

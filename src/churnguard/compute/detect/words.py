@@ -168,6 +168,55 @@ def fmt_share(v: Any) -> str:
     return f"{100 * float(v):.0f}%"
 
 
+def _one_decimal(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "?"
+    return f"{float(v):.1f}"
+
+
+def _signed_share(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "?"
+    return ("+" if float(v) >= 0 else "") + fmt_share(v)
+
+
+#: How the values of a code read in its sentence where they are not plain whole numbers (the
+#: ``shown`` of the calls of :func:`say`); :func:`reword` says a stored piece of evidence again
+#: from its code and values with these, in another language.
+FORMATS: dict[str, dict[str, Any]] = {
+    "p_alive": {"p_alive": fmt_share},
+    "share_of_wallet": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
+    "spend_down": {"drop": fmt_share, "z": _one_decimal},
+    "frequency_down": {"expected": _one_decimal, "drop": fmt_share},
+    "spend_trend": {"drop": fmt_share, "z": _one_decimal},
+    "frequency_trend": {"expected": _one_decimal},
+    "price_exposure": {"rise": fmt_share, "units": fmt_share},
+    "price_change": {"rise": _signed_share, "units": _signed_share},
+    "region_complaints": {"rate": _one_decimal, "usual": _one_decimal},
+}
+
+
+def reword(item: dict[str, Any], language: str) -> str:
+    """The sentence of a stored piece of evidence (``{"code", "text", "values"}``) in ``language``.
+
+    Evidence is stored in the workspace's language; a reader of the other language gets it said
+    again from its code and values. An unknown code, or values that do not fit the template,
+    keep the stored text.
+    """
+    code = item.get("code")
+    values = item.get("values") or {}
+    if code not in TEMPLATES or not isinstance(values, dict):
+        return str(item.get("text", ""))
+    en, zh = TEMPLATES[code]
+    formats = FORMATS.get(code, {})
+    shown = {k: formats[k](v) if k in formats else (v if isinstance(v, str) else fmt_number(v))
+             for k, v in values.items()}
+    try:
+        return (zh if language == "zh" else en).format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return str(item.get("text", ""))
+
+
 def say(code: str, language: str, values: dict[str, Any], **shown: str) -> dict[str, Any]:
     """One piece of evidence: ``{"code", "text", "values"}`` with the sentence in ``language``.
 

@@ -90,7 +90,8 @@ def _one_decimal(values: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(_ints(tenths // 10), _ints(tenths % 10), ".")
 
 
-def core_flags(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def core_flags(frame: pd.DataFrame, settings: Settings, *, language: str | None = None,
+               customers: int | None = None) -> pd.DataFrame:
     """``core`` (bool) and ``core_reason`` (str) for each row of the value table.
 
     Parameters
@@ -100,6 +101,11 @@ def core_flags(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         ``tenure_days``, ``active_quarters``, ``invoices_due``, ``on_time_share``.
     settings : Settings
         Thresholds (``value.*``, ``churn.value_window_days``) and ``language``.
+    language : str, optional
+        Language of the explanation (default: the settings' language).
+    customers : int, optional
+        How many customers the revenue ranks are out of (default: the rows of ``frame``); a
+        page that explains a few rows of a stored value table gives the table's size.
 
     Returns
     -------
@@ -107,8 +113,8 @@ def core_flags(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         ``core`` and ``core_reason`` on ``frame``'s index.
     """
     v = settings.value
-    text = TEXT[settings.language]
-    n = len(frame)
+    text = TEXT[language or settings.language]
+    n = len(frame) if customers is None else customers
     revenue = frame["revenue"].fillna(0.0).to_numpy(dtype=float)
     rank = frame["revenue_rank"].to_numpy(dtype=float)
     top = frame["pareto_top"].fillna(False).to_numpy(dtype=bool)
@@ -121,7 +127,7 @@ def core_flags(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     judged = due > 0
     pays = ~judged | (on_time >= v.core_min_on_time_share - 1e-12)
     core = top & long_enough & regular & pays
-    reasons = np.empty(n, dtype=object)
+    reasons = np.empty(len(frame), dtype=object)
 
     def subset(mask: np.ndarray) -> dict[str, pa.Array]:
         return {

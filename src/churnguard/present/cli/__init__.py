@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from churnguard.present.cli import (
+    customer_cmds,
     demo_cmds,
     detect_cmds,
     import_cmds,
@@ -30,7 +31,7 @@ app = typer.Typer(
 )
 
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
-                overview_cmds, report_cmds, user_cmds, serve_cmds):
+                customer_cmds, overview_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

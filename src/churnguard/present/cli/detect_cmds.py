@@ -41,6 +41,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--kind", help="complete (完全跳槽) or partial (部分跳槽); default both.")
         ] = None,
         limit: LimitOpt = None,
+        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers.")] = None,
+        stored: Annotated[
+            bool, typer.Option("--stored", help="Read the defectors the last 'churnguard run' stored (fast).")
+        ] = False,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -51,9 +55,11 @@ def register(app: typer.Typer) -> None:
         frequency or product breadth clearly below its own seasonally adjusted baseline.
 
         Example: churnguard defectors --kind partial --as-of 2026-06-30 --json
+        (with --stored: the rows of the last run, as the web pages and /api/defectors show them)
         """
+        opts = svc.DefectorOptions(workspace, parse_date_option(as_of), kind, limit, csm)
         with err_console.status("finding defectors"):
-            result = svc.defectors(svc.DefectorOptions(workspace, parse_date_option(as_of), kind, limit))
+            result = svc.stored_defectors(opts) if stored else svc.defectors(opts)
         if json_out:
             print_json(result)
             return

@@ -70,6 +70,12 @@ def register(app: typer.Typer) -> None:
             float | None, typer.Option("--min-value", help="Only customers whose expected value is at least this.")
         ] = None,
         as_of: Annotated[str | None, typer.Option("--as-of", help="Scores of this run date (default: the latest).")] = None,
+        segment: Annotated[str | None, typer.Option("--segment", help="Only customers of this segment.")] = None,
+        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers.")] = None,
+        signal: Annotated[
+            str | None, typer.Option("--signal", help="Only customers where this warning signal fired (e.g. complaint).")
+        ] = None,
+        offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many of the ranked customers.")] = 0,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -77,9 +83,10 @@ def register(app: typer.Typer) -> None:
 
         Reads the scores of the latest 'churnguard run'.
 
-        Example: churnguard at-risk --top 10 --min-value 50000
+        Example: churnguard at-risk --top 10 --min-value 50000 --signal complaint
         """
-        result = svc.at_risk(svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value))
+        result = svc.at_risk(svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value, segment, csm,
+                                               signal, offset))
         if json_out:
             print_json(result)
             return

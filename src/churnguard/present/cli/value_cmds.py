@@ -153,6 +153,10 @@ def register(app: typer.Typer) -> None:
         ] = 20,
         as_of: AsOfOpt = None,
         time_unit: TimeUnitOpt = "week",
+        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (with --stored).")] = None,
+        stored: Annotated[
+            bool, typer.Option("--stored", help="List them from the value table the last run stored (fast).")
+        ] = False,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -162,11 +166,17 @@ def register(app: typer.Typer) -> None:
         date and stores the 'value' snapshot.
 
         Example: churnguard core-customers --top 10 --as-of 2026-06-30
+        (with --stored: from the value table of the last run, as the web pages and /api/core-customers)
         """
         when = parse_date_option(as_of)
         ws = open_workspace(workspace)
         with ws:
-            result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
+            if stored:
+                result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
+            else:
+                if csm is not None:
+                    raise InputError("--csm needs --stored")
+                result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
         if json_out:
             print_json(result)
             return

@@ -200,6 +200,16 @@ def customer_scope(
 ScopeDep = Annotated[CustomerScope, Depends(customer_scope)]
 
 
+def own_customers(user: AnyUser) -> str | None:
+    """Whose customers ``user`` may open one by one: a CSM only their own (their ``csm_name``),
+    managers and admins anyone's (None)."""
+    return (user.csm_name or "") if user.role == "csm" else None
+
+
+#: the CSM a customer must belong to for this user to open it (None: any customer)
+OwnCustomersDep = Annotated[str | None, Depends(own_customers)]
+
+
 def language_for(request: Request) -> str:
     """The reader's language: their own choice, else the browser's, else the workspace's.
 

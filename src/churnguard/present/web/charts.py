@@ -124,3 +124,37 @@ def effect_bars(x: list[str], effects: dict[str, list[float | None]], total: lis
                      yaxis={"gridcolor": GRID, "tickformat": "~s"}, legend=_legend())
     layout["margin"] = {"l": 55, "r": 10, "t": 30, "b": 10}
     return {"data": traces, "layout": layout}
+
+
+def spend_against_baseline(x: list[str], spend: list[float], baseline: list[float | None], recent: list[bool],
+                           names: dict[str, str]) -> dict[str, Any]:
+    """A customer's spend per month as bars (the recent window in orange) and its own baseline as a
+    dashed line.
+
+    Parameters
+    ----------
+    x : list of str
+        Month labels, oldest first.
+    spend, baseline : list
+        Spend and the baseline's expected spend per month (None where there is no baseline).
+    recent : list of bool
+        Months in the recent window the baseline is compared with.
+    names : dict
+        Translated legend names: ``spend``, ``recent`` and ``baseline``.
+    """
+    old = [None if r else s for s, r in zip(spend, recent, strict=True)]
+    new = [s if r else None for s, r in zip(spend, recent, strict=True)]
+    traces = [
+        {"type": "bar", "x": x, "y": old, "name": names["spend"], "marker": {"color": "#2f6db5"},
+         "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>"},
+        {"type": "bar", "x": x, "y": new, "name": names["recent"], "marker": {"color": "#e38b2c"},
+         "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": x, "y": baseline, "name": names["baseline"],
+         "line": {"color": "#1d2733", "dash": "dash", "width": 2}, "connectgaps": False,
+         "hovertemplate": "%{x}: %{y:,.0f}<extra>" + names["baseline"] + "</extra>"},
+    ]
+    layout = _layout(height=320, barmode="overlay", hovermode="x unified",
+                     xaxis={"type": "category", "automargin": True},
+                     yaxis={"gridcolor": GRID, "tickformat": "~s", "rangemode": "tozero"}, legend=_legend())
+    layout["margin"] = {"l": 55, "r": 10, "t": 30, "b": 10}
+    return {"data": traces, "layout": layout}

@@ -108,3 +108,129 @@ GROUP_VALUES: dict[str, dict[str, str]] = {
     "customer_type": {"key": N_("key account"), "regular": N_("regular customer")},
     "relationship": {"contractual": N_("contractual"), "non_contractual": N_("non-contractual")},
 }
+
+#: Warning-signal rules (the ``signals`` of a run), as a manager reads them.
+SIGNALS: dict[str, str] = {
+    "contact_drop": N_("Contact frequency dropped"),
+    "renewal_silence": N_("Contract ends soon, no renewal inquiry"),
+    "unsubscribed": N_("Unsubscribed"),
+    "complaint": N_("New or unresolved complaint"),
+    "satisfaction": N_("Satisfaction fell or is low"),
+    "spend_trend": N_("Spend or purchase frequency falling"),
+    "chain": N_("A related customer churned"),
+    "price_exposure": N_("Price rise for a price-sensitive customer"),
+}
+
+#: Kinds of defector.
+DEFECTOR_KINDS: dict[str, str] = {
+    "complete": N_("Complete defector"),
+    "partial": N_("Partial defector"),
+}
+
+#: The rules that made a customer a defector.
+DEFECTOR_RULES: dict[str, str] = {
+    "contract_ended": N_("contract ended without renewal"),
+    "contract_cancelled": N_("contract cancelled"),
+    "inactive": N_("no purchase past the churn threshold"),
+    "p_alive": N_("low probability still a customer"),
+    "share_of_wallet": N_("share of wallet fell"),
+    "spend": N_("spend fell"),
+    "frequency": N_("buys less often"),
+    "breadth": N_("stopped buying a product category"),
+}
+
+#: The eight RFM segments.
+RFM_SEGMENTS: dict[str, str] = {
+    "important_value": N_("Important value"),
+    "important_development": N_("Important development"),
+    "important_retention": N_("Important retention"),
+    "important_winback": N_("Important win-back"),
+    "general_value": N_("General value"),
+    "general_development": N_("General development"),
+    "general_retention": N_("General retention"),
+    "general_winback": N_("General win-back"),
+}
+
+#: Where a customer's expected value comes from.
+VALUE_SOURCES: dict[str, str] = {
+    "clv": N_("12-month lifetime value plus yearly recurring value"),
+    "trailing_12m_revenue": N_("revenue of the last 12 months"),
+}
+
+#: Records on a customer's timeline.
+TIMELINE_KINDS: dict[str, str] = {
+    "purchase": N_("Purchase"),
+    "contract": N_("Contract"),
+    "interaction": N_("Contact"),
+    "complaint": N_("Complaint"),
+    "survey": N_("Survey"),
+}
+
+#: Kinds of interaction (the importer's codes).
+INTERACTION_KINDS: dict[str, str] = {
+    "visit": N_("visit"),
+    "call": N_("call"),
+    "message": N_("message"),
+    "email_open": N_("email opened"),
+    "social_like": N_("social media like"),
+    "renewal_inquiry": N_("renewal inquiry"),
+    "unsubscribe": N_("unsubscribe"),
+}
+
+#: Channels of an interaction (the simulator's and common codes; others are shown as they are).
+CHANNELS: dict[str, str] = {
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "wechat": N_("WeChat"),
+    "weibo": N_("Weibo"),
+    "sms": N_("text message"),
+    "offline": N_("in person"),
+}
+
+#: Complaint categories and severities (common codes; a company's own words are shown as they are).
+COMPLAINT_CATEGORIES: dict[str, str] = {
+    "delivery": N_("delivery"),
+    "quality": N_("quality"),
+    "billing": N_("billing"),
+    "service": N_("service"),
+    "outage": N_("outage"),
+    "price": N_("price"),
+}
+SEVERITIES: dict[str, str] = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
+
+#: Direction of an interaction.
+DIRECTIONS: dict[str, str] = {"inbound": N_("from the customer"), "outbound": N_("from us")}
+
+#: Contract states of the value table.
+CONTRACT_STATUS: dict[str, str] = {
+    "active": N_("running"),
+    "pending": N_("starts later"),
+    "ended": N_("ended"),
+}
+
+#: The five satisfaction levels.
+SATISFACTION: dict[int, str] = {
+    5: N_("very satisfied"),
+    4: N_("satisfied"),
+    3: N_("neutral"),
+    2: N_("somewhat dissatisfied"),
+    1: N_("very dissatisfied"),
+}
+
+#: Customer columns whose values are codes, by column.
+CODES: dict[str, dict] = {
+    **GROUP_VALUES,
+    "signal": SIGNALS,
+    "defector_kind": DEFECTOR_KINDS,
+    "defector_rule": DEFECTOR_RULES,
+    "rfm_segment": RFM_SEGMENTS,
+    "value_source": VALUE_SOURCES,
+    "timeline": TIMELINE_KINDS,
+    "interaction": INTERACTION_KINDS,
+    "direction": DIRECTIONS,
+    "channel": CHANNELS,
+    "complaint_category": COMPLAINT_CATEGORIES,
+    "severity": SEVERITIES,
+    "contract_status": CONTRACT_STATUS,
+    "satisfaction": SATISFACTION,
+}

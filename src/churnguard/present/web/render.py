@@ -1,8 +1,9 @@
 """Rendering pages: one Jinja environment per app, one context every template can rely on.
 
 Every template gets: ``_`` / ``ngettext`` (messages in the reader's language), ``tr`` (Babel
-number and date formats: ``tr.format_number(n)``, ``tr.format_date(d)`` …), ``url(name, **params)``
-(the one URL builder; paths only, so the app works behind a proxy prefix), ``user``, ``nav``,
+number and date formats: ``tr.format_number(n)``, ``tr.format_date(d)`` …), ``label(kind, code)``
+(a code such as a signal or an RFM segment in words, :data:`labels.CODES`), ``url(name, **params)``
+(the one URL builder; paths only, so the app works behind a proxy prefix), ``customer_url(id)``, ``user``, ``nav``,
 ``csrf_token``, ``lang``, ``languages`` and ``flashes``.
 """
 
@@ -43,6 +44,14 @@ def _json_for_script(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def _label(tr: Any, kind: str, value: Any) -> str:
+    """How a code of ``kind`` (a key of :data:`labels.CODES`) reads; other values as they are, — for none."""
+    if value is None or value == "":
+        return "—"
+    codes = labels.CODES.get(kind, {})
+    return tr.gettext(codes[value]) if value in codes else str(value)
+
+
 def url_builder(request: Request) -> Callable[..., str]:
     """``url(name, query=None, **path_params)`` -> the path of a named route."""
     root = request.scope.get("root_path", "")
@@ -60,6 +69,19 @@ def url_builder(request: Request) -> Callable[..., str]:
         return path
 
     return url
+
+
+def customer_url(url: Callable[..., str]) -> Callable[[str], str]:
+    """``customer_url(id, endpoint="customer")`` -> the path of a customer's page (or of its
+    ``api_customer`` JSON), the id percent-encoded (one route lookup per app, not one per customer)."""
+    from urllib.parse import quote
+
+    marker = "__customer_id__"
+
+    def make(customer_id: str, endpoint: str = "customer") -> str:
+        return url(endpoint, customer_id=marker).replace(marker, quote(str(customer_id), safe=""))
+
+    return make
 
 
 def flash(request: Request, level: str, message: str) -> None:
@@ -81,6 +103,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     user = getattr(request.state, "user", None)
     has_session = "session" in request.scope
     route = request.scope.get("route")
+    url = url_builder(request)
     ctx: dict[str, Any] = {
         "request": request,
         "_": tr.gettext,
@@ -90,12 +113,14 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "lang": tr.language,
         "languages": LANGUAGE_NAMES,
         "labels": labels,
+        "label": lambda kind, value: _label(tr, kind, value),
         "user": user,
         "nav": sorted((n for n in st.nav if n.visible(user)), key=lambda n: n.order),
         "current": getattr(route, "name", None),
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request) if has_session else "",
-        "url": url_builder(request),
+        "url": url,
+        "customer_url": customer_url(url),
         "flashes": _pop_flashes(request),
     }
     ctx.update(context or {})

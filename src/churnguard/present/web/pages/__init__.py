@@ -20,10 +20,15 @@ Adding a page
 from __future__ import annotations
 
 from churnguard.present.web.pages import (
+    at_risk,
     auth,
     churn,
     cohorts,
+    core,
+    customer,
+    customers,
     data,
+    defectors,
     overview,
     price_volume,
     retention,
@@ -31,4 +36,5 @@ from churnguard.present.web.pages import (
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, data, settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customers, customer, data,
+         settings_page)

@@ -1,0 +1,61 @@
+"""The worklist: living customers ranked by value at risk (churn probability × expected value),
+with the reasons in words, narrowed by segment, CSM or warning signal (``churnguard at-risk``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from churnguard.errors import NotComputedError
+from churnguard.i18n import N_
+from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep, translator_for
+from churnguard.present.web.lists import can_open, one_page
+from churnguard.present.web.nav import NavItem
+from churnguard.present.web.render import render
+from churnguard.service import customer, predict
+
+router = APIRouter()
+NAV = NavItem("at_risk", N_("At risk"), order=30)
+
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+TextQ = Annotated[str | None, Query(max_length=200)]
+SignalQ = Annotated[str | None, Query(max_length=50, pattern=r"^[a-z_]*$")]
+
+
+@router.get("/at-risk", name="at_risk")
+def at_risk_page(
+    request: Request,
+    user: AnyUser,
+    ws: WorkspaceDep,
+    scope: ScopeDep,
+    own: OwnCustomersDep,
+    segment: TextQ = None,
+    csm: TextQ = None,
+    signal: SignalQ = None,
+    page: PageQ = 1,
+) -> Response:
+    """Customers at risk, riskiest value first; a CSM sees their own unless they ask for all."""
+    tr = translator_for(request)
+    form = {"segment": segment or "", "csm": csm or "", "signal": signal or "", "scope": "mine" if scope.mine else "all"}
+    who = scope.csm if scope.csm is not None else (csm or None)
+
+    def fetch(offset: int, limit: int):
+        r = predict.at_risk(predict.AtRiskOptions(ws.path, top=limit, offset=offset, segment=segment or None,
+                                                  csm=who, signal=signal or None, language=tr.language))
+        return r, r.matching
+
+    shown = one_page(fetch, page)
+    if shown is None:
+        return render(request, "at_risk.html", {"computed": False, "form": form, "scope": scope})
+    result, pager = shown
+    d = result.to_dict()
+    try:
+        choices = predict.at_risk_choices(ws.path, csm=scope.csm)
+    except NotComputedError:  # pragma: no cover - the scores were just read
+        choices = {"segments": [], "csms": [], "signals": []}
+    return render(request, "at_risk.html", {
+        "computed": True, "form": form, "scope": scope, "d": d, "pager": pager, "choices": choices,
+        "can_open": can_open(own), "names": customer.names_of(ws.path, [r["customer_id"] for r in d["data"]]),
+    })

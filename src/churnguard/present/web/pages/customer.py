@@ -1,0 +1,45 @@
+"""One customer: profile, value, risk and its reasons, warning signals, defection with evidence,
+monthly spend against its own baseline, and its records newest first (``churnguard customer ID``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from churnguard.present.server.deps import AnyUser, OwnCustomersDep, WorkspaceDep, translator_for
+from churnguard.present.web.charts import spend_against_baseline
+from churnguard.present.web.paging import PER_PAGE, Pager
+from churnguard.present.web.render import render
+from churnguard.service import customer
+
+router = APIRouter()
+NAV = None  # opened from the lists
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=200)]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+@router.get("/customers/{customer_id}", name="customer")
+def customer_page(request: Request, user: AnyUser, ws: WorkspaceDep, own: OwnCustomersDep, customer_id: CustomerId,
+                  page: PageQ = 1) -> Response:
+    """The customer page; a CSM opens only their own customers (any other is not found)."""
+    tr = translator_for(request)
+    opts = customer.CustomerOptions(customer_id, ws.path, csm=own, language=tr.language,
+                                    offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    d = customer.customer_view(opts)
+    pager = Pager(page, d["timeline"]["total"])
+    if pager.current != page:  # past the last page of the timeline: show the last one
+        opts.offset = pager.offset
+        d = customer.customer_view(opts)
+    chart = None
+    s = d["spend"]
+    if s and any(s["spend"]):
+        chart = spend_against_baseline(
+            [tr.format_period(m, "month") for m in s["months"]], s["spend"], s["baseline"],
+            [w == "recent" for w in s["window"]],
+            {"spend": tr.gettext("Spend"), "recent": tr.gettext("Spend, recent window"),
+             "baseline": tr.gettext("Own baseline")})
+    return render(request, "customer.html", {"d": d, "p": d["profile"], "pager": pager, "chart": chart,
+                                             "nav_current": "customers"})

@@ -1,0 +1,28 @@
+"""Evidence said again in another language from its code and values (what the pages show)."""
+
+from __future__ import annotations
+
+import math
+
+from churnguard.compute.detect.words import FORMATS, TEMPLATES, fmt_share, reword, say
+
+
+def test_formatted_values_read_as_when_they_were_said() -> None:
+    item = say("share_of_wallet", "zh", {"before": 0.62, "after": 0.31, "z": 2.345},
+               before=fmt_share(0.62), after=fmt_share(0.31), z="2.3")
+    assert reword(item, "zh") == item["text"] == "荷包占有率从 62% 降到 31%（低于自身常态 2.3 个标准误）"
+    assert reword(item, "en") == "share of wallet fell from 62% to 31% (2.3 standard errors below its usual)"
+    item = say("renewal_silence", "en", {"days": 61.0, "end": "2026-11-30"})
+    assert reword(item, "zh") == "合同 61 天后（2026-11-30）到期，尚无续约咨询"
+    item = say("recency", "zh", {"days": 40.0, "usual": math.nan})
+    assert reword(item, "en") == "no purchase for 40 days (usually every ?)"
+
+
+def test_unknown_or_broken_evidence_keeps_its_text() -> None:
+    assert reword({"code": "no_such_code", "text": "as stored", "values": {}}, "en") == "as stored"
+    assert reword({"code": "recency", "text": "as stored", "values": {"days": 3}}, "en") == "as stored"
+    assert reword({"text": "no code"}, "zh") == "no code"
+
+
+def test_every_format_names_a_known_code() -> None:
+    assert set(FORMATS) <= set(TEMPLATES)

@@ -1,0 +1,144 @@
+"""The customer routes of the API against a served workspace after `churnguard run`: the CLI's JSON,
+token auth, the CSM scope, 422 on bad input, 404 on an unknown customer, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from churnguard.present.cli import app as cli
+from tests.present.live import Site
+from tests.present.server.test_api import assert_error
+
+runner = CliRunner()
+
+
+def cli_json(site: Site, *args: str) -> dict:
+    r = runner.invoke(cli, [*args, "--workspace", str(site.path), "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+ROUTES = ["/api/at-risk", "/api/defectors", "/api/core-customers", "/api/customers", "/api/customers/C0000001"]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize("header", [None, "Bearer cg_not-a-real-token"])
+def test_every_customer_route_needs_a_token(run_site: Site, path: str, header: str | None) -> None:
+    with run_site.client() as c:
+        r = c.get(path, headers={"Authorization": header} if header else {})
+    assert_error(r, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("cli_args, path", [
+    (["at-risk", "--top", "15"], "/api/at-risk?top=15"),
+    (["at-risk", "--top", "5", "--signal", "price_exposure", "--offset", "1"], "/api/at-risk?top=5&signal=price_exposure&offset=1"),
+    (["defectors", "--stored"], "/api/defectors"),
+    (["defectors", "--stored", "--kind", "partial", "--limit", "3"], "/api/defectors?kind=partial&limit=3"),
+    (["core-customers", "--stored", "--top", "5"], "/api/core-customers?top=5"),
+    (["customers", "--query", "贸易", "--limit", "7"], "/api/customers?q=贸易&limit=7"),
+])
+def test_the_api_answers_the_cli_json(run_site: Site, cli_args: list[str], path: str) -> None:
+    with run_site.client("li") as c:
+        r = c.get(path)
+    assert r.status_code == 200, r.text
+    assert r.json() == cli_json(run_site, *cli_args)
+    body = r.json()
+    assert body["count"] == len(body["data"]) and body["count"] > 0
+
+
+def test_stored_defectors_are_the_defectors_computed_again(run_site: Site) -> None:
+    """What the run stored is what `churnguard defectors` computes for the same date."""
+    with run_site.client("li") as c:
+        stored = c.get("/api/defectors").json()
+    fresh = cli_json(run_site, "defectors", "--as-of", stored["as_of"])
+    assert stored["counts"] == fresh["counts"] and stored["counts"]["complete"] > 0
+
+    def key(rows):
+        return sorted((r["customer_id"], r["kind"], r["rules"], r["evidence_text"]) for r in rows)
+
+    assert key(stored["data"]) == key(fresh["data"])
+
+
+def test_one_customer_is_the_cli_json(run_site: Site) -> None:
+    with run_site.client("li") as c:
+        top = c.get("/api/at-risk?top=1").json()["data"][0]
+        r = c.get(f"/api/customers/{top['customer_id']}?limit=10")
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d == cli_json(run_site, "customer", top["customer_id"], "--limit", "10")
+    assert d["risk"]["rank"] == 1 and d["risk"]["value_at_risk"] == pytest.approx(top["value_at_risk"])
+    assert [x["text"] for x in d["risk"]["reasons"]] == [x["text"] for x in top["reasons"]]
+    assert d["profile"]["customer_id"] == top["customer_id"] and d["value"]["rfm_segment"]
+    dates = [e["date"] for e in d["timeline"]["data"]]
+    assert dates == sorted(dates, reverse=True) and d["timeline"]["count"] == 10 <= d["timeline"]["total"]
+    s = d["spend"]
+    assert len(s["months"]) == len(s["spend"]) == len(s["baseline"]) == 24 and s["rate_per_month"] > 0
+
+
+def test_a_csm_sees_their_own_customers_unless_asking_for_all(run_site: Site) -> None:
+    with run_site.client("王芳") as c:
+        mine = c.get("/api/at-risk?top=1000").json()
+        everyone = c.get("/api/at-risk?top=1000&scope=all").json()
+        defectors = c.get("/api/defectors").json()
+        core = c.get("/api/core-customers?top=1000").json()
+        others = [r["customer_id"] for r in everyone["data"] if r["csm"] != "王芳"]
+        theirs = [r["customer_id"] for r in mine["data"]]
+        assert mine["count"] > 0 and {r["csm"] for r in mine["data"]} == {"王芳"}
+        assert everyone["matching"] > mine["matching"] and others
+        assert {r["csm"] for r in defectors["data"]} <= {"王芳"}
+        assert {r["csm"] for r in c.get("/api/customers?limit=1000").json()["data"]} == {"王芳"}
+        # a CSM opens only their own customers: another's is not found (nothing told about it)
+        assert c.get(f"/api/customers/{theirs[0]}").status_code == 200
+        assert_error(c.get(f"/api/customers/{others[0]}"), 404, "not_found")
+        # naming another CSM does not change a CSM's own scope
+        assert {r["csm"] for r in c.get("/api/at-risk?csm=张伟").json()["data"]} == {"王芳"}
+    with run_site.client("li") as c:
+        assert c.get("/api/at-risk?top=1000").json()["matching"] == everyone["matching"]
+        assert c.get(f"/api/customers/{others[0]}").status_code == 200
+        assert c.get("/api/core-customers?top=1000").json()["core_customers"] >= core["core_customers"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/at-risk?top=0", "/api/at-risk?top=abc", "/api/at-risk?offset=-1", "/api/at-risk?signal=nonsense",
+    "/api/at-risk?min_value=-5", "/api/at-risk?as_of=yesterday", "/api/at-risk?scope=everything",
+    "/api/defectors?kind=both", "/api/defectors?limit=0", "/api/core-customers?top=-3",
+    "/api/customers/C0000001?limit=0", "/api/customers/C0000001?offset=x"
+])
+def test_bad_input_is_422_with_a_message(run_site: Site, path: str) -> None:
+    with run_site.client("li") as c:
+        r = c.get(path)
+    err = assert_error(r, 422, r.json()["error"]["code"])
+    assert err["code"] in ("invalid_request", "invalid_input")
+
+
+@pytest.mark.parametrize("customer_id", ["NOPE", "C0000001' OR '1'='1", "%27%3B DROP TABLE customers; --", "客户"])
+def test_an_unknown_customer_is_404_and_the_id_is_only_a_value(run_site: Site, customer_id: str) -> None:
+    with run_site.client("li") as c:
+        assert_error(c.get(f"/api/customers/{customer_id}"), 404, "not_found")
+        assert c.get("/api/at-risk?top=1").status_code == 200  # the tables are still there
+        r = c.get("/api/at-risk", params={"segment": customer_id, "csm": customer_id})
+        assert r.status_code == 200 and r.json()["count"] == 0
+
+
+def test_an_as_of_without_a_run_is_not_a_500(run_site: Site) -> None:
+    with run_site.client("li") as c:
+        for path in ("/api/at-risk", "/api/defectors", "/api/core-customers", "/api/customers/C0000001"):
+            assert_error(c.get(path + "?as_of=2001-01-01"), 409, "not_computed")
+
+
+def test_stored_words_are_said_again_exactly(run_site: Site) -> None:
+    """Reasons and evidence said again from their codes and values give the stored sentences (the
+    pages rely on it to show them in the reader's language)."""
+    from churnguard.compute.detect.words import reword
+
+    with run_site.client("li") as c:
+        reasons = [x for r in c.get("/api/at-risk?top=1000").json()["data"] for x in r["reasons"]]
+        evidence = [x for r in c.get("/api/defectors").json()["data"] for x in r["evidence"]]
+    items = reasons + evidence
+    assert len(reasons) > 100 and evidence
+    assert [reword(x, "zh") for x in items] == [x["text"] for x in items]  # the demo's language
+    english = [reword(x, "en") for x in items]
+    assert all(e and e != x["text"] for e, x in zip(english, items, strict=True))

@@ -43,8 +43,18 @@ PAGES = [
     "/churn/retention",
     "/churn/price-volume",
     "/data",
+    "/at-risk",
+    "/at-risk?signal=complaint",
+    "/at-risk?page=100",
+    "/core",
+    "/defectors",
+    "/defectors?kind=partial&page=20",
+    "/customers?q=C00123",
 ]
-API = ["/api/overview", "/api/churn-rate", "/api/cohorts", "/api/status"]
+API = ["/api/overview", "/api/churn-rate", "/api/cohorts", "/api/status", "/api/at-risk?top=50",
+       "/api/defectors?kind=partial&limit=50"]
+# customer pages: the riskiest customer and one far down the list (found through the API at start)
+CUSTOMER_RANKS = (0, 5000)
 USER = "bench-admin"
 
 
@@ -67,6 +77,15 @@ def prepare(path: Path, customers: int, password: str) -> str:
         print(f"building a demo workspace of {customers:,} customers in {path} …", flush=True)
         build_demo(DemoOptions(directory=path, customers=customers, months=24, seed=42),
                    step=lambda m: print(f"  {time.perf_counter() - t:6.0f}s {m}", flush=True))
+    from churnguard.service.predict import RunOptions, run
+    from churnguard.store import snapshot_dates
+
+    with Workspace.open(path) as ws:
+        has_run = bool(snapshot_dates(ws.store, "scores"))
+    if not has_run:  # the worklist, customer, core and defectors pages read what a run stored
+        t = time.perf_counter()
+        run(RunOptions(path))
+        print(f"churnguard run in {time.perf_counter() - t:.0f} s", flush=True)
     with Workspace.open(path) as ws:
         if users.get_user(ws, USER) is None:
             users.add_user(ws, users.UserCreate(USER, "admin", password))
@@ -210,6 +229,11 @@ def main() -> None:
     failed = True
     try:
         page_client = signed_in(server.url, password)
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as api:
+            for rank in CUSTOMER_RANKS:
+                r = api.get("/api/at-risk", params={"top": 1, "offset": rank})
+                r.raise_for_status()
+                PAGES.append(f"/customers/{r.json()['data'][0]['customer_id']}")
         for path in PAGES + API:
             api = path.startswith("/api/")
             headers = {"Authorization": f"Bearer {token}"} if api else {"Accept-Language": "zh-CN"}

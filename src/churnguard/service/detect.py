@@ -219,11 +219,14 @@ def stored_defectors(opts: DefectorOptions) -> DefectorResult:
     """
     _check_defector_options(opts)
     with Workspace.open(opts.workspace) as ws:
-        snap = read_snapshot(ws.store, "defectors", opts.as_of)
-        when = pd.Timestamp(snap.as_of.max().execute()).date()
+        store = ws.store
+        snap = read_snapshot(store, "defectors", opts.as_of)
+        when = opts.as_of or snapshot_dates(store, "defectors")[-1]
         if opts.csm is not None:
             snap = snap.filter(snap.csm == opts.csm)
-        by_kind = snap.group_by("kind").aggregate(n=snap.count()).to_pandas()
+        # the counts scan every defector: kept while the data stays (Store.memo)
+        by_kind = store.memo(("defector_counts", when, opts.csm),
+                             lambda: snap.group_by("kind").aggregate(n=snap.count()).to_pandas())
         counts = {k: int(by_kind.loc[by_kind["kind"] == k, "n"].sum()) for k in KINDS}
         if opts.kind is not None:
             snap = snap.filter(snap.kind == opts.kind)

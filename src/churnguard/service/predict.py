@@ -232,7 +232,11 @@ def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
     )
     for col in ("relationship", "segment", "region", "customer_type", "csm", "value_source", "signals", "top_reason"):
         out[col] = out[col].astype("object").where(out[col].notna(), None)
-    return out.reset_index()
+    # stored riskiest value first with its rank, so a page of the worklist reads a range of
+    # ranks instead of sorting 700k rows on every request (32 ms on a million customers)
+    out = out.reset_index().sort_values(["value_at_risk", "customer_id"], ascending=[False, True], kind="stable")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index(drop=True)
 
 
 def _save_suite(ws: Workspace, suite: ModelSuite) -> Path:
@@ -327,9 +331,11 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
         raise InputError(f"offset must be at least 0; got {opts.offset}")
     check_signal(opts.signal)
     with Workspace.open(opts.workspace) as ws:
-        snap = read_snapshot(ws.store, SCORES, opts.as_of)
-        when = pd.Timestamp(snap.as_of.max().execute()).date()
-        total = snap.aggregate(v=snap.value_at_risk.sum(), n=snap.count()).to_pandas().iloc[0]
+        store = ws.store
+        snap = read_snapshot(store, SCORES, opts.as_of)
+        when = opts.as_of or snapshot_dates(store, SCORES)[-1]
+        total = store.memo(("at_risk_total", when), lambda: snap.aggregate(
+            v=snap.value_at_risk.sum(), n=snap.count()).to_pandas().iloc[0].to_dict())
         if opts.min_value is not None:
             snap = snap.filter(snap.expected_value >= opts.min_value)
         if opts.segment is not None:
@@ -339,9 +345,18 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
         if opts.signal is not None:
             fired = ibis.literal(",") + snap.signals.fill_null("") + ibis.literal(",")
             snap = snap.filter(fired.contains(ibis.literal(f",{opts.signal},")))
-        matching = int(snap.count().execute())
-        top = (snap.order_by([snap.value_at_risk.desc(), snap.customer_id])
-               .limit(opts.top, offset=opts.offset).to_pandas())
+        filters = (opts.min_value, opts.segment, opts.csm, opts.signal)
+        matching = store.memo(("at_risk_matching", when, filters), lambda: int(snap.count().execute()))
+        if "rank" in snap.columns:  # stored in rank order: a page of the unfiltered list is a range
+            if filters == (None,) * 4:
+                snap = snap.filter((snap["rank"] > opts.offset) & (snap["rank"] <= opts.offset + opts.top))
+                top = snap.order_by(snap["rank"]).to_pandas()
+            else:
+                top = snap.order_by(snap["rank"]).limit(opts.top, offset=opts.offset).to_pandas()
+        else:  # a run stored before ranks were
+            top = (snap.order_by([snap.value_at_risk.desc(), snap.customer_id])
+                   .limit(opts.top, offset=opts.offset).to_pandas())
+    top = top.drop(columns=["rank"], errors="ignore")  # the place in this list, filtered or not
     top.insert(0, "rank", np.arange(opts.offset + 1, opts.offset + len(top) + 1))
     top["reasons"] = top["reasons"].map(
         lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
@@ -359,8 +374,11 @@ def at_risk_choices(workspace: Path | None = None, as_of: date | None = None,
         snap = read_snapshot(ws.store, SCORES, as_of)
         if csm is not None:
             snap = snap.filter(snap.csm == csm)
-        when = snap.as_of.max().execute()
-        frame = snap.select("segment", "csm", "signals").distinct().to_pandas()
+
+        def read() -> tuple[Any, pd.DataFrame]:  # 80 ms on a million customers: kept (Store.memo)
+            return snap.as_of.max().execute(), snap.select("segment", "csm", "signals").distinct().to_pandas()
+
+        when, frame = ws.store.memo(("at_risk_choices", as_of, csm), read)
     fired = {s for text in frame["signals"].dropna() for s in text.split(",") if s}
     return {
         "as_of": None if when is None or pd.isna(when) else pd.Timestamp(when).date().isoformat(),

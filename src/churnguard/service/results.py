@@ -125,24 +125,8 @@ def snapshot_names(ws: Workspace) -> list[str]:
 
 
 def _file_stamp(ws: Workspace) -> tuple | None:
-    """What the embedded DuckDB file and its write-ahead log look like on disk, or None.
-
-    Every committed write changes one of them (the log grows, or a checkpoint rewrites the
-    file), so while the stamp holds, so does the data version; opening and reading do not
-    change it. A PostgreSQL store has no such stamp.
-    """
-    path = ws.store.path
-    if path is None:
-        return None
-    stamp = []
-    for f in (path, path.with_name(path.name + ".wal")):
-        try:
-            st = f.stat()
-        except FileNotFoundError:
-            stamp.append(None)
-            continue
-        stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))
-    return tuple(stamp)
+    """The DuckDB file's stamp (:meth:`Store.file_stamp`), or None on PostgreSQL."""
+    return ws.store.file_stamp()
 
 
 _version_memo: dict[str, tuple[Any, str]] = {}  # workspace path -> (stamp, version), process-wide

@@ -424,14 +424,15 @@ def stored_core_customers(
         raise InputError(f"offset must be at least 0; got {offset}")
     store, settings = _open(source, None)
     snap = read_snapshot(store, SNAPSHOT, as_of)
-    when = pd.Timestamp(snap.as_of.max().execute()).date()
-    n_all = int(snap.count().execute())
+    when = as_of or snapshot_dates(store, SNAPSHOT)[-1]
+    # the counts scan the whole value table: kept while the data stays (Store.memo)
+    n_all = store.memo(("value_count", when), lambda: int(snap.count().execute()))
     core = snap.filter(snap.core.fill_null(False))
     if csm is not None:
         cust = store.table("customers")
         mine = cust.filter(cust.csm == csm).select("customer_id")
         core = core.semi_join(mine, core.customer_id == mine.customer_id)
-    n_core = int(core.count().execute())
+    n_core = store.memo(("core_count", when, csm), lambda: int(core.count().execute()))
     ordered = core.order_by([core.revenue.desc(), core.customer_id])
     if top is not None or offset:
         ordered = ordered.limit(top, offset=offset)

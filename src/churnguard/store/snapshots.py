@@ -48,6 +48,12 @@ def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa
     with store.transaction() as cur:
         ddl = ", ".join(f"{quote_ident(c)} {_sql_type(table.schema.field(c).type)}" for c in cols)
         cur.execute(f"CREATE TABLE IF NOT EXISTS {tname} ({ddl})")
+        # a newer churnguard may store more columns than a workspace's older snapshots have
+        cur.execute(f"SELECT * FROM {tname} LIMIT 0")
+        have = {d[0] for d in cur.description}
+        for c in cols:
+            if c not in have:
+                cur.execute(f"ALTER TABLE {tname} ADD COLUMN {quote_ident(c)} {_sql_type(table.schema.field(c).type)}")
         cur.execute(f"DELETE FROM {tname} WHERE as_of = {store.paramstyle}", (as_of,))
         types = {c: _sql_type(table.schema.field(c).type) for c in cols}
         store.stage_typed(cur, "cg_snap", table, types)
@@ -59,10 +65,14 @@ def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa
 
 def snapshot_dates(store: Store, name: str) -> list[date]:
     """Dates for which snapshot ``name`` exists, oldest first."""
-    if not store.has_table(snapshot_table(name)):
-        return []
-    t = store.table(snapshot_table(name))
-    return sorted(pd.to_datetime(t.select("as_of").distinct().to_pandas()["as_of"]).dt.date)
+
+    def read() -> list[date]:
+        if not store.has_table(snapshot_table(name)):
+            return []
+        t = store.table(snapshot_table(name))
+        return sorted(pd.to_datetime(t.select("as_of").distinct().to_pandas()["as_of"]).dt.date)
+
+    return list(store.memo(("snapshot_dates", name), read))
 
 
 def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Table:

@@ -183,13 +183,14 @@ def measure(url: str, path: str, cookies: httpx.Cookies, headers: dict, n: int, 
     return times
 
 
-def apache_bench(url: str, path: str, cookies: httpx.Cookies, headers: dict, n: int, concurrency: int) -> dict | None:
+def apache_bench(url: str, path: str, cookies: httpx.Cookies, headers: dict, n: int, concurrency: int,
+                 seconds: float) -> dict | None:
     """The same page through ApacheBench (``ab``, Debian's apache2-utils), a load tool apart from
     this script: its p50/p95/p99 (ms) and requests per second, or None when ``ab`` is missing."""
     ab = shutil.which("ab")
     if ab is None:
         return None
-    cmd = [ab, "-q", "-n", str(n), "-c", str(concurrency), "-s", "600"]
+    cmd = [ab, "-q", "-t", str(int(seconds)), "-n", str(n), "-c", str(concurrency), "-s", "600"]  # -n after -t
     for k, v in cookies.items():
         cmd += ["-C", f"{k}={v}"]
     for k, v in headers.items():
@@ -241,7 +242,8 @@ def main() -> None:
             first = measure(server.url, path, cookies, headers, 1, 1, args.seconds)  # computes any figure not stored
             t = measure(server.url, path, cookies, headers, args.requests, args.concurrency, args.seconds)
             rows[path] = {"n": len(t), "first": first[0], "p50": pct(t, 50), "p95": pct(t, 95), "p99": pct(t, 99),
-                          "ab": apache_bench(server.url, path, cookies, headers, args.requests, args.concurrency)}
+                          "ab": apache_bench(server.url, path, cookies, headers, args.requests, args.concurrency,
+                                             args.seconds)}
             ab = rows[path]["ab"]
             print(f"{path:36} n={len(t):4}  p50 {rows[path]['p50']:7.1f}  p95 {rows[path]['p95']:7.1f}  "
                   f"p99 {rows[path]['p99']:7.1f} ms" + (f"   ab: p95 {ab['p95']:.0f} ms, {ab['rps']:.1f}/s" if ab else ""),

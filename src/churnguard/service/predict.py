@@ -144,6 +144,9 @@ def score_frame(ws: Workspace, ctx: DetectContext, suite: ModelSuite) -> pd.Data
     prof = ctx.profile.reindex(scores.index)
     for col in ("relationship", "segment", "region", "customer_type", "csm"):
         scores[col] = prof[col]
+    # the name too, so a worklist page need not look 50 names up among all customers (18 ms at 1M)
+    cust = ws.store.table("customers").select("customer_id", "name").to_pandas().set_index("customer_id")
+    scores["name"] = cust["name"].reindex(scores.index)
     return scores.loc[ranked]
 
 
@@ -230,7 +233,8 @@ def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
     out["reasons"] = scores["reasons"].map(
         lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
     )
-    for col in ("relationship", "segment", "region", "customer_type", "csm", "value_source", "signals", "top_reason"):
+    for col in ("name", "relationship", "segment", "region", "customer_type", "csm", "value_source", "signals",
+                "top_reason"):
         out[col] = out[col].astype("object").where(out[col].notna(), None)
     # stored riskiest value first with its rank, so a page of the worklist reads a range of
     # ranks instead of sorting 700k rows on every request (32 ms on a million customers)
@@ -300,7 +304,7 @@ class AtRiskResult:
                 "customers_scored": self.customers_scored}
 
 
-AT_RISK_COLUMNS = ("rank", "customer_id", "probability", "expected_value", "value_source", "value_at_risk",
+AT_RISK_COLUMNS = ("rank", "customer_id", "name", "probability", "expected_value", "value_source", "value_at_risk",
                    "expected_days_to_churn", "reasons", "signals", "relationship", "segment", "customer_type", "csm")
 
 

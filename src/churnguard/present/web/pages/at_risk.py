@@ -57,5 +57,12 @@ def at_risk_page(
         choices = {"segments": [], "csms": [], "signals": []}
     return render(request, "at_risk.html", {
         "computed": True, "form": form, "scope": scope, "d": d, "pager": pager, "choices": choices,
-        "can_open": can_open(own), "names": customer.names_of(ws.path, [r["customer_id"] for r in d["data"]]),
+        "can_open": can_open(own), "names": _names(ws, d["data"]),
     })
+
+
+def _names(ws, rows: list[dict]) -> dict[str, str]:
+    """The customers' names: stored with the scores by a run; looked up for a run before that."""
+    if rows and "name" in rows[0]:
+        return {r["customer_id"]: r["name"] for r in rows if isinstance(r.get("name"), str) and r["name"]}
+    return customer.names_of(ws.path, [r["customer_id"] for r in rows])

@@ -75,6 +75,12 @@ def test_run_then_at_risk(demo):
     assert abs(top["value_at_risk"] - top["probability"] * top["expected_value"]) < 1e-6
     assert top["value_source"] == "clv"  # the value step ran first and stored its snapshot
     assert top["reasons"] and all(r["text"] and r["contribution"] > 0 for r in top["reasons"])
+    # what a customer is (its revenue level, tenure, segment …) is never a reason to act on
+    every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100)).to_dict()["data"]
+    families = {r["family"] for row in every for r in row["reasons"]}
+    assert families and not families & {"value", "tenure", "relationship", "profile"}
+    assert [row["name"] for row in every[:5]] == [row["name"] for row in risk["data"]]
+    assert all(isinstance(row["name"], str) and row["name"] for row in every)  # the demo names everyone
     big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()
     assert all(r["expected_value"] >= 50_000 for r in big["data"])
     summary = psvc.top_at_risk(demo, n=3)

@@ -26,8 +26,10 @@ CAUSE_FAMILIES: dict[str, tuple[str, ...]] = {
     "chain": ("chain",),
 }
 
-#: families that describe what a customer is, not what it did: never given as a reason
-NOT_REASONS = ("relationship", "profile")
+#: families that describe what a customer is, not what it did: never given as a reason (the model
+#: still weighs them; "12-month revenue 381,260" or "a customer for 3 years" told a manager nothing
+#: to act on in the demo's worklist)
+NOT_REASONS = ("relationship", "profile", "value", "tenure")
 
 Sentence = Callable[[dict, dict, str], dict[str, Any]]
 SENTENCES: dict[str, Sentence] = {}

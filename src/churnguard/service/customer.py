@@ -132,8 +132,13 @@ def _timeline(ws: Workspace, customer_id: str, offset: int, limit: int) -> dict[
                 categories=t.category.collect(distinct=True), orders=t.order_id.nunique())
         else:
             t = t.drop("record_key", "customer_id")
-        total += int(t.count().execute())
-        rows = _plain(t.order_by(ibis.desc(col)).limit(want).to_pandas())
+        # how many there are rides along with the newest rows: one scan of the table, not two
+        # (each scan of 11M purchase lines or 17.5M interactions costs ~100 ms at 1M customers)
+        # (the dated column is required in every one of these tables: counting it counts rows)
+        t = t.mutate(timeline_total=t[col].count().over(ibis.window()))
+        frame = t.order_by(ibis.desc(col)).limit(want).to_pandas()
+        total += int(frame["timeline_total"].iloc[0]) if len(frame) else 0
+        rows = _plain(frame.drop(columns=["timeline_total"]))
         for r in rows:
             when = r.pop(col) if kind == "purchase" else r[col]
             if kind == "purchase":

@@ -66,7 +66,10 @@ def test_one_customer_is_the_cli_json(run_site: Site) -> None:
     with run_site.client("li") as c:
         top = c.get("/api/at-risk?top=1").json()["data"][0]
         r = c.get(f"/api/customers/{top['customer_id']}?limit=10")
+        everything = c.get(f"/api/customers/{top['customer_id']}?limit=500").json()["timeline"]
     assert r.status_code == 200, r.text
+    # the total is the number of records there are: one page of 500 holds them all
+    assert everything["count"] == everything["total"] == r.json()["timeline"]["total"] < 500
     d = r.json()
     assert d == cli_json(run_site, "customer", top["customer_id"], "--limit", "10")
     assert d["risk"]["rank"] == 1 and d["risk"]["value_at_risk"] == pytest.approx(top["value_at_risk"])

@@ -22,7 +22,7 @@ import pandas as pd
 
 from churnguard.compute.detect import Records
 from churnguard.compute.detect.trends import seasonal_index, spend_against_baseline
-from churnguard.compute.detect.words import reword
+from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.features import index_days
 from churnguard.errors import InputError, NotComputedError, NotFoundError
 from churnguard.i18n import N_, Message
@@ -114,7 +114,7 @@ def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str,
 
 def _items(text: Any, language: str | None) -> list[dict[str, Any]]:
     items = json.loads(text) if isinstance(text, str) and text else []
-    return [{**i, "text": reword(i, language)} for i in items] if language else items
+    return in_language(items, language)
 
 
 def _timeline(ws: Workspace, customer_id: str, offset: int, limit: int) -> dict[str, Any]:

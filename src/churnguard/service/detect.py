@@ -20,11 +20,11 @@ from churnguard.compute.detect import (
 )
 from churnguard.compute.detect.defectors import DEFECTOR_COLUMNS
 from churnguard.compute.detect.status import CONTRACTUAL
-from churnguard.compute.detect.words import reword
+from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.features import FeatureSet, features_as_of
 from churnguard.errors import InputError
 from churnguard.service.common import resolve_as_of
-from churnguard.store import Workspace, read_snapshot, snapshot_dates
+from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates
 
 KINDS = ("complete", "partial")
 
@@ -175,7 +175,7 @@ def _in_language(frame: pd.DataFrame, language: str | None) -> pd.DataFrame:
     if language is None or frame.empty:
         return frame
     frame = frame.copy()
-    frame["evidence"] = frame["evidence"].map(lambda items: [{**i, "text": reword(i, language)} for i in items])
+    frame["evidence"] = frame["evidence"].map(lambda items: in_language(items, language))
     frame["evidence_text"] = frame["evidence"].map(_evidence_text)
     return frame
 
@@ -220,8 +220,8 @@ def stored_defectors(opts: DefectorOptions) -> DefectorResult:
     _check_defector_options(opts)
     with Workspace.open(opts.workspace) as ws:
         store = ws.store
-        snap = read_snapshot(store, "defectors", opts.as_of)
-        when = opts.as_of or snapshot_dates(store, "defectors")[-1]
+        when = snapshot_date(store, "defectors", opts.as_of)
+        snap = read_snapshot(store, "defectors", when)
         if opts.csm is not None:
             snap = snap.filter(snap.csm == opts.csm)
         # the counts scan every defector: kept while the data stays (Store.memo)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect import Records, lost_within
-from churnguard.compute.detect.words import reword
+from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict import (
     TabularChurnModel,
     features_as_of,
@@ -39,7 +39,7 @@ from churnguard.service.detect import (
     signals_frame,
     to_json_text,
 )
-from churnguard.store import Workspace, read_snapshot, snapshot_dates, write_snapshot
+from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 from churnguard.store.workspace import default_workspace_dir
 
 Step = Callable[[str], None]
@@ -316,13 +316,6 @@ def check_signal(signal: str | None) -> None:
         raise InputError(f"--signal: unknown rule {signal!r}; rules: {', '.join(RULE_HELP)}")
 
 
-def in_language(items: list[dict[str, Any]], language: str | None) -> list[dict[str, Any]]:
-    """Reasons or evidence (``{"code", "text", "values", …}``) with ``text`` in ``language``."""
-    if language is None:
-        return items
-    return [{**i, "text": reword(i, language)} for i in items]
-
-
 def at_risk(opts: AtRiskOptions) -> AtRiskResult:
     """The ``top`` living customers by value at risk (probability × expected value), with reasons.
 
@@ -336,8 +329,8 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
     check_signal(opts.signal)
     with Workspace.open(opts.workspace) as ws:
         store = ws.store
-        snap = read_snapshot(store, SCORES, opts.as_of)
-        when = opts.as_of or snapshot_dates(store, SCORES)[-1]
+        when = snapshot_date(store, SCORES, opts.as_of)
+        snap = read_snapshot(store, SCORES, when)
         total = store.memo(("at_risk_total", when), lambda: snap.aggregate(
             v=snap.value_at_risk.sum(), n=snap.count()).to_pandas().iloc[0].to_dict())
         if opts.min_value is not None:
@@ -375,17 +368,16 @@ def at_risk_choices(workspace: Path | None = None, as_of: date | None = None,
     from churnguard.compute.detect import RULE_HELP
 
     with Workspace.open(workspace) as ws:
-        snap = read_snapshot(ws.store, SCORES, as_of)
+        when = snapshot_date(ws.store, SCORES, as_of)
+        snap = read_snapshot(ws.store, SCORES, when)
         if csm is not None:
             snap = snap.filter(snap.csm == csm)
-
-        def read() -> tuple[Any, pd.DataFrame]:  # 80 ms on a million customers: kept (Store.memo)
-            return snap.as_of.max().execute(), snap.select("segment", "csm", "signals").distinct().to_pandas()
-
-        when, frame = ws.store.memo(("at_risk_choices", as_of, csm), read)
+        # 80 ms on a million customers: kept while the data stays (Store.memo)
+        frame = ws.store.memo(("at_risk_choices", when, csm),
+                              lambda: snap.select("segment", "csm", "signals").distinct().to_pandas())
     fired = {s for text in frame["signals"].dropna() for s in text.split(",") if s}
     return {
-        "as_of": None if when is None or pd.isna(when) else pd.Timestamp(when).date().isoformat(),
+        "as_of": when.isoformat(),
         "segments": sorted(frame["segment"].dropna().unique().tolist()),
         "csms": sorted(frame["csm"].dropna().unique().tolist()),
         "signals": [s for s in RULE_HELP if s in fired],

@@ -124,11 +124,6 @@ def snapshot_names(ws: Workspace) -> list[str]:
     return sorted(t[len(prefix):] for t in ws.store.con.list_tables() if t.startswith(prefix))
 
 
-def _file_stamp(ws: Workspace) -> tuple | None:
-    """The DuckDB file's stamp (:meth:`Store.file_stamp`), or None on PostgreSQL."""
-    return ws.store.file_stamp()
-
-
 _version_memo: dict[str, tuple[Any, str]] = {}  # workspace path -> (stamp, version), process-wide
 
 
@@ -138,7 +133,7 @@ def data_version(ws: Workspace) -> str:
     On DuckDB the version is kept while the database file and its log stay as they were (a
     few ``stat`` calls instead of queries: the pages ask for it on every request).
     """
-    stamp = _file_stamp(ws)
+    stamp = ws.store.file_stamp()  # None on PostgreSQL
     if stamp is not None:
         stamp = (stamp, _settings_fingerprint(ws), code_fingerprint())
         memo = _version_memo.get(str(ws.path.resolve()))

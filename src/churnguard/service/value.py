@@ -31,7 +31,7 @@ from churnguard.compute.value.pipeline import (
 from churnguard.compute.value.purchase import ModelReport
 from churnguard.service.common import resolve_as_of
 from churnguard.settings import Settings
-from churnguard.store import Store, Workspace, read_snapshot, snapshot_dates, write_snapshot
+from churnguard.store import Store, Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 
 SNAPSHOT = "value"
 MODELS_SNAPSHOT = "value_models"
@@ -423,8 +423,8 @@ def stored_core_customers(
     if offset < 0:
         raise InputError(f"offset must be at least 0; got {offset}")
     store, settings = _open(source, None)
-    snap = read_snapshot(store, SNAPSHOT, as_of)
-    when = as_of or snapshot_dates(store, SNAPSHOT)[-1]
+    when = snapshot_date(store, SNAPSHOT, as_of)
+    snap = read_snapshot(store, SNAPSHOT, when)
     # the counts scan the whole value table: kept while the data stays (Store.memo)
     n_all = store.memo(("value_count", when), lambda: int(snap.count().execute()))
     core = snap.filter(snap.core.fill_null(False))

@@ -2,7 +2,7 @@
 
 from churnguard.store.engine import Store
 from churnguard.store.load import LoadResult, load_rows
-from churnguard.store.snapshots import read_snapshot, snapshot_dates, write_snapshot
+from churnguard.store.snapshots import read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 from churnguard.store.workspace import Workspace
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Workspace",
     "load_rows",
     "read_snapshot",
+    "snapshot_date",
     "snapshot_dates",
     "write_snapshot",
 ]

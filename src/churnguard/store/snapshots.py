@@ -75,8 +75,11 @@ def snapshot_dates(store: Store, name: str) -> list[date]:
     return list(store.memo(("snapshot_dates", name), read))
 
 
-def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Table:
-    """Return snapshot ``name`` as of ``as_of`` (default: the latest) as an Ibis table."""
+def snapshot_date(store: Store, name: str, as_of: date | None = None) -> date:
+    """The date of snapshot ``name`` that :func:`read_snapshot` reads: ``as_of``, or the latest.
+
+    Raises NotComputedError when there is no such snapshot.
+    """
     from churnguard.errors import NotComputedError
 
     dates = snapshot_dates(store, name)
@@ -87,5 +90,11 @@ def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Ta
         raise NotComputedError(
             f"no {name!r} results as of {when}; available: {', '.join(map(str, dates[-10:]))}"
         )
+    return when
+
+
+def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Table:
+    """Return snapshot ``name`` as of ``as_of`` (default: the latest) as an Ibis table."""
+    when = snapshot_date(store, name, as_of)
     t = store.table(snapshot_table(name))
     return t.filter(t.as_of == when)

@@ -196,6 +196,14 @@ FORMATS: dict[str, dict[str, Any]] = {
 }
 
 
+def in_language(items: list[dict[str, Any]], language: str | None) -> list[dict[str, Any]]:
+    """Stored reasons or evidence (``{"code", "text", "values", …}``) with ``text`` said in
+    ``language`` (:func:`reword`); as stored when ``language`` is None."""
+    if language is None:
+        return items
+    return [{**i, "text": reword(i, language)} for i in items]
+
+
 def reword(item: dict[str, Any], language: str) -> str:
     """The sentence of a stored piece of evidence (``{"code", "text", "values"}``) in ``language``.
 

@@ -114,6 +114,19 @@ RFM_SEGMENTS: dict[str, Term] = {
     )
 }
 
+#: Common complaint categories (the simulator's among them); a company's own words stay as written.
+COMPLAINT_CATEGORIES: dict[str, Term] = {
+    t.key: t
+    for t in (
+        Term("delivery", "delivery", "交付"),
+        Term("quality", "quality", "质量"),
+        Term("billing", "billing", "账单"),
+        Term("service", "service", "服务"),
+        Term("outage", "outage", "故障"),
+        Term("price", "price", "价格"),
+    )
+}
+
 INTERACTION_KINDS = (
     "visit",
     "call",

@@ -26,3 +26,14 @@ def test_unknown_or_broken_evidence_keeps_its_text() -> None:
 
 def test_every_format_names_a_known_code() -> None:
     assert set(FORMATS) <= set(TEMPLATES)
+
+
+def test_a_known_complaint_category_reads_in_the_sentence_language() -> None:
+    item = say("complaint_open", "zh", {"days": 21, "category": "delivery"})
+    assert item["text"] == "投诉已 21 天未解决（交付）"
+    assert item["values"]["category"] == "delivery"  # the stored value stays the code
+    assert reword(item, "en") == "complaint open 21 days (delivery)"
+    assert reword(say("complaint_past", "en", {"days": 5, "category": "outage"}), "zh") == "5 天前有投诉（故障）"
+    # a company's own word is shown as written, in either language
+    own = say("complaint_new", "zh", {"days": 3, "category": "发票错误"})
+    assert own["text"] == "3 天前新投诉（发票错误）" and reword(own, "en") == "new complaint 3 days ago (发票错误)"

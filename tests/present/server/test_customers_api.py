@@ -108,7 +108,8 @@ def test_a_csm_sees_their_own_customers_unless_asking_for_all(run_site: Site) ->
     "/api/at-risk?top=0", "/api/at-risk?top=abc", "/api/at-risk?offset=-1", "/api/at-risk?signal=nonsense",
     "/api/at-risk?min_value=-5", "/api/at-risk?as_of=yesterday", "/api/at-risk?scope=everything",
     "/api/defectors?kind=both", "/api/defectors?limit=0", "/api/core-customers?top=-3",
-    "/api/customers/C0000001?limit=0", "/api/customers/C0000001?offset=x"
+    "/api/customers/C0000001?limit=0", "/api/customers/C0000001?offset=x", "/api/at-risk?lang=fr",
+    "/api/customers/C0000001?lang=",
 ])
 def test_bad_input_is_422_with_a_message(run_site: Site, path: str) -> None:
     with run_site.client("li") as c:
@@ -145,3 +146,21 @@ def test_stored_words_are_said_again_exactly(run_site: Site) -> None:
     assert [reword(x, "zh") for x in items] == [x["text"] for x in items]  # the demo's language
     english = [reword(x, "en") for x in items]
     assert all(e and e != x["text"] for e, x in zip(english, items, strict=True))
+
+
+def test_lang_says_reasons_and_evidence_in_that_language(run_site: Site) -> None:
+    """``lang=en`` on a Chinese workspace: the same rows, their sentences said in English; a
+    language the product does not have is a 422."""
+    from churnguard.compute.detect.words import reword
+
+    with run_site.client("li") as c:
+        zh = c.get("/api/at-risk?top=50").json()["data"]
+        en = c.get("/api/at-risk?top=50&lang=en").json()["data"]
+        assert [r["customer_id"] for r in en] == [r["customer_id"] for r in zh]
+        assert [x["text"] for r in en for x in r["reasons"]] == [reword(x, "en") for r in zh for x in r["reasons"]]
+        assert all(x["text"].isascii() for r in en for x in r["reasons"] if x["code"] != "chain")
+        ev = c.get("/api/defectors?limit=20&lang=en").json()["data"]
+        assert ev and all(x["text"].isascii() for r in ev for x in r["evidence"])
+        one = c.get(f"/api/customers/{zh[0]['customer_id']}?lang=en").json()
+        assert [x["text"] for x in one["risk"]["reasons"]] == [x["text"] for x in en[0]["reasons"]]
+        assert c.get("/api/core-customers?lang=en").status_code == 200

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from churnguard.vocab import COMPLAINT_CATEGORIES, Term
+
 TEMPLATES: dict[str, tuple[str, str]] = {
     # complete defectors
     "contract_ended": (
@@ -196,6 +198,23 @@ FORMATS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Values of a code that are words of the vocabulary, said in the sentence's language (a
+#: complaint category "delivery" reads 交付 in Chinese); other words stay as they were written.
+WORDS: dict[str, dict[str, dict[str, Term]]] = {
+    code: {"category": COMPLAINT_CATEGORIES} for code in ("complaint_open", "complaint_new", "complaint_past")
+}
+
+
+def _words(code: str, language: str, values: dict[str, Any]) -> dict[str, str]:
+    """How the vocabulary words among ``values`` read in ``language``."""
+    out = {}
+    for key, terms in WORDS.get(code, {}).items():
+        v = values.get(key)
+        if isinstance(v, str) and v in terms:
+            out[key] = terms[v].label(language)
+    return out
+
+
 def in_language(items: list[dict[str, Any]], language: str | None) -> list[dict[str, Any]]:
     """Stored reasons or evidence (``{"code", "text", "values", …}``) with ``text`` said in
     ``language`` (:func:`reword`); as stored when ``language`` is None."""
@@ -219,6 +238,7 @@ def reword(item: dict[str, Any], language: str) -> str:
     formats = FORMATS.get(code, {})
     shown = {k: formats[k](v) if k in formats else (v if isinstance(v, str) else fmt_number(v))
              for k, v in values.items()}
+    shown.update(_words(code, language, values))
     try:
         return (zh if language == "zh" else en).format(**shown)
     except (KeyError, IndexError, ValueError):
@@ -234,6 +254,7 @@ def say(code: str, language: str, values: dict[str, Any], **shown: str) -> dict[
     en, zh = TEMPLATES[code]
     template = zh if language == "zh" else en
     text_values = {k: v if isinstance(v, str) else fmt_number(v) for k, v in values.items()}
+    text_values.update(_words(code, language, values))
     text_values.update(shown)
     clean = {k: _plain(v) for k, v in values.items()}
     return {"code": code, "text": template.format(**text_values), "values": clean}

@@ -24,6 +24,10 @@ CsmQ = Annotated[str | None, Query(max_length=200, description="Only this CSM's 
                                                               "own scope wins).")]
 
 
+LangQ = Annotated[Literal["zh", "en"] | None, Query(
+    description="Say reasons and evidence in this language (default: as stored, in the workspace's language).")]
+
+
 def _csm(scope, csm: str | None) -> str | None:
     return scope.csm if scope.csm is not None else csm
 
@@ -40,12 +44,13 @@ def get_at_risk(
     csm: CsmQ = None,
     signal: Annotated[str | None, Query(max_length=50, description="Only customers where this warning signal fired.")] = None,
     as_of: AsOfQ = None,
+    lang: LangQ = None,
 ) -> Response:
     """Living customers ranked by value at risk, with reasons: `{"as_of", "data": [{rank, customer_id,
     probability, expected_value, value_at_risk, reasons: [{code, text, values}], signals, segment, csm, …}],
     "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk --json`."""
     return json_result(predict.at_risk(predict.AtRiskOptions(
-        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset)))
+        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang)))
 
 
 @router.get("/defectors", name="api_defectors", responses=ERRORS)
@@ -58,12 +63,13 @@ def get_defectors(
     offset: OffsetQ = 0,
     csm: CsmQ = None,
     as_of: AsOfQ = None,
+    lang: LangQ = None,
 ) -> Response:
     """Complete and partial defectors of the stored run, with evidence: `{"as_of", "as_of_source", "data":
     [{customer_id, kind, rules, lost_at, evidence: [{code, text, values}], evidence_text, …}], "count",
     "counts": {complete, partial}, "offset", "definition"}`, as `churnguard defectors --stored --json`."""
     return json_result(detect.stored_defectors(detect.DefectorOptions(
-        ws.path, as_of, kind, limit, _csm(scope, csm), offset)))
+        ws.path, as_of, kind, limit, _csm(scope, csm), offset, lang)))
 
 
 @router.get("/core-customers", name="api_core_customers", responses=ERRORS)
@@ -75,11 +81,13 @@ def get_core_customers(
     offset: OffsetQ = 0,
     csm: CsmQ = None,
     as_of: AsOfQ = None,
+    lang: LangQ = None,
 ) -> Response:
     """Core customers of the stored value table: `{"as_of", "as_of_source", "time_unit", "data": [{customer_id,
     name, revenue, …, core_reason}], "count", "core_customers", "customers", "offset"}`, as
     `churnguard core-customers --stored --json`."""
-    return json_result(value.stored_core_customers(ws, as_of=as_of, top=top, offset=offset, csm=_csm(scope, csm)))
+    return json_result(value.stored_core_customers(ws, as_of=as_of, top=top, offset=offset, csm=_csm(scope, csm),
+                                                   language=lang))
 
 
 @router.get("/customers", name="api_customers", responses=ERRORS)
@@ -105,10 +113,11 @@ def get_customer(
     offset: Annotated[int, Query(ge=0, le=100_000_000, description="Skip this many timeline records.")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Timeline records.")] = 50,
     as_of: AsOfQ = None,
+    lang: LangQ = None,
 ) -> Response:
     """One customer: `{"customer_id", "as_of", "computed", "profile", "value", "risk", "signals", "defector",
     "timeline": {"data": [{date, kind, fields}], "count", "total", "offset", "limit"}, "spend": {months, spend,
     baseline, …}}`, as `churnguard customer ID --json`. 404 for an unknown customer (or, for a CSM, one
     that is not theirs)."""
     return json_result(customer.customer_view(customer.CustomerOptions(
-        customer_id, ws.path, as_of, csm=own, offset=offset, limit=limit)))
+        customer_id, ws.path, as_of, csm=own, language=lang, offset=offset, limit=limit)))

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.predict.features import index_days
 from churnguard.errors import ChurnguardError, InputError
 from churnguard.service import detect as dsvc
 from churnguard.service import predict as psvc
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.settings import SETTINGS_FILE, render_settings
-from churnguard.store import Workspace, snapshot_dates
+from churnguard.store import Workspace, read_snapshot, snapshot_dates
 
 BACKTEST_KEYS = {"roc_auc", "pr_auc", "lift_at_10pct", "precision_at_10pct", "recall_at_10pct", "brier"}
 
@@ -67,6 +68,10 @@ def test_run_then_at_risk(demo):
     assert result["counts"]["scored"] == result["counts"]["active"]
     with Workspace.open(demo) as ws:
         assert snapshot_dates(ws.store, "scores") == [date(2026, 9, 30)]
+        # the seasonality the run judged by, kept for the customer pages' spend charts
+        index = read_snapshot(ws.store, "seasonal_index").to_pandas()
+        assert len(index) == index_days(ws.settings) and index["day"].nunique() == len(index)
+        assert abs(index["spend_weight"].mean() - 1) < 0.05 and index["spend_weight"].std() > 0
     risk = psvc.at_risk(psvc.AtRiskOptions(demo, top=5)).to_dict()
     assert risk["count"] == 5 and [r["rank"] for r in risk["data"]] == [1, 2, 3, 4, 5]
     vals = [r["value_at_risk"] for r in risk["data"]]

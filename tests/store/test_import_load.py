@@ -181,3 +181,30 @@ def test_a_locked_duckdb_file_says_who_holds_it(tmp_path: Path) -> None:
         ws.close()
     assert p.returncode == 2
     assert "another churnguard process" in p.stderr
+
+
+def _indexes(ws: Workspace) -> set[str]:
+    cur = ws.store.raw.cursor()
+    if ws.store.dialect == "duckdb":
+        cur.execute("SELECT index_name FROM duckdb_indexes()")
+    else:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    return {r[0] for r in cur.fetchall()}
+
+
+def test_indexed_tables_take_imports_and_changes_as_before(workspace: Workspace, tmp_path: Path) -> None:
+    """`churnguard run` indexes customer_id for the customer pages; imports into the indexed
+    tables (new rows, changed rows, a failed file) behave exactly as without the index."""
+    import_data(workspace, ImportOptions("transactions", file=_write(tmp_path, "a.csv", ORDERS)))
+    workspace.store.ensure_indexes()
+    workspace.store.ensure_indexes()  # once is enough; again changes nothing
+    names = _indexes(workspace)
+    assert {"ix_transactions_customer_id", "ix_customers_customer_id", "ix_interactions_customer_id"} <= names
+    more = _write(tmp_path, "b.csv", ORDERS + "C3,2024-03-01,10,1\n")
+    summary = import_data(workspace, ImportOptions("transactions", file=more))
+    assert (summary.rows_imported, summary.rows_unchanged) == (1, 3)
+    bad = _write(tmp_path, "c.csv", "客户编号,下单日期,金额\nC4,2024-03-01,10\nC5,2024-03-02,十元\n")
+    assert not import_data(workspace, ImportOptions("transactions", file=bad)).ok
+    t = workspace.store.table("transactions")
+    one = t.filter(t.customer_id == "C1").to_pandas()  # the lone filter the customer page asks
+    assert len(one) == 2 and len(t.to_pandas()) == 4

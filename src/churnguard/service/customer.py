@@ -21,7 +21,7 @@ import ibis
 import pandas as pd
 
 from churnguard.compute.detect import Records
-from churnguard.compute.detect.trends import seasonal_index, spend_against_baseline
+from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index, spend_against_baseline
 from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.features import index_days
 from churnguard.errors import InputError, NotComputedError, NotFoundError
@@ -29,7 +29,7 @@ from churnguard.i18n import N_, Message
 from churnguard.service.common import resolve_as_of
 from churnguard.service.jsonable import jsonable
 from churnguard.service.value import explain_core
-from churnguard.store import Workspace, snapshot_dates
+from churnguard.store import Workspace, read_snapshot, snapshot_dates
 from churnguard.store.snapshots import snapshot_table
 
 #: the snapshots a customer page reads, and what each is for
@@ -108,7 +108,12 @@ def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str,
                   dates: dict[str, list[date]]) -> dict[str, Any] | None:
     if when is None or when not in dates[name]:
         return None
-    rows = _plain(_one(ws.store, _snapshot(ws, name, when), customer_id).drop("as_of").to_pandas())
+    # every run's row of the customer (a few), the date picked here: DuckDB answers the lone
+    # customer filter from the snapshot's index, but scans all runs' rows when the date joins it
+    t = ws.store.table(snapshot_table(name))
+    frame = _one(ws.store, t, customer_id).to_pandas()
+    frame = frame[pd.to_datetime(frame["as_of"]).dt.date == when]
+    rows = _plain(frame.drop(columns=["as_of"]))
     return rows[0] if rows else None
 
 
@@ -154,13 +159,16 @@ _INDEXES: dict[tuple, Any] = {}  # (workspace, data version, as-of) -> SeasonalI
 
 
 def _seasonal_index(ws: Workspace, records: Records, as_of: date):
-    """The seasonal index `churnguard run` measures for ``as_of``, measured once per data version.
+    """The seasonal index `churnguard run` stored for ``as_of``; without one, measured once per data version.
 
-    It reads the purchases of every customer over the index window (the company's seasonality,
-    not the customer's), too much to do again for every customer page opened.
+    Measuring it reads the purchases of every customer over the index window (the company's
+    seasonality, not the customer's): seconds at 1M customers, too much for a page.
     """
     from churnguard.service.results import data_version
 
+    if as_of in snapshot_dates(ws.store, "seasonal_index"):
+        return ws.store.memo(("seasonal_index", as_of), lambda: SeasonalIndex.from_frame(
+            read_snapshot(ws.store, "seasonal_index", as_of).to_pandas()))
     key = (str(ws.path.resolve()), data_version(ws), as_of)
     if key not in _INDEXES:
         if len(_INDEXES) >= 8:
@@ -238,11 +246,14 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
         risk = _snapshot_row(ws, "scores", when, cid, dates)
         if risk is not None:
             scored = _snapshot(ws, "scores", when)
-            ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
+            rank = risk.get("rank")  # the worklist's place, stored by the run
+            if rank is None:  # a run stored before ranks were
+                ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
+                rank = int(ahead.count().execute()) + 1
             risk = {k: risk.get(k) for k in RISK_FIELDS}
             risk["reasons"] = _items(risk["reasons"], opts.language)
-            risk["rank"] = int(ahead.count().execute()) + 1
-            risk["scored"] = int(scored.count().execute())
+            risk["rank"] = int(rank)
+            risk["scored"] = ws.store.memo(("scored", when), lambda: int(scored.count().execute()))
         signals = _snapshot_row(ws, "signals", when, cid, dates)
         if signals is not None:
             signals = {"signals": [s for s in (signals["signals"] or "").split(",") if s],

@@ -124,6 +124,7 @@ class Store:
                 hint = (" — another churnguard process (for example 'churnguard serve') has the DuckDB "
                         "file open; stop it first, or keep the workspace on PostgreSQL for shared use")
             raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
+        self._tables: dict[str, tuple[tuple, ibis.Table]] = {}  # see table()
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
 
@@ -136,9 +137,37 @@ class Store:
                     f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({ddl_columns(table)})"
                 )
 
+    def ensure_indexes(self) -> None:
+        """Index ``customer_id`` in every record table that has it (once; later writes keep it).
+
+        A customer page reads one customer's records out of tables of millions of rows: with
+        the index DuckDB answers ``WHERE customer_id = x`` in about a millisecond instead of
+        scanning the table (60-100 ms each at 1M customers; docs/benchmarks.md). DuckDB uses it
+        only when that is the scan's one filter (see :func:`one_customer`). Building the
+        indexes costs ~30 s the first time at 1M customers, and large imports into an indexed
+        table run slower, so `churnguard run` builds them, not the first import.
+        """
+        with self.transaction() as cur:
+            for table in TABLES.values():
+                if "customer_id" in table.column_names:
+                    name = quote_ident(f"ix_{table.name}_customer_id")
+                    cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {quote_ident(table.name)} (customer_id)")
+
     def table(self, name: str) -> ibis.Table:
-        """Return stored table ``name`` as an Ibis expression."""
-        return self.con.table(name)
+        """Return stored table ``name`` as an Ibis expression.
+
+        On DuckDB the expression is kept while the file stays as it was (asking the engine
+        for a table's columns is a query: 1-2 ms, and a customer page names 18 tables).
+        """
+        stamp = self.file_stamp()
+        if stamp is None:
+            return self.con.table(name)
+        cached = self._tables.get(name)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        t = self.con.table(name)
+        self._tables[name] = (stamp, t)
+        return t
 
     def has_table(self, name: str) -> bool:
         """Whether table ``name`` exists."""

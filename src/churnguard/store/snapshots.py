@@ -60,6 +60,9 @@ def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa
         col_sql = ", ".join(quote_ident(c) for c in cols)
         cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT {col_sql} FROM cg_snap")
         cur.execute("DROP TABLE cg_snap")
+        if "customer_id" in cols:  # a customer page reads one customer's rows (see Store.ensure_indexes)
+            index = quote_ident(f"ix_{snapshot_table(name)}_customer_id")
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {tname} (customer_id)")
     return table.num_rows
 
 

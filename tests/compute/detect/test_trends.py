@@ -54,3 +54,16 @@ def test_exposure_of_a_flat_index_counts_days():
     assert idx.exposure(0, 30) == 30
     assert idx.exposure(30, 90) == 60
     assert np.allclose(idx.exposure(0, np.array([10, 1000])), [10, 366])
+
+
+def test_a_stored_index_reads_back_the_same_exposures():
+    rng = np.random.default_rng(3)
+    w_s, w_o = rng.uniform(0.5, 1.5, 366), rng.uniform(0.5, 1.5, 366)
+    idx = SeasonalIndex(date(2024, 1, 1), date(2024, 12, 31), np.r_[0.0, np.cumsum(w_s)], np.r_[0.0, np.cumsum(w_o)])
+    frame = idx.to_frame()
+    assert len(frame) == 366 and frame["day"].iloc[-1] == date(2024, 12, 31)
+    back = SeasonalIndex.from_frame(frame.sample(frac=1.0, random_state=1))  # stored rows come in any order
+    assert (back.start, back.as_of) == (idx.start, idx.as_of)
+    ago = np.arange(0, 366)
+    assert np.allclose(back.exposure(0, ago), idx.exposure(0, ago))
+    assert np.allclose(back.exposure(7, ago, orders=True), idx.exposure(7, ago, orders=True))

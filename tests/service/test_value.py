@@ -258,3 +258,20 @@ def test_public_api_takes_a_store_and_settings(duck_workspace):
         .lines()[0]
         .startswith("customer value as of 2024-06-30")
     )
+
+
+def test_a_page_of_stored_core_customers_is_the_sorted_list(cdnow_ws):
+    """The value snapshot is stored core customers first with their place (``core_rank``): a
+    page read as a range of places is the same page as sorting every core customer."""
+    from churnguard.service.value import stored_core_customers
+
+    value.compute(cdnow_ws, as_of=date(1998, 6, 30))
+    everyone = stored_core_customers(cdnow_ws, top=None).to_dict()  # sorted by the engine
+    assert everyone["core_customers"] > 30
+    page = stored_core_customers(cdnow_ws, top=10, offset=20).to_dict()  # a range of places
+    assert page["data"] == everyone["data"][20:30]
+    revenue = [r["revenue"] for r in everyone["data"]]
+    assert revenue == sorted(revenue, reverse=True)
+    stored = value.load(cdnow_ws)
+    assert sorted(stored["core_rank"].dropna()) == list(range(1, everyone["core_customers"] + 1))
+    assert stored.loc[stored["core_rank"].isna(), "core"].fillna(False).eq(False).all()

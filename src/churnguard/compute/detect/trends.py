@@ -195,10 +195,13 @@ def dropped_categories(records: Records, as_of: date, recent_days: int, baseline
 MONTH_DAYS = 30.44
 
 
-def spend_against_baseline(records: Records, customer_id: str, as_of: date, index: SeasonalIndex,
+def spend_against_baseline(lines: pd.DataFrame, as_of: date, index: SeasonalIndex,
                            recent_days: int, baseline_days: int, months: int = 24) -> pd.DataFrame:
     """One customer's spend per calendar month against its own baseline, for a chart.
 
+    ``lines`` are the customer's transaction lines (``occurred_at``, ``amount``; any others are
+    ignored); those after ``as_of`` and returns (amount ≤ 0) are left out here, as
+    :meth:`Records.known_at` and :attr:`Records.purchases` leave them out of the tests.
     The baseline is the one partial defection is judged by (``partial_tests`` in :mod:`.defectors`): the
     customer's spend over the ``baseline_days`` before its last ``recent_days`` (from its first
     purchase when it is younger), per seasonally weighted day. A month's baseline is that rate
@@ -211,13 +214,9 @@ def spend_against_baseline(records: Records, customer_id: str, as_of: date, inde
     ``attrs``: ``rate_per_month`` (the baseline per 30.44 weighted days, ``spend_rate_b`` of
     the partial-defection test), ``baseline_from``, ``baseline_to``, ``recent_from``.
     """
-    # The customer's lines are read with that one filter and cut at the date here: DuckDB answers
-    # a lone ``customer_id = x`` from the index `churnguard run` builds (~1 ms at 1M customers),
-    # but scans the whole table (~90 ms) once the date and amount filters join it.
-    tx = records.transactions
-    lines = tx.filter(tx.customer_id == ibis.literal(customer_id, "string")).select("occurred_at", "amount").to_pandas()
-    lines["occurred_at"] = pd.to_datetime(lines["occurred_at"])
-    lines = lines[(lines["occurred_at"] <= pd.Timestamp(as_of)) & (lines["amount"] > 0)]  # purchases known at as_of
+    lines = pd.DataFrame({"occurred_at": pd.to_datetime(lines["occurred_at"]),
+                          "amount": pd.to_numeric(lines["amount"], errors="coerce")})
+    lines = lines[(lines["occurred_at"] <= pd.Timestamp(as_of)) & (lines["amount"] > 0)]
     orders = lines.groupby("occurred_at", as_index=False)["amount"].sum()
     end = pd.Timestamp(as_of)
     first_month = (end.to_period("M") - (months - 1)).to_timestamp()

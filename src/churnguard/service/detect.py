@@ -136,13 +136,13 @@ class DefectorResult:
 
 
 def defectors_from_context(ctx: DetectContext, settings) -> pd.DataFrame:
-    """All defectors of a context (complete first), with an ``evidence_text`` column."""
+    """All defectors of a context in list order (:func:`in_list_order`), with an ``evidence_text`` column."""
     det = settings.detect
     dropped = dropped_categories(ctx.records, ctx.as_of, det.partial_recent_days, det.partial_baseline_days)
     frame = find_defectors(ctx.profile, settings, index=ctx.features.index, dropped=dropped,
                            p_alive=ctx.p_alive, language=settings.language)
     frame["evidence_text"] = frame["evidence"].map(_evidence_text)
-    return frame
+    return in_list_order(frame)
 
 
 def definition(settings, ctx: DetectContext) -> dict[str, Any]:
@@ -201,12 +201,35 @@ def defectors(opts: DefectorOptions) -> DefectorResult:
         frame = frame.iloc[opts.offset:]
         if opts.limit is not None:
             frame = frame.head(opts.limit)
-        frame = _in_language(frame.reset_index(drop=True), opts.language)
+        frame = _with_names(ws, frame.reset_index(drop=True))
+        frame = _in_language(frame, opts.language)
         return DefectorResult(ctx.as_of, ctx.as_of_source, frame, counts, definition(ws.settings, ctx), opts.offset)
 
 
 #: what ``as_of_source`` says of defectors read from a run's snapshot
 STORED_SOURCE = "stored by churnguard run"
+
+
+def _with_names(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the customers' ``name`` after their id (None where there is none)."""
+    t = ws.store.table("customers")
+    ids = [str(c) for c in frame["customer_id"]]
+    names = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas() if ids else None
+    named = names.set_index("customer_id")["name"] if names is not None else pd.Series(dtype=object)
+    out = frame.copy()
+    out.insert(1, "name", named.reindex(ids).to_numpy() if ids else [])
+    return out
+
+
+def in_list_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Defectors in the order their list shows them: complete first, the most recently lost
+    first, then by yearly spend, largest first (unknowns last), then by id."""
+    keys = pd.DataFrame({"kind": frame["kind"].to_numpy(), "lost_at": pd.to_datetime(frame["lost_at"]).to_numpy(),
+                         "spend": pd.to_numeric(frame["spend_365d"]).to_numpy(),
+                         "customer_id": frame["customer_id"].to_numpy()})
+    order = keys.sort_values(["kind", "lost_at", "spend", "customer_id"], ascending=[True, False, False, True],
+                             na_position="last", kind="stable").index
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def stored_defectors(opts: DefectorOptions) -> DefectorResult:
@@ -230,15 +253,25 @@ def stored_defectors(opts: DefectorOptions) -> DefectorResult:
         counts = {k: int(by_kind.loc[by_kind["kind"] == k, "n"].sum()) for k in KINDS}
         if opts.kind is not None:
             snap = snap.filter(snap.kind == opts.kind)
-        ordered = snap.order_by([snap.kind, snap.lost_at.desc(), snap.spend_365d.desc(), snap.customer_id])
-        ordered = ordered.drop("as_of")
-        if opts.limit is not None or opts.offset:
-            ordered = ordered.limit(opts.limit, offset=opts.offset)
-        frame = ordered.to_pandas()
+        if opts.csm is None and opts.limit is not None and "kind_rank" in snap.columns:
+            # stored in list order with each row's place (see in_list_order): a page is a range
+            place = snap.rank if opts.kind is None else snap.kind_rank
+            page = snap.filter((place > opts.offset) & (place <= opts.offset + opts.limit))
+            frame = page.order_by(page.rank).drop("as_of").to_pandas()
+        else:  # one CSM's, all of them, or a run stored before places were
+            ordered = snap.order_by([snap.kind, snap.lost_at.desc(), snap.spend_365d.desc(), snap.customer_id])
+            ordered = ordered.drop("as_of")
+            if opts.limit is not None or opts.offset:
+                ordered = ordered.limit(opts.limit, offset=opts.offset)
+            frame = ordered.to_pandas()
     frame["evidence"] = frame["evidence"].map(lambda t: json.loads(t) if isinstance(t, str) and t else [])
     for col in ("lost_at", "last_purchase_at"):
         frame[col] = pd.to_datetime(frame[col])
-    cols = [c for c in DEFECTOR_COLUMNS if c in frame.columns] + ["evidence_text"]
+    if "name" not in frame.columns:  # a run stored before names were
+        with Workspace.open(opts.workspace) as ws:
+            frame = _with_names(ws, frame)
+    cols = [c for c in ("customer_id", "name", *DEFECTOR_COLUMNS) if c in frame.columns]
+    cols = list(dict.fromkeys(cols)) + ["evidence_text"]
     frame = _in_language(frame[cols], opts.language)
     return DefectorResult(when, STORED_SOURCE, frame, counts, {}, opts.offset)
 

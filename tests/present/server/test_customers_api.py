@@ -60,6 +60,24 @@ def test_stored_defectors_are_the_defectors_computed_again(run_site: Site) -> No
         return sorted((r["customer_id"], r["kind"], r["rules"], r["evidence_text"]) for r in rows)
 
     assert key(stored["data"]) == key(fresh["data"])
+    # in the same order, named the same
+    assert [(r["customer_id"], r["name"]) for r in stored["data"]] == [(r["customer_id"], r["name"]) for r in fresh["data"]]
+    assert all(r["name"] for r in stored["data"])  # the demo names everyone
+
+
+def test_a_page_of_stored_defectors_is_a_slice_of_the_whole_list(run_site: Site) -> None:
+    """The run stores defectors in list order with their places: a page read as a range of
+    places is the slice of the list sorted whole (the path a CSM's list still takes)."""
+    with run_site.client("li") as c:
+        whole = c.get("/api/defectors").json()["data"]
+        complete = [r for r in whole if r["kind"] == "complete"]
+        partial = [r for r in whole if r["kind"] == "partial"]
+        assert len(complete) > 20 and partial and whole == complete + partial
+        assert c.get("/api/defectors?limit=7&offset=3").json()["data"] == whole[3:10]
+        assert c.get(f"/api/defectors?limit=5&offset={len(whole) - 2}").json()["data"] == whole[-2:]
+        assert c.get("/api/defectors?kind=complete&limit=4&offset=2").json()["data"] == complete[2:6]
+        assert c.get("/api/defectors?kind=partial&limit=5").json()["data"] == partial[:5]
+        assert c.get("/api/defectors?kind=partial&limit=5&offset=1000").json()["data"] == []
 
 
 def test_one_customer_is_the_cli_json(run_site: Site) -> None:

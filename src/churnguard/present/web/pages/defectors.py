@@ -13,7 +13,7 @@ from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, W
 from churnguard.present.web.lists import can_open, one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
-from churnguard.service import customer, detect
+from churnguard.service import detect
 
 router = APIRouter()
 NAV = NavItem("defectors", N_("Defectors"), order=50)
@@ -46,5 +46,5 @@ def defectors_page(
     d = result.to_dict()
     return render(request, "defectors.html", {
         "computed": True, "scope": scope, "kind": kind, "d": d, "pager": pager, "can_open": can_open(own),
-        "names": customer.names_of(ws.path, [r["customer_id"] for r in d["data"]]),
+        "names": {r["customer_id"]: r["name"] for r in d["data"] if isinstance(r.get("name"), str) and r["name"]},
     })

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
 import pytest
 
-from churnguard.schema import KINDS
 from churnguard.service.customer import CustomerOptions, customer_view
 from churnguard.service.predict import RunOptions, run
 from churnguard.simulate import simulate
 from churnguard.store import Workspace
+from tests.simulated import load_tables
 
 
 def _same_order(view: dict) -> dict:
@@ -31,9 +30,7 @@ def test_a_customer_page_is_the_same_on_both_engines(tmp_path, pg_url):
     for name, url in (("duck", None), ("pg", pg_url)):
         ws = Workspace.init(tmp_path / name, database_url=url)
         try:
-            for kind, frame in sim.tables.items():
-                table = KINDS[kind]
-                ws.store.replace_rows(table, pa.Table.from_pandas(frame[table.column_names], preserve_index=False))
+            load_tables(ws, sim.tables)
         finally:
             ws.close()
         run(RunOptions(tmp_path / name))

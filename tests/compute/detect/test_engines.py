@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
 import pytest
+from tests.simulated import load_tables
 
 from churnguard.compute.detect import Records, lost_within
 from churnguard.compute.predict import features_as_of
-from churnguard.schema import KINDS
 from churnguard.simulate import simulate
 from churnguard.store import Workspace
 
@@ -22,9 +21,7 @@ def test_duckdb_and_postgres_agree(tmp_path, pg_url):
     for name, url in (("duck", None), ("pg", pg_url)):
         ws = Workspace.init(tmp_path / name, database_url=url)
         try:
-            for kind, frame in sim.tables.items():
-                table = KINDS[kind]
-                ws.store.replace_rows(table, pa.Table.from_pandas(frame[table.column_names], preserve_index=False))
+            load_tables(ws, sim.tables)
             records = Records.from_store(ws.store)
             fs = features_as_of(records, ws.settings, date(2026, 5, 31))
             part = features_as_of(records, ws.settings, date(2026, 5, 31), sample=0.5, seed=1)

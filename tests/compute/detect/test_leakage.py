@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
 import pytest
+from tests.simulated import load_tables
 
 from churnguard.compute.detect import Records
 from churnguard.compute.predict import features_as_of
-from churnguard.schema import KINDS
 from churnguard.simulate import simulate
 from churnguard.store import Workspace
 
@@ -36,20 +35,14 @@ def known_at(kind: str, frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     return frame
 
 
-def load(ws: Workspace, tables: dict[str, pd.DataFrame]) -> None:
-    for kind, frame in tables.items():
-        table = KINDS[kind]
-        ws.store.replace_rows(table, pa.Table.from_pandas(frame[table.column_names], preserve_index=False))
-
-
 @pytest.fixture(scope="module")
 def two_workspaces(tmp_path_factory):
     sim = simulate(customers=400, months=18, seed=8)
     root = tmp_path_factory.mktemp("leak")
     full = Workspace.init(root / "full")
     cut = Workspace.init(root / "cut")
-    load(full, sim.tables)
-    load(cut, {k: known_at(k, f, AS_OF) for k, f in sim.tables.items()})
+    load_tables(full, sim.tables)
+    load_tables(cut, {k: known_at(k, f, AS_OF) for k, f in sim.tables.items()})
     for ws in (full, cut):
         ws.settings.model.observation_dates = 1
     yield full, cut

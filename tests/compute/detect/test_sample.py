@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
+from tests.simulated import load_tables
 
 from churnguard.compute.detect import Records, customer_profile
-from churnguard.schema import KINDS
 from churnguard.simulate import simulate
 
 
 def test_sampled_profile_is_the_full_profile_of_the_sample(ws):
     sim = simulate(customers=600, months=18, seed=21)
-    for kind, frame in sim.tables.items():
-        table = KINDS[kind]
-        ws.store.replace_rows(table, pa.Table.from_pandas(frame[table.column_names], preserve_index=False))
+    load_tables(ws, sim.tables)
     records = Records.from_store(ws.store)
     as_of = date(2026, 6, 30)
     full = customer_profile(records, ws.settings, as_of)

@@ -37,3 +37,23 @@ def test_a_known_complaint_category_reads_in_the_sentence_language() -> None:
     # a company's own word is shown as written, in either language
     own = say("complaint_new", "zh", {"days": 3, "category": "发票错误"})
     assert own["text"] == "3 天前新投诉（发票错误）" and reword(own, "en") == "new complaint 3 days ago (发票错误)"
+
+
+def test_a_sentence_is_said_from_its_stored_numbers() -> None:
+    """A figure on a rounding edge reads the same when said and when said again from what was
+    stored (the stored values keep 4 decimals): 5.98504 is 599% but its stored 5.985 is 598%."""
+    item = say("share_of_wallet", "zh", {"before": 5.98504, "after": 1.4712, "z": 0.55},
+               before=fmt_share(5.98504), after=fmt_share(1.4712), z="0.6")
+    assert reword(item, "zh") == item["text"]
+    item = say("recency", "en", {"days": 40.0, "usual": 2.50004})
+    assert reword(item, "en") == item["text"]
+
+
+def test_a_share_of_wallet_that_rose_is_not_said_to_have_fallen() -> None:
+    from churnguard.compute.predict.reasons import _wallet
+
+    rose = _wallet({}, {"share_of_wallet": 1.01, "share_of_wallet_change": 0.36, "share_of_wallet_z": 0.6}, "en")
+    assert rose["code"] == "share_of_wallet_now"
+    assert rose["text"] == "share of wallet 101% now, 65% before (0.6 standard errors from its usual)"
+    fell = _wallet({}, {"share_of_wallet": 0.31, "share_of_wallet_change": -0.31, "share_of_wallet_z": -2.3}, "zh")
+    assert fell["text"] == "荷包占有率从 62% 降到 31%（低于自身常态 2.3 个标准误）"

@@ -38,6 +38,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "share of wallet fell from {before} to {after} ({z} standard errors below its usual)",
         "荷包占有率从 {before} 降到 {after}（低于自身常态 {z} 个标准误）",
     ),
+    "share_of_wallet_now": (
+        "share of wallet {after} now, {before} before ({z} standard errors from its usual)",
+        "荷包占有率现为 {after}，此前 {before}（偏离自身常态 {z} 个标准误）",
+    ),
     "spend_down": (
         "spend {after} per month in the last {recent} days vs {before} before, seasonally adjusted "
         "({drop} lower, {z} standard errors)",
@@ -188,6 +192,7 @@ def _signed_share(v: Any) -> str:
 FORMATS: dict[str, dict[str, Any]] = {
     "p_alive": {"p_alive": fmt_share},
     "share_of_wallet": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
+    "share_of_wallet_now": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
     "spend_down": {"drop": fmt_share, "z": _one_decimal},
     "frequency_down": {"expected": _one_decimal, "drop": fmt_share},
     "spend_trend": {"drop": fmt_share, "z": _one_decimal},
@@ -253,10 +258,13 @@ def say(code: str, language: str, values: dict[str, Any], **shown: str) -> dict[
     """
     en, zh = TEMPLATES[code]
     template = zh if language == "zh" else en
-    text_values = {k: v if isinstance(v, str) else fmt_number(v) for k, v in values.items()}
+    clean = {k: _plain(v) for k, v in values.items()}
+    # the sentence is said from the numbers as stored (rounded), so that saying it again from
+    # them (reword) gives the same words: 5.98504 would read 599% and its stored 5.985 598%
+    text_values = {k: v if isinstance(v, str) else fmt_number(v) for k, v in clean.items()}
     text_values.update(_words(code, language, values))
     text_values.update(shown)
-    clean = {k: _plain(v) for k, v in values.items()}
+    text_values.update({k: f(clean[k]) for k, f in FORMATS.get(code, {}).items() if k in clean})
     return {"code": code, "text": template.format(**text_values), "values": clean}
 
 

@@ -85,7 +85,9 @@ def _breadth(p: dict, x: dict, lang: str) -> dict:
 def _wallet(p: dict, x: dict, lang: str) -> dict:
     before = x["share_of_wallet"] - x["share_of_wallet_change"] if _ok(x["share_of_wallet_change"]) else np.nan
     z = abs(_num(x["share_of_wallet_z"])) if _ok(x["share_of_wallet_z"]) else np.nan
-    return say("share_of_wallet", lang, {"before": before, "after": x["share_of_wallet"], "z": z},
+    fell = _ok(before) and _ok(x["share_of_wallet"]) and x["share_of_wallet"] < before
+    return say("share_of_wallet" if fell else "share_of_wallet_now", lang,
+               {"before": before, "after": x["share_of_wallet"], "z": z},
                before=fmt_share(before), after=fmt_share(x["share_of_wallet"]),
                z=f"{z:.1f}" if np.isfinite(z) else "?")
 

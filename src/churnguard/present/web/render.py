@@ -128,6 +128,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
+def render_problem(request: Request, template: str, form: dict[str, Any], exc: Exception) -> HTMLResponse:
+    """A figures page that cannot show its figures (no dated records yet, a basis the data
+    cannot give): its form, and the reason in the reader's language where its chart would be."""
+    from churnguard.i18n import message_of
+
+    tr = translator_for(request)
+    return render(request, template, {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
+
+
 def render_error(request: Request, status: int, code: str, message: str, details: Any = None, *,
                  headers: dict[str, str] | None = None) -> HTMLResponse:
     """The error page."""

@@ -149,11 +149,14 @@ def minimize_log_params(
     *,
     jac: bool,
     model: str,
+    limit_ok: Callable[[np.ndarray], bool] | None = None,
 ) -> tuple[np.ndarray, object]:
     """Minimise ``objective`` over log-parameters with L-BFGS-B; return (params, result).
 
     Raises FitError when the optimum is not finite or a parameter ran to the edge of the
-    search space (it wants to be 0 or infinite: the data cannot identify the model).
+    search space (it wants to be 0 or infinite: the data cannot identify the model) — unless
+    ``limit_ok(params)`` says the edge is a limit the model still describes (sBG's alpha and
+    beta running off together: one cancellation rate for everyone).
     """
     x0 = np.log(np.asarray(init, dtype=float))
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(x0)
@@ -174,7 +177,7 @@ def minimize_log_params(
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
         raise FitError(f"{model}: the fit did not reach a finite likelihood ({res.message})")
     at_edge = [name for name, v in zip(names, res.x, strict=True) if abs(v) >= _LOG_BOUND - 1e-6]
-    if at_edge:
+    if at_edge and not (limit_ok is not None and limit_ok(np.exp(res.x))):
         raise FitError(
             f"{model}: parameter(s) {', '.join(at_edge)} ran to 0 or infinity; the data cannot "
             "identify the model (too few repeat buyers, or no sign of drop-out); try "

@@ -24,6 +24,14 @@ def _check_periods(t, name: str = "t") -> np.ndarray:
     return arr
 
 
+def _geometric_limit(params: np.ndarray) -> bool:
+    """Whether alpha and beta ran off together: where customers do not differ in their chance to
+    cancel, the likelihood keeps rising along alpha + beta -> infinity at a fixed
+    alpha / (alpha + beta), the one cancellation rate, which the data do identify (how far the
+    optimiser walks before stopping depends on the SciPy release)."""
+    return bool(np.min(params) > 10.0 and np.sum(params) > 1e4)
+
+
 class ShiftedBetaGeometricModel(BaseValueModel):
     r"""sBG model: each customer renews with a constant probability, heterogeneous across customers.
 
@@ -205,7 +213,8 @@ class ShiftedBetaGeometricModel(BaseValueModel):
         init = [1.0, 1.0]
         if self.initial_params is not None:
             init = [float(self.initial_params[p]) for p in self._param_names]
-        params, res = minimize_log_params(objective, init, self._param_names, jac=True, model="sBG")
+        params, res = minimize_log_params(objective, init, self._param_names, jac=True, model="sBG",
+                                          limit_ok=_geometric_limit)
         self._set_params(params, -objective(np.log(params))[0] * total, res)
         return self
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.errors import ChurnguardError
-from churnguard.i18n import N_, Translator, message_of, translate_message
+from churnguard.i18n import N_, Translator
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
 from churnguard.present.web import labels
 from churnguard.present.web.charts import hbar, rate_lines
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.paging import Pager
-from churnguard.present.web.render import render
+from churnguard.present.web.render import render, render_problem
 
 router = APIRouter()
 NAV = NavItem("churn", N_("Churn rate"), order=20)
@@ -38,11 +38,6 @@ def group_labeller(tr: Translator, by: str | None):
     return label
 
 
-def _problem(request: Request, template: str, form: dict, exc: ChurnguardError) -> Response:
-    tr = translator_for(request)
-    return render(request, template, {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
-
-
 @router.get("/churn", name="churn")
 def churn_page(
     request: Request,
@@ -59,7 +54,7 @@ def churn_page(
     try:
         stored = figures.get("churn-rate", period=period, basis=basis, by=by)
     except ChurnguardError as exc:  # no dated records yet, or a basis the data cannot give
-        return _problem(request, "churn.html", form, exc)
+        return render_problem(request, "churn.html", form, exc)
     d = stored.data
     rows: list[dict[str, Any]] = d["data"]
     starts = list(dict.fromkeys(r["period_start"] for r in rows))
@@ -122,7 +117,7 @@ def churn_groups_page(
     try:
         stored = figures.get("churn-rate", period=period, basis=basis, by=by)
     except ChurnguardError as exc:
-        return _problem(request, "churn_groups.html", form, exc)
+        return render_problem(request, "churn_groups.html", form, exc)
     d = stored.data
     table, shown, last = pivot_groups(d["data"], by, group_labeller(tr, by))
     ranked = [g for g in table if g["last"] and g["last"]["churn_rate"] is not None]

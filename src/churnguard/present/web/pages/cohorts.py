@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.errors import ChurnguardError
-from churnguard.i18n import message_of, translate_message
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
 from churnguard.present.web.charts import heatmap
-from churnguard.present.web.render import render
+from churnguard.present.web.render import render, render_problem
 
 router = APIRouter()
 NAV = None  # a tab of the churn pages
@@ -35,7 +34,7 @@ def cohorts_page(
     try:
         stored = figures.get("cohorts", period=period, basis=basis)
     except ChurnguardError as exc:
-        return render(request, "cohorts.html", {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
+        return render_problem(request, "cohorts.html", form, exc)
     d = stored.data
     cohorts: dict[str, dict] = {}
     for r in d["data"]:

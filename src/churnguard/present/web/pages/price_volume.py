@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.errors import ChurnguardError
-from churnguard.i18n import message_of, translate_message
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
 from churnguard.present.web.charts import effect_bars
-from churnguard.present.web.render import render
+from churnguard.present.web.render import render, render_problem
 from churnguard.present.web.warnings import describe
 from churnguard.service.overview import false_growth_warnings
 
@@ -33,7 +32,7 @@ def price_volume_page(
     try:
         stored = figures.get("price-volume", period=period)
     except ChurnguardError as exc:
-        return render(request, "price_volume.html", {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
+        return render_problem(request, "price_volume.html", form, exc)
     d = stored.data
     rows = d["data"][1:] if len(d["data"]) > 1 else d["data"]  # the first period has nothing to compare with
     warnings = [describe(tr, w, period) for w in false_growth_warnings(d["data"])]

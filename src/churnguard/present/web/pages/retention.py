@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.errors import ChurnguardError
-from churnguard.i18n import message_of, translate_message
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
 from churnguard.present.web.charts import rate_lines
-from churnguard.present.web.render import render
+from churnguard.present.web.render import render, render_problem
 
 router = APIRouter()
 NAV = None  # a tab of the churn pages
@@ -32,7 +31,7 @@ def retention_page(
     try:
         stored = figures.get("retention", period=period, basis=basis)
     except ChurnguardError as exc:
-        return render(request, "retention.html", {"form": form, "problem": translate_message(tr, message_of(exc)), "chart": None})
+        return render_problem(request, "retention.html", form, exc)
     d = stored.data
     rows = [r for r in d["data"] if r["value_at_start"]]  # periods before any value add nothing
     x = [tr.format_period(r["period_start"], period) for r in rows]

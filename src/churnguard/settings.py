@@ -126,6 +126,14 @@ class DetectSettings(_Section):
             "windows together (fewer cannot show a change)"
         ),
     )
+    partial_recorded_days: int = Field(
+        365,
+        ge=0,
+        description=(
+            "partial defection: also a partial defector when your team recorded a partial defection "
+            "(a churn-reasons row of kind partial) within this many days (0 switches the rule off)"
+        ),
+    )
 
 
 class SignalSettings(_Section):

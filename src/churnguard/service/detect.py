@@ -158,6 +158,7 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
         "partial_z": det.partial_z,
         "partial_min_drop": det.partial_min_drop,
         "partial_min_orders": det.partial_min_orders,
+        "partial_recorded_days": det.partial_recorded_days,
     }
 
 

@@ -112,3 +112,33 @@ def test_a_category_dropped_by_chance_is_not_a_defection(ws, settings):
     assert (row["lines_c_b"], row["lines_b"], row["lines_r"]) == (7, 12, 5)
     assert abs(row["p_zero"] - 792 / 19448) < 1e-9
     assert "mixed" not in detect(ws, settings).index
+
+
+def test_a_partial_defection_the_team_recorded_is_listed_with_what_they_wrote(ws, settings):
+    """A churn-reasons row of kind partial, recorded within detect.partial_recorded_days, makes a
+    still-buying customer a partial defector; an old one, one of kind complete, one recorded after
+    the date, or one for a customer already lost completely does not."""
+    rows = steady("told") + steady("told_long_ago") + steady("complete_kind") + steady("later") + steady("loyal")
+    rows += steady("gone", stop="2024-08-01")
+    reasons = [
+        {"customer_id": "told", "recorded_at": D("2024-11-01"), "reason": "price", "kind": "partial",
+         "competitor": "华南供应链"},
+        {"customer_id": "told_long_ago", "recorded_at": D("2023-10-01"), "reason": "service", "kind": "partial"},
+        {"customer_id": "complete_kind", "recorded_at": D("2024-11-01"), "reason": "service", "kind": "complete"},
+        {"customer_id": "later", "recorded_at": D("2025-01-15"), "reason": "price", "kind": "partial"},
+        {"customer_id": "gone", "recorded_at": D("2024-10-01"), "reason": "promotion", "kind": "partial"},
+    ]
+    put(ws, transactions=rows, churn_reasons=reasons)
+    found = detect(ws, settings)
+    assert set(found.index) == {"told", "gone"}
+    assert found.loc["gone", "kind"] == "complete"
+    assert found.loc["told", "kind"] == "partial" and found.loc["told", "rules"] == "recorded"
+    (ev,) = found.loc["told", "evidence"]
+    assert ev["text"] == "your team recorded a partial defection 60 days ago (2024-11-01): price, to 华南供应链"
+    settings.language = "zh"
+    zh = find_defectors(customer_profile(Records.from_store(ws.store), settings, AS_OF), settings,
+                        index=seasonal_index(Records.from_store(ws.store), settings.churn, AS_OF, 545), language="zh")
+    text = zh.set_index("customer_id").loc["told", "evidence"][0]["text"]
+    assert text == "团队于 60 天前（2024-11-01）记录为部分跳槽：价格，转向 华南供应链"
+    settings.detect.partial_recorded_days = 0  # the rule switched off
+    assert "told" not in detect(ws, settings).index

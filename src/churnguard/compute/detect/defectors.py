@@ -8,7 +8,9 @@ Complete
 Partial
     Still a customer, but buying clearly less than its own baseline: its share of wallet fell
     (where wallet estimates exist; otherwise its seasonally adjusted spend), its purchase
-    frequency fell, or it stopped buying a category it used to buy regularly. Each test
+    frequency fell, or it stopped buying a category it used to buy regularly — or the team
+    recorded a partial defection (a churn-reasons row of kind partial) within
+    ``detect.partial_recorded_days``. Each test
     accounts for the customer's own variability (:mod:`churnguard.compute.detect.trends`); a
     drop must be both ``detect.partial_z`` standard errors below the baseline and at least
     ``detect.partial_min_drop`` of it, and only customers with at least
@@ -156,11 +158,18 @@ def partial_defectors(profile: pd.DataFrame, tests: pd.DataFrame, dropped: pd.Da
         for cid, grp in dd.groupby("customer_id"):
             breadth_ids[cid] = grp.sort_values("p_zero").to_dict("records")
     rec = det.partial_recent_days
+    # the company's own record of a partial defection (churn-reasons, kind partial), recent enough
+    ago = profile.loc[t.index, "last_partial_record_days"] if "last_partial_record_days" in profile else None
+    recorded = (ago <= det.partial_recorded_days) if ago is not None and det.partial_recorded_days > 0 \
+        else pd.Series(False, index=t.index)
     rows = []
-    flagged = t.index[sow | spend | freq | t.index.isin(list(breadth_ids))]
+    flagged = t.index[sow | spend | freq | recorded | t.index.isin(list(breadth_ids))]
     for cid in flagged:
         x = t.loc[cid]
         evidence, rules = [], []
+        if recorded[cid]:
+            rules.append("recorded")
+            evidence.append(_recorded_evidence(profile.loc[cid], language))
         if sow[cid]:
             rules.append("share_of_wallet")
             evidence.append(say("share_of_wallet", language,
@@ -189,6 +198,17 @@ def partial_defectors(profile: pd.DataFrame, tests: pd.DataFrame, dropped: pd.Da
     frame = pd.DataFrame(rows, columns=["customer_id", "rules", "lost_at", "evidence"])
     frame["kind"] = "partial"
     return frame
+
+
+def _recorded_evidence(p: pd.Series, language: str) -> dict:
+    """What the team recorded: when, why (a known reason in the sentence's language), to whom."""
+    when = pd.Timestamp(p["last_partial_record_at"]).date().isoformat()
+    reason = p["last_partial_reason"] if isinstance(p["last_partial_reason"], str) else "?"
+    values = {"days": p["last_partial_record_days"], "when": when, "reason": reason}
+    competitor = p.get("last_partial_competitor")
+    if isinstance(competitor, str) and competitor:
+        return say("recorded_partial_competitor", language, {**values, "competitor": competitor})
+    return say("recorded_partial", language, values)
 
 
 def find_defectors(profile: pd.DataFrame, settings: Settings, *, index: SeasonalIndex,

@@ -216,6 +216,17 @@ def _survey_aggregates(r: Records, d: _Days) -> ir.Table:
     )
 
 
+def _recorded_aggregates(r: Records) -> ir.Table:
+    """The latest partial defection the company recorded itself (churn-reasons, kind partial)."""
+    c = r.churn_reasons
+    partial = c.kind.lower().strip() == "partial"
+    return c.group_by("customer_id").aggregate(
+        last_partial_record_at=c.recorded_at.max(where=partial),
+        last_partial_reason=c.reason.argmax(c.recorded_at, where=partial),
+        last_partial_competitor=c.competitor.argmax(c.recorded_at, where=partial),
+    )
+
+
 def _contract_aggregates(r: Records) -> ir.Table:
     c = r.contracts
     return c.group_by("customer_id").aggregate(
@@ -327,6 +338,7 @@ def profile_expr(records: Records, settings: Settings, as_of: date, sample: floa
         _complaint_aggregates(r, d, w),
         _survey_aggregates(r, d),
         _contract_aggregates(r),
+        _recorded_aggregates(r),
     ]
     wallet = _wallet_aggregates(r, as_of)
     if wallet is not None:
@@ -355,11 +367,11 @@ DATE_COLUMNS = (
     "last_purchase_at", "covered_until", "lost_at", "acquired_at", "first_purchase_at", "last_contact_at",
     "first_contact_at", "last_renewal_inquiry_at", "last_unsubscribe_at", "oldest_open_complaint_at",
     "last_complaint_at", "last_survey_at", "first_contract_at", "current_contract_start",
-    "contract_cancelled_at", "group_last_lost_at",
+    "contract_cancelled_at", "group_last_lost_at", "last_partial_record_at",
 )
 #: text columns of the profile
 TEXT_COLUMNS = ("relationship", "segment", "region", "customer_type", "group_id", "csm",
-                "last_complaint_category", "group_lost_example")
+                "last_complaint_category", "group_lost_example", "last_partial_reason", "last_partial_competitor")
 #: counts and sums that are zero (not unknown) when a customer has no such record
 ZERO_WHEN_MISSING = (
     "orders_total", "spend_total", "orders_30d", "orders_90d", "orders_180d", "orders_365d", "orders_prev_365d",

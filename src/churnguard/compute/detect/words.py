@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from churnguard.vocab import COMPLAINT_CATEGORIES, Term
+from churnguard.vocab import CHURN_REASONS, COMPLAINT_CATEGORIES, Term
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     # complete defectors
@@ -54,6 +54,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "breadth_down": (
         "stopped buying {category}: {lines_before} of {all_before} order lines before, none of {lines_after} since",
         "不再购买 {category}：此前 {all_before} 行订单中有 {lines_before} 行，近期 {lines_after} 行中 0 行",
+    ),
+    "recorded_partial": (
+        "your team recorded a partial defection {days} days ago ({when}): {reason}",
+        "团队于 {days} 天前（{when}）记录为部分跳槽：{reason}",
+    ),
+    "recorded_partial_competitor": (
+        "your team recorded a partial defection {days} days ago ({when}): {reason}, to {competitor}",
+        "团队于 {days} 天前（{when}）记录为部分跳槽：{reason}，转向 {competitor}",
     ),
     # warning signals
     "contact_drop": (
@@ -206,7 +214,8 @@ FORMATS: dict[str, dict[str, Any]] = {
 #: Values of a code that are words of the vocabulary, said in the sentence's language (a
 #: complaint category "delivery" reads 交付 in Chinese); other words stay as they were written.
 WORDS: dict[str, dict[str, dict[str, Term]]] = {
-    code: {"category": COMPLAINT_CATEGORIES} for code in ("complaint_open", "complaint_new", "complaint_past")
+    **{code: {"category": COMPLAINT_CATEGORIES} for code in ("complaint_open", "complaint_new", "complaint_past")},
+    **{code: {"reason": CHURN_REASONS} for code in ("recorded_partial", "recorded_partial_competitor")},
 }
 
 

@@ -54,6 +54,7 @@ SETTINGS: dict[str, str] = {
     "detect.partial_baseline_days": N_("Partial defection: baseline window (days)"),
     "detect.partial_z": N_("Partial defection: standard errors below baseline"),
     "detect.partial_min_drop": N_("Partial defection: smallest drop"),
+    "detect.partial_recorded_days": N_("Partial defection: recorded by your team within (days)"),
     "detect.partial_min_orders": N_("Partial defection: fewest purchase days"),
     "signals.contact_drop": N_("Signal: contact frequency dropped"),
     "signals.contact_drop_days": N_("Contact drop: recent window (days)"),
@@ -137,6 +138,7 @@ DEFECTOR_RULES: dict[str, str] = {
     "spend": N_("spend fell"),
     "frequency": N_("buys less often"),
     "breadth": N_("stopped buying a product category"),
+    "recorded": N_("recorded by your team"),
 }
 
 #: The eight RFM segments.

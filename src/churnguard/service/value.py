@@ -452,6 +452,8 @@ def stored_core_customers(
     n_core = store.memo(("core_count", when, csm), lambda: int(core.count().execute()))
     if csm is None and "core_rank" in snap.columns and top is not None:  # stored in core order: a range
         page = snap.filter((snap.core_rank > offset) & (snap.core_rank <= offset + top))
+        if language is None or language == settings.language:  # the list's columns only: converting
+            page = page.select(*CORE_COLUMNS, "time_unit", "core_rank")  # all 45 to pandas: ~30 ms at 1M
         frame = page.order_by(page.core_rank).to_pandas()
     else:  # one CSM's, all of them, or a run stored before core ranks were
         ordered = core.order_by([core.revenue.desc(), core.customer_id])

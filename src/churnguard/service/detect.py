@@ -202,7 +202,7 @@ def defectors(opts: DefectorOptions) -> DefectorResult:
         frame = frame.iloc[opts.offset:]
         if opts.limit is not None:
             frame = frame.head(opts.limit)
-        frame = _with_names(ws, frame.reset_index(drop=True))
+        frame = _with_names(opts.workspace, frame.reset_index(drop=True))
         frame = _in_language(frame, opts.language)
         return DefectorResult(ctx.as_of, ctx.as_of_source, frame, counts, definition(ws.settings, ctx), opts.offset)
 
@@ -211,14 +211,13 @@ def defectors(opts: DefectorOptions) -> DefectorResult:
 STORED_SOURCE = "stored by churnguard run"
 
 
-def _with_names(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
+def _with_names(workspace: Path | None, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the customers' ``name`` after their id (None where there is none)."""
-    t = ws.store.table("customers")
-    ids = [str(c) for c in frame["customer_id"]]
-    names = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas() if ids else None
-    named = names.set_index("customer_id")["name"] if names is not None else pd.Series(dtype=object)
+    from churnguard.service.customer import names_of
+
+    names = names_of(workspace, list(frame["customer_id"]))
     out = frame.copy()
-    out.insert(1, "name", named.reindex(ids).to_numpy() if ids else [])
+    out.insert(1, "name", [names.get(str(c)) for c in frame["customer_id"]])
     return out
 
 
@@ -269,8 +268,7 @@ def stored_defectors(opts: DefectorOptions) -> DefectorResult:
     for col in ("lost_at", "last_purchase_at"):
         frame[col] = pd.to_datetime(frame[col])
     if "name" not in frame.columns:  # a run stored before names were
-        with Workspace.open(opts.workspace) as ws:
-            frame = _with_names(ws, frame)
+        frame = _with_names(opts.workspace, frame)
     cols = [c for c in ("customer_id", "name", *DEFECTOR_COLUMNS) if c in frame.columns]
     cols = list(dict.fromkeys(cols)) + ["evidence_text"]
     frame = _in_language(frame[cols], opts.language)

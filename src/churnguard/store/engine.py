@@ -125,7 +125,6 @@ class Store:
                 hint = (" — another churnguard process (for example 'churnguard serve') has the DuckDB "
                         "file open; stop it first, or keep the workspace on PostgreSQL for shared use")
             raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
-        self._tables: dict[str, tuple[tuple, ibis.Table]] = {}  # see table()
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
 
@@ -155,20 +154,8 @@ class Store:
                     cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {quote_ident(table.name)} (customer_id)")
 
     def table(self, name: str) -> ibis.Table:
-        """Return stored table ``name`` as an Ibis expression.
-
-        On DuckDB the expression is kept while the file stays as it was (asking the engine
-        for a table's columns is a query: 1-2 ms, and a customer page names 18 tables).
-        """
-        stamp = self.file_stamp()
-        if stamp is None:
-            return self.con.table(name)
-        cached = self._tables.get(name)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        t = self.con.table(name)
-        self._tables[name] = (stamp, t)
-        return t
+        """Return stored table ``name`` as an Ibis expression."""
+        return self.con.table(name)
 
     def customer_rows(self, name: str, customer_id: str) -> pd.DataFrame:
         """Every row of stored table ``name`` of one customer, by one parameterised query.

@@ -27,6 +27,7 @@ from churnguard.vocab import (
     CUSTOMER_TYPE_ALIASES,
     CUSTOMER_TYPES,
     INTERACTION_KIND_ALIASES,
+    MONEY_NOISE,
     SATISFACTION_ALIASES,
 )
 
@@ -68,7 +69,7 @@ def _date_sql(r: str) -> str:
 def _number_sql(r: str) -> str:
     plain = f"TRY_CAST({r} AS DOUBLE)"
     quick = f"TRY_CAST(replace(replace(replace({r}, ',', ''), '¥', ''), '￥', '') AS DOUBLE)"
-    cleaned = f"regexp_replace({r}, '[¥￥$€£,，\\s]|RMB|CNY|元', '', 'g')"
+    cleaned = f"regexp_replace({r}, {_lit(MONEY_NOISE)}, '', 'g')"
     # accounting negatives: (56.00) means -56.00
     return (
         f"CASE WHEN {plain} IS NOT NULL THEN {plain} WHEN {quick} IS NOT NULL THEN {quick} "

@@ -16,6 +16,8 @@ learned state ends in ``_``, predicting before fitting raises ``NotFittedError``
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 
@@ -82,19 +84,27 @@ class ChurnModel:
     calibration : {"sigmoid", "isotonic"}
         How raw scores become probabilities, fitted on held-out rows: Platt's sigmoid keeps
         the ranking exactly; isotonic is more flexible but makes ties.
+    early_stopping_rounds : int, optional
+        Stop adding trees when the held-out (calibration) rows' log loss has not improved for
+        this many rounds; ``n_estimators`` is then the most trees. For small tables, where a
+        fixed number of trees overfits (see ``TabularChurnModel``).
     categorical : tuple of str, optional
         Columns to treat as categories (default: object and categorical columns).
 
     Attributes
     ----------
     booster_ : lightgbm.LGBMClassifier
+    n_trees_ : int
+        Trees used (fewer than ``n_estimators`` when early stopping stopped).
     calibrator_ : fitted on the calibration rows
     feature_names_ : list of str
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 31,
                  max_depth: int = 6, min_child_samples: int = 40, n_jobs: int = 2, random_state: int = 0,
-                 calibration: str = "sigmoid", categorical: tuple[str, ...] | None = None):
+                 calibration: str = "sigmoid", categorical: tuple[str, ...] | None = None,
+                 early_stopping_rounds: int | None = None):
+        self.early_stopping_rounds = early_stopping_rounds
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -147,7 +157,17 @@ class ChurnModel:
             random_state=self.random_state,
             verbose=-1,
         )
-        self.booster_.fit(Xp, y, categorical_feature=self.prep_.categorical or "auto")
+        fit_args: dict = {"categorical_feature": self.prep_.categorical or "auto"}
+        if self.early_stopping_rounds and len(cal_X) and len(np.unique(cal_y)) == 2:
+            # LightGBM 4.7 renamed eval_set to eval_X/eval_y (the old name warns)
+            if "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters:
+                fit_args.update(eval_X=(cal_X,), eval_y=(cal_y,))
+            else:  # pragma: no cover - LightGBM < 4.7
+                fit_args["eval_set"] = [(cal_X, cal_y)]
+            fit_args["callbacks"] = [lgb.early_stopping(int(self.early_stopping_rounds), verbose=False)]
+        self.booster_.fit(Xp, y, **fit_args)
+        best = self.booster_.best_iteration_ if fit_args.get("callbacks") else 0
+        self.n_trees_ = int(best or self.booster_.n_estimators_)
         self.feature_names_ = list(self.prep_.columns)
         self.calibrator_ = _fit_calibrator(self.calibration, self._raw(cal_X) if len(cal_X) else None,
                                            cal_y if len(cal_X) else None)
@@ -158,7 +178,11 @@ class ChurnModel:
             raise NotFittedError("this ChurnModel is not fitted yet; call fit(X, y) first")
 
     def _raw(self, Xp: pd.DataFrame) -> np.ndarray:
-        return self.booster_.predict(Xp, raw_score=True, num_threads=int(self.n_jobs))
+        return self.booster_.predict(Xp, raw_score=True, num_iteration=self._trees(), num_threads=int(self.n_jobs))
+
+    def _trees(self) -> int | None:
+        # models saved before early stopping existed have no n_trees_: all their trees count
+        return getattr(self, "n_trees_", None)
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Raw scores (log-odds before calibration)."""
@@ -175,7 +199,8 @@ class ChurnModel:
         """Each feature's contribution to each row's raw score (log-odds), plus ``bias``."""
         self._check_fitted()
         Xp = self.prep_.transform(X)
-        values = self.booster_.predict(Xp, pred_contrib=True, num_threads=int(self.n_jobs))
+        values = self.booster_.predict(Xp, pred_contrib=True, num_iteration=self._trees(),
+                                       num_threads=int(self.n_jobs))
         return pd.DataFrame(values, index=X.index, columns=[*self.feature_names_, "bias"])
 
     @property

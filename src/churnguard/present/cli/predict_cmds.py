@@ -226,6 +226,12 @@ def register(app: typer.Typer) -> None:
         for name in ("model", "baseline"):
             t.add_row(name, str(d[name]["roc_auc"]), str(d[name]["pr_auc"]))
         console.print(t)
+        if d["baseline"]["roc_auc"] >= d["model"]["roc_auc"]:
+            console.print(
+                f"[yellow]On this table the logistic baseline ranks customers as well as the model or better "
+                f"(ROC AUC {d['baseline']['roc_auc']} vs {d['model']['roc_auc']}): what drives churn here looks "
+                "mostly additive, and the model has not earned its place.[/]"
+            )
         console.print(f"features: {', '.join(d['features'])}")
         for col, why in d["dropped"].items():
             console.print(f"  dropped {col}: {why}")

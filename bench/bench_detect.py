@@ -61,6 +61,43 @@ def backtest_figures(path: Path) -> tuple[dict, psvc.BacktestResult]:
     return d, bt
 
 
+def purchase_ceiling(path: Path, truth: pd.DataFrame, as_of: pd.Timestamp, pos: pd.Series) -> dict:
+    """How well any test on purchases could do, judged with the truth: two tests a detector could
+    run on the recent 180 days against the 365 before (order days: conditional binomial z; units
+    per line: z of mean log units, per-line sd 0.5 — the simulator's own noise, which a real
+    detector would not know) and their sum, each as a ranking of the living customers with at
+    least 4 purchase days; for each, ROC AUC and the largest recall (of all true partial
+    defectors) any cut-off reaches at precision ≥ 0.7 and ≥ 0.5."""
+    from sklearn.metrics import precision_recall_curve, roc_auc_score
+
+    with Workspace.open(path) as ws:
+        tx = ws.store.table("transactions").select("customer_id", "occurred_at", "quantity").to_pandas()
+    tx = tx[(pd.to_datetime(tx["occurred_at"]) <= as_of) & (tx["quantity"] > 0)]
+    age = (as_of - pd.to_datetime(tx["occurred_at"])).dt.days
+    tx = tx.assign(w=np.where(age < 180, "r", np.where(age < 545, "b", "")), lq=np.log(tx["quantity"]))
+    tx = tx[tx["w"] != ""]
+    g = tx.groupby(["customer_id", "w"])
+    days = g["occurred_at"].nunique().unstack(fill_value=0).reindex(columns=["r", "b"], fill_value=0)
+    lq = g["lq"].agg(["mean", "count"]).unstack()
+    alive = truth.index[(truth["churned_at"].isna() | (truth["churned_at"] > as_of)).to_numpy()]
+    d = days.reindex(alive).fillna(0)
+    n = d["r"] + d["b"]
+    share = 180 / 545
+    z_f = (d["r"] - n * share) / np.sqrt(np.maximum(n * share * (1 - share), 1e-9))
+    se = 0.5 * np.sqrt(1 / lq[("count", "r")] + 1 / lq[("count", "b")])
+    z_q = ((lq[("mean", "r")] - lq[("mean", "b")]) / se).reindex(alive).fillna(0)
+    judged = n >= 4
+    y = pos.reindex(alive).fillna(False)[judged]
+    out = {"judged": int(judged.sum()), "true_among_judged": int(y.sum())}
+    for name, z in (("order_days", z_f), ("units_per_line", z_q), ("both", (z_f + z_q) / np.sqrt(2))):
+        score = -z[judged]
+        prec, rec, _ = precision_recall_curve(y, score)
+        best = {f"recall_at_precision_{c}": round(float(rec[prec >= c].max() * y.sum() / pos.sum()), 4)
+                for c in (0.7, 0.5)}
+        out[name] = {"roc_auc": round(float(roc_auc_score(y, score)), 3), **best}
+    return out
+
+
 def partial_figures(path: Path, truth: pd.DataFrame) -> dict:
     t0 = time.perf_counter()
     r = dsvc.defectors(dsvc.DefectorOptions(path))
@@ -75,6 +112,7 @@ def partial_figures(path: Path, truth: pd.DataFrame) -> dict:
         "precision": round(tp / max(len(flagged), 1), 3), "recall": round(tp / max(int(pos.sum()), 1), 3),
         "truth_counted_complete": len(complete & set(pos[pos].index)),
         "seconds": round(time.perf_counter() - t0, 1),
+        "ceiling_of_tests_on_purchases": purchase_ceiling(path, truth, as_of, pos),
     }
     # how far each test can see: recall among true partial defectors by purchases in the two windows
     with Workspace.open(path) as ws:
@@ -106,15 +144,22 @@ def reason_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) 
         top = f.map(lambda x: x[0] if x else "(none)")
         match = MATCH[reason]
         X = bt.features.X.reindex(ids)
+        others = bt.features.X.reindex(t.index[(t["churn_reason"] != reason).to_numpy()])
         rows[reason] = {
             "customers": int(len(ids)),
             # can any method name the cause? the share whose own records show it before the date
             "with_evidence_in_data": round(float(EVIDENCE[reason](X).mean()), 3),
+            # and does that evidence tell them apart? the same share among leavers for other reasons
+            "same_evidence_among_other_leavers": round(float(EVIDENCE[reason](others).mean()), 3),
             "matching_families": list(match),
             "top_reason_matches": round(float(top.isin(match).mean()), 3),
             "any_of_top_3_matches": round(float(np.mean([any(i in match for i in x) for x in f])), 3),
             "top_families": top.value_counts(normalize=True).round(3).head(6).to_dict(),
         }
+        if reason == "service":  # complaints in the customer's region well above usual (incidents)
+            up = lambda Z: float((Z["region_complaint_excess"] > 1).mean())  # noqa: E731
+            rows[reason]["region_complaints_up"] = round(up(X), 3)
+            rows[reason]["region_complaints_up_among_other_leavers"] = round(up(others), 3)
         seen = EVIDENCE[reason](X).to_numpy()
         if seen.any():
             rows[reason]["among_those_with_evidence"] = {

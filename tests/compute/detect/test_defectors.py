@@ -86,6 +86,18 @@ def test_share_of_wallet_where_estimates_exist(ws, settings):
     assert "share of wallet fell from" in sow["text"]
 
 
+def test_a_wallet_smaller_than_what_we_sold_is_not_a_share_of_wallet(ws, settings):
+    # estimates of 600 a quarter for a customer who bought 1,300 a quarter from us: a "share of
+    # wallet" of 217% says the estimates are wrong for it, so it is judged by its spend
+    rows = steady("over", stop="2024-06-30") + [tx("over", d, 40.0) for d in days("2024-07-01", *range(0, 180, 7))]
+    wallet = [{"customer_id": "over", "period_start": D(q), "estimated_total_spend": 600.0}
+              for q in ("2023-07-01", "2023-10-01", "2024-01-01", "2024-04-01", "2024-07-01", "2024-10-01")]
+    put(ws, transactions=rows + steady("loyal") + steady("other"), wallet_estimates=wallet)
+    found = detect(ws, settings)
+    assert found.loc["over", "rules"].split(",")[0] == "spend"
+    assert all(e["code"] != "share_of_wallet" for e in found.loc["over", "evidence"])
+
+
 def test_a_new_customer_is_not_a_defector_for_its_first_order(ws, settings):
     # First order a few days into the baseline window (the recent window starts 2024-07-05),
     # then a steady monthly buyer. Counting the first order in a 5-day baseline made it look

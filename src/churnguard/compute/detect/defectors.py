@@ -14,7 +14,9 @@ Partial
     accounts for the customer's own variability (:mod:`churnguard.compute.detect.trends`); a
     drop must be both ``detect.partial_z`` standard errors below the baseline and at least
     ``detect.partial_min_drop`` of it, and only customers with at least
-    ``detect.partial_min_orders`` purchase days in the two windows are judged.
+    ``detect.partial_min_orders`` purchase days in the two windows are judged. A share of wallet
+    above 100% in the baseline means the wallet estimates are below what the customer bought
+    from us; such a customer is judged by its spend instead.
 """
 
 from __future__ import annotations
@@ -84,18 +86,21 @@ def partial_tests(profile: pd.DataFrame, index: SeasonalIndex, settings: Setting
     out["freq_z"], out["freq_drop"], out["expected_orders"] = freq_z, freq_drop, expected
     out["baseline_days"] = oldest - rec
     has_wallet = (profile.get("w_quarters_r", 0) >= 1) & (profile.get("w_quarters_b", 0) >= 2)
-    out["has_wallet"] = has_wallet
     if "wallet_r" in profile:
         sow_z, sow_drop = compound_poisson_z(
             profile["w_spend_r"], profile["wallet_r"], profile["w_spend_b"], profile["wallet_b"], profile["w_sumsq"]
         )
         out["sow_r"] = safe_ratio(profile["w_spend_r"], profile["wallet_r"])
         out["sow_b"] = safe_ratio(profile["w_spend_b"], profile["wallet_b"])
+        # bought more from us than the estimated whole wallet: the estimates do not describe this
+        # customer (in the 20,000-customer demo 11 of the 12 share-of-wallet names were such, 1 true)
+        has_wallet = has_wallet & (out["sow_b"] <= 1.0)
         out["sow_z"] = np.where(has_wallet, sow_z, np.nan)
         out["sow_drop"] = np.where(has_wallet, sow_drop, np.nan)
     else:
         for c in ("sow_r", "sow_b", "sow_z", "sow_drop"):
             out[c] = np.nan
+    out["has_wallet"] = has_wallet
     return out
 
 

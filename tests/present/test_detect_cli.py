@@ -97,6 +97,14 @@ def test_model_train_then_score_in_a_later_process(tmp_path):
     assert scored["count"] == 20 and scored["data"][0]["id"] == df["customerID"].iloc[0]
     assert 0 <= scored["data"][0]["probability"] <= 1
     assert out.read_text(encoding="utf-8-sig").splitlines()[0] == "id,probability,reasons"
+    # tmp_path is no workspace: reasons in the default language (zh) unless --lang says otherwise
+    texts = [r["text"] for row in scored["data"] for r in row["reasons"]]
+    assert any("中位数" in t for t in texts)
+    r = cg("model", "score", "--table", str(new), "-w", str(tmp_path), "--lang", "en", "--json")
+    assert r.exit_code == 0, r.output
+    assert any("median" in x["text"] for row in json.loads(r.stdout)["data"] for x in row["reasons"])
+    r = cg("model", "score", "--table", str(new), "-w", str(tmp_path), "--lang", "fr")
+    assert r.exit_code == 2 and "--lang 'fr': choose zh or en" in r.output
 
 
 def test_model_score_without_a_model(tmp_path):

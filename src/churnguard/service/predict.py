@@ -30,6 +30,7 @@ from churnguard.compute.predict.suite import (
     train_suite,
 )
 from churnguard.errors import ChurnguardError, FitError, InputError
+from churnguard.i18n import LANGUAGES
 from churnguard.service.common import last_data_date, resolve_as_of
 from churnguard.service.detect import (
     DetectContext,
@@ -40,6 +41,7 @@ from churnguard.service.detect import (
     signals_frame,
     to_json_text,
 )
+from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 from churnguard.store.workspace import default_workspace_dir
 
@@ -568,6 +570,13 @@ def _read_table(path: Path, encoding: str | None, sheet: str | None) -> pd.DataF
     return frame
 
 
+def _language(workspace: Path | None) -> str:
+    """The workspace's language when the folder is one, else the default language."""
+    base = Path(workspace) if workspace is not None else default_workspace_dir()
+    settings = base / SETTINGS_FILE
+    return load_settings(settings).language if settings.exists() else Settings().language
+
+
 def default_model_dir(workspace: Path | None) -> Path:
     """Where a table model lives: ``models/table`` in the workspace folder (or the current folder)."""
     base = Path(workspace) if workspace is not None else default_workspace_dir()
@@ -630,6 +639,7 @@ class ScoreTableOptions:
     model_dir: Path | None = None
     output: Path | None = None
     top: int = 3
+    language: str | None = None  # zh or en; default: the workspace's language (zh without one)
 
 
 @dataclass
@@ -641,7 +651,8 @@ class ScoreTableResult:
     output: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"data": [{"id", "probability", "reasons": [{"column", "text", "contribution"}]}], "count", "model_dir", "output"}``."""
+        """``{"data": [{"id", "probability", "reasons": [{"column", "code", "text", "values", "contribution"}]}],
+        "count", "model_dir", "output"}``."""
         rows = self.frame.to_dict(orient="records")
         for r in rows:
             r["probability"] = float(r["probability"])
@@ -655,10 +666,13 @@ def score_table(opts: ScoreTableOptions) -> ScoreTableResult:
     With ``output`` the scores are also written as CSV (UTF-8 with BOM, so Excel opens it):
     ``id, probability, reasons`` with the reasons joined by "; ".
     """
+    if opts.language is not None and opts.language not in LANGUAGES:
+        raise InputError(f"--lang {opts.language!r}: choose zh or en")
     folder = opts.model_dir or default_model_dir(opts.workspace)
     model = TabularChurnModel.load(folder)
     frame = _read_table(opts.table, opts.encoding, opts.sheet)
-    scored = model.score(frame, top=opts.top).reset_index(drop=True)
+    scored = model.score(frame, top=opts.top, language=opts.language or _language(opts.workspace))
+    scored = scored.reset_index(drop=True)
     if opts.output is not None:
         flat = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(i["text"] for i in r)))
         out = Path(opts.output)

@@ -124,3 +124,21 @@ def test_early_stopping_scores_with_the_trees_it_kept(tmp_path: Path):
     assert np.allclose(contrib.sum(axis=1), raw)  # reasons explain the score that was given
     model.save(tmp_path / "m")
     assert TabularChurnModel.load(tmp_path / "m").model_.n_trees_ == cm.n_trees_
+
+
+def test_reasons_are_said_in_the_readers_language():
+    df = telco(600)
+    model = TabularChurnModel().fit(df, "Churn")
+    new = df.drop(columns=["Churn"]).head(40)
+    new.loc[new.index[0], "MonthlyCharges"] = ""
+    zh = [r for rs in model.score(new, language="zh")["reasons"] for r in rs]
+    en = [r for rs in model.score(new, language="en")["reasons"] for r in rs]
+    assert [r["code"] for r in zh] == [r["code"] for r in en] and zh
+    med = model.prep_.medians["tenure"]
+    for z, e in zip(zh, en, strict=True):
+        if z["code"] == "column_below" and z["column"] == "tenure":
+            assert z["text"] == f"tenure = {z['values']['value']:,.4g}（低于中位数 {med:,.4g}）"
+            assert e["text"] == f"tenure = {e['values']['value']:,.4g} (below the median {med:,.4g})"
+        if z["code"] == "column_blank":
+            assert z["text"] == f"{z['column']} 为空" and e["text"] == f"{e['column']} is blank"
+    assert {"column_below", "column_value"} <= {r["code"] for r in zh}

@@ -163,6 +163,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{late} of {invoices} invoices paid late in the last year",
         "近一年 {invoices} 张发票中 {late} 张逾期付款",
     ),
+    # a column of a user's own table (churnguard model score)
+    "column_above": ("{column} = {value} (above the median {median})", "{column} = {value}（高于中位数 {median}）"),
+    "column_below": ("{column} = {value} (below the median {median})", "{column} = {value}（低于中位数 {median}）"),
+    "column_value": ("{column} = {value}", "{column} = {value}"),
+    "column_blank": ("{column} is blank", "{column} 为空"),
 }
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churnguard.compute.detect.words import say
 from churnguard.compute.predict.models import ChurnModel, LogisticBaseline
 from churnguard.errors import FitError, InputError
 from churnguard.vocab import MONEY_NOISE
@@ -332,8 +333,9 @@ class TabularChurnModel:
         if not hasattr(self, "model_"):
             raise NotFittedError("this TabularChurnModel is not fitted yet; call fit(df, target) first")
 
-    def score(self, df: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-        """``id, probability, reasons`` for every row of ``df`` (reasons: the columns pushing risk up)."""
+    def score(self, df: pd.DataFrame, top: int = 3, language: str = "en") -> pd.DataFrame:
+        """``id, probability, reasons`` for every row of ``df`` (reasons: the columns pushing risk
+        up, said in ``language``, zh or en)."""
         self._check_fitted()
         X = self.prep_.transform(df)
         p = self.model_.predict_proba(X)[:, 1]
@@ -347,24 +349,27 @@ class TabularChurnModel:
                 if values[i, j] <= 0:
                     break
                 col = contrib.columns[j]
-                items.append(self._say(col, X.iloc[i][col], float(values[i, j])))
+                items.append(self._say(col, X.iloc[i][col], float(values[i, j]), language))
             reasons.append(items)
         ids = df[self.prep_.id_column].astype(str).to_numpy() if self.prep_.id_column in df.columns else np.arange(1, len(df) + 1).astype(str)
         return pd.DataFrame({"id": ids, "probability": np.round(p, 4), "reasons": reasons}, index=df.index)
 
-    def _say(self, col: str, value: Any, contribution: float) -> dict[str, Any]:
-        if col in self.prep_.numeric:
+    def _say(self, col: str, value: Any, contribution: float, language: str) -> dict[str, Any]:
+        """One reason: ``{"column", "code", "text", "values", "contribution"}``, said in ``language``."""
+        blank = value is None or (isinstance(value, float) and not np.isfinite(value))
+        if blank:
+            ev = say("column_blank", language, {"column": col})
+        elif col in self.prep_.numeric:
             med = self.prep_.medians.get(col)
-            if value is None or not np.isfinite(value):
-                text = f"{col} is blank"
-            else:
-                rel = "" if med is None else (" (above the median {:,.4g})" if value > med else " (below the median {:,.4g})" if value < med else " (the median)").format(med)
-                text = f"{col} = {value:,.4g}{rel}"
+            code = "column_value" if med is None or value == med else "column_above" if value > med else "column_below"
+            ev = say(code, language, {"column": col, "value": value, "median": med},
+                     value=f"{value:,.4g}", median="" if med is None else f"{med:,.4g}")
         elif col in self.prep_.dates:
-            text = f"{col} = {pd.Timestamp('1970-01-01') + pd.Timedelta(days=value):%Y-%m-%d}" if value == value else f"{col} is blank"
+            day = f"{pd.Timestamp('1970-01-01') + pd.Timedelta(days=value):%Y-%m-%d}"
+            ev = say("column_value", language, {"column": col, "value": day})
         else:
-            text = f"{col} = {value}" if value is not None else f"{col} is blank"
-        return {"column": col, "text": text, "contribution": round(contribution, 4)}
+            ev = say("column_value", language, {"column": col, "value": str(value)})
+        return {"column": col, **ev, "contribution": round(contribution, 4)}
 
     def save(self, directory: Path) -> Path:
         """Write ``model.joblib`` (the fitted model), ``model.txt`` (LightGBM's text format) and

@@ -243,6 +243,7 @@ def register(app: typer.Typer) -> None:
         table: Annotated[Path, typer.Option("--table", help="CSV, Excel or Parquet file with the same columns.")],
         output: Annotated[Path | None, typer.Option("--output", help="Also write the scores to this CSV file.")] = None,
         top: Annotated[int, typer.Option("--top", min=1, max=10, help="Reasons per customer.")] = 3,
+        lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the workspace's language).")] = None,
         encoding: EncodingOpt = None,
         sheet: SheetOpt = None,
         model_dir: ModelDirOpt = None,
@@ -253,7 +254,7 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard model score --table new_customers.xlsx --output scores.csv
         """
-        result = svc.score_table(svc.ScoreTableOptions(table, encoding, sheet, workspace, model_dir, output, top))
+        result = svc.score_table(svc.ScoreTableOptions(table, encoding, sheet, workspace, model_dir, output, top, lang))
         if json_out:
             print_json(result)
             return

@@ -597,6 +597,7 @@ class TrainTableOptions:
     folds: int = 5
     threads: int = 2
     seed: int = 0
+    positive: str | None = None  # the target value meaning churned, when not yes/no, 1/0, 是/否 …
 
 
 @dataclass
@@ -620,9 +621,9 @@ def train_table(opts: TrainTableOptions, step: Step | None = None) -> TrainTable
     frame = _read_table(opts.table, opts.encoding, opts.sheet)
     model = TabularChurnModel(n_jobs=opts.threads, random_state=opts.seed)
     say(f"{opts.folds}-fold cross-validation on {len(frame):,} rows")
-    report = model.cross_validate(frame, opts.target, opts.id_column, folds=opts.folds)
+    report = model.cross_validate(frame, opts.target, opts.id_column, folds=opts.folds, positive=opts.positive)
     say("fitting on every row")
-    model.fit(frame, opts.target, opts.id_column)
+    model.fit(frame, opts.target, opts.id_column, positive=opts.positive)
     folder = opts.model_dir or default_model_dir(opts.workspace)
     model.save(folder)
     return TrainTableResult(report, folder)

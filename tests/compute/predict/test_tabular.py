@@ -51,6 +51,23 @@ def test_targets_in_every_usual_spelling(values, expected):
     assert parse_target(pd.Series(values), "t").tolist() == expected
 
 
+@pytest.mark.parametrize(("values", "expected"), [
+    (["Attrited Customer", "Existing Customer"], [1, 0]), (["流失客户", "正常"], [1, 0]), (["Left", "current"], [1, 0]),
+])
+def test_targets_as_public_tables_write_them(values, expected):
+    assert parse_target(pd.Series(values), "t").tolist() == expected
+
+
+def test_the_user_names_the_churned_value():
+    # Maven's telecom table: Customer Status is Churned, Stayed or Joined
+    status = pd.Series(["Churned", "Stayed", "Joined", "churned ", ""])
+    with pytest.raises(InputError, match=r"'Joined'.*--positive"):
+        parse_target(status.iloc[:4], "Customer Status")
+    assert parse_target(status.iloc[:4], "Customer Status", positive="Churned").tolist() == [1, 0, 0, 1]
+    with pytest.raises(InputError, match=r"no row says 'Closed' \(--positive\); it holds 'Churned', 'Joined'"):
+        parse_target(status, "Customer Status", positive="Closed")
+
+
 def test_unreadable_target_lists_what_it_found():
     with pytest.raises(InputError, match=r"'maybe'.*yes/no"):
         parse_target(pd.Series(["yes", "maybe", "no"]), "Churn")

@@ -32,9 +32,10 @@ from churnguard.errors import FitError, InputError
 from churnguard.vocab import MONEY_NOISE
 
 BLANKS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "无", "空"}
-POSITIVE = {"yes", "y", "true", "t", "1", "1.0", "是", "churn", "churned", "lost", "流失", "已流失", "离网", "exited"}
+POSITIVE = {"yes", "y", "true", "t", "1", "1.0", "是", "churn", "churned", "lost", "流失", "已流失", "离网", "exited",
+            "left", "attrited", "attrited customer", "churned customer", "cancelled", "canceled", "流失客户"}
 NEGATIVE = {"no", "n", "false", "f", "0", "0.0", "否", "stay", "stayed", "retained", "active", "kept", "未流失",
-            "留存", "在网"}
+            "留存", "在网", "existing", "existing customer", "current", "current customer", "非流失", "正常"}
 _ID_NAME = re.compile(r"(^|[^a-z])(id|no|num|number|key|code)$|^id|编号|序号|号码|账号|id$", re.IGNORECASE)
 _MONEY_NOISE = re.compile(MONEY_NOISE)
 
@@ -59,18 +60,33 @@ def _to_number(t: pd.Series) -> pd.Series:
     return out.where(~pct, out / 100.0)
 
 
-def parse_target(values: pd.Series, column: str) -> pd.Series:
-    """0/1 from a churn column written in any of the usual ways; an error lists what it found."""
+def parse_target(values: pd.Series, column: str, positive: str | None = None) -> pd.Series:
+    """0/1 from a churn column written in any of the usual ways; an error lists what it found.
+
+    ``positive`` names the value that means churned when the column says it otherwise
+    ("Attrited Customer", "Closed"); every other non-blank value then means kept.
+    """
     t = _clean_text(values)
     low = t.map(lambda v: None if v is None else v.lower())
-    known = low.isna() | low.isin(POSITIVE) | low.isin(NEGATIVE)
+    if positive is not None:
+        want = positive.strip().lower()
+        if not (low == want).any():
+            seen = sorted({str(v) for v in t.dropna()})[:8]
+            raise InputError(f"target column {column!r}: no row says {positive!r} (--positive); "
+                             f"it holds {', '.join(repr(v) for v in seen)}")
+        pos, neg = {want}, set(low.dropna()) - {want}
+    else:
+        pos, neg = POSITIVE, NEGATIVE
+    known = low.isna() | low.isin(pos) | low.isin(neg)
     if not known.all():
         odd = sorted({str(v) for v in t[~known]})[:8]
+        held = sorted({str(v) for v in t.dropna()})[:8]
         raise InputError(
             f"target column {column!r}: cannot read {', '.join(repr(v) for v in odd)} as churned or not; "
-            "write it as yes/no, true/false, 1/0 or 是/否"
+            "write it as yes/no, true/false, 1/0 or 是/否, or say which value means churned with "
+            f"--positive VALUE (the column holds {', '.join(repr(v) for v in held)})"
         )
-    y = low.map(lambda v: None if v is None else (1 if v in POSITIVE else 0))
+    y = low.map(lambda v: None if v is None else (1 if v in pos else 0))
     if y.isna().any():
         raise InputError(
             f"target column {column!r}: {int(y.isna().sum())} row(s) have no value; fill them or drop those rows"
@@ -149,7 +165,8 @@ def _word(name: str) -> str:
 
 
 def learn_preprocessing(df: pd.DataFrame, target: str, id_column: str | None = None,
-                        max_categories: int | None = None) -> tuple[Preprocessing, pd.Series]:
+                        max_categories: int | None = None, *,
+                        positive: str | None = None) -> tuple[Preprocessing, pd.Series]:
     """Decide what each column is; return the preprocessing and the 0/1 target.
 
     Parameters
@@ -163,12 +180,14 @@ def learn_preprocessing(df: pd.DataFrame, target: str, id_column: str | None = N
     max_categories : int, optional
         Text columns with more distinct values are dropped (default: the larger of 50 and a
         fifth of the rows).
+    positive : str, optional
+        The target value that means churned, when it is not one of the usual spellings.
     """
     if target not in df.columns:
         raise InputError(f"no target column {target!r}; existing columns: {', '.join(map(str, df.columns))}")
     if id_column is not None and id_column not in df.columns:
         raise InputError(f"no id column {id_column!r}; existing columns: {', '.join(map(str, df.columns))}")
-    y = parse_target(df[target], target)
+    y = parse_target(df[target], target, positive)
     n = len(df)
     limit = max_categories or max(50, n // 5)
     prep = Preprocessing(target=target, id_column=id_column, positive_rate=float(y.mean()), n_rows=n)
@@ -284,15 +303,16 @@ class TabularChurnModel:
                           min_child_samples=20, n_jobs=self.n_jobs, random_state=self.random_state,
                           categorical=tuple(categorical), early_stopping_rounds=self.early_stopping_rounds)
 
-    def fit(self, df: pd.DataFrame, target: str, id_column: str | None = None) -> TabularChurnModel:
+    def fit(self, df: pd.DataFrame, target: str, id_column: str | None = None, *,
+            positive: str | None = None) -> TabularChurnModel:
         """Learn the preprocessing and fit the model on every row; returns ``self``."""
-        self.prep_, y = learn_preprocessing(df, target, id_column)
+        self.prep_, y = learn_preprocessing(df, target, id_column, positive=positive)
         X = self.prep_.transform(df)
         self.model_ = self._new_model(self.prep_.categorical, len(X)).fit(X, y)
         return self
 
     def cross_validate(self, df: pd.DataFrame, target: str, id_column: str | None = None,
-                       folds: int = 5) -> dict[str, Any]:
+                       folds: int = 5, *, positive: str | None = None) -> dict[str, Any]:
         """Stratified ``folds``-fold ROC AUC and PR AUC of the model and the logistic baseline.
 
         Returns the JSON shape of ``churnguard model train``: ``{"n_rows", "positive_rate",
@@ -301,7 +321,7 @@ class TabularChurnModel:
         from sklearn.metrics import average_precision_score, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
-        prep, y = learn_preprocessing(df, target, id_column)
+        prep, y = learn_preprocessing(df, target, id_column, positive=positive)
         X = prep.transform(df)
         if min(int(y.sum()), int((1 - y).sum())) < folds:
             raise FitError(f"{folds}-fold cross-validation needs at least {folds} churned and {folds} kept rows")

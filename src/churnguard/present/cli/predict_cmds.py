@@ -196,6 +196,9 @@ def register(app: typer.Typer) -> None:
         target: Annotated[str, typer.Option("--target", help="The churn column (yes/no, true/false, 1/0, 是/否).")],
         id_column: Annotated[str | None, typer.Option("--id", help="Customer id column (default: detected).")] = None,
         folds: Annotated[int, typer.Option("--folds", min=2, max=20, help="Cross-validation folds.")] = 5,
+        positive: Annotated[str | None, typer.Option(
+            "--positive", help="The target value that means churned, if not yes/no, 1/0, 是/否 … "
+                               "(e.g. \"Attrited Customer\")")] = None,
         encoding: EncodingOpt = None,
         sheet: SheetOpt = None,
         model_dir: ModelDirOpt = None,
@@ -212,7 +215,8 @@ def register(app: typer.Typer) -> None:
         """
         with err_console.status("training") as status:
             result = svc.train_table(
-                svc.TrainTableOptions(table, target, id_column, encoding, sheet, workspace, model_dir, folds),
+                svc.TrainTableOptions(table, target, id_column, encoding, sheet, workspace, model_dir, folds,
+                                      positive=positive),
                 step=lambda m: status.update(m),
             )
         if json_out:

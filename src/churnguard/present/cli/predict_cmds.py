@@ -223,7 +223,8 @@ def register(app: typer.Typer) -> None:
             print_json(result)
             return
         d = result.to_dict()
-        console.print(f"[bold]{d['n_rows']:,} rows[/], churned {_pct(d['positive_rate'])}; id column: {d['id_column']}")
+        ident = d["id_column"] or "none found (model score numbers the rows)"
+        console.print(f"[bold]{d['n_rows']:,} rows[/], churned {_pct(d['positive_rate'])}; id column: {ident}")
         t = RichTable(title=f"{d['folds']}-fold cross-validation", show_header=True)
         for c in ("", "ROC AUC", "PR AUC"):
             t.add_column(c, justify="right")

@@ -570,17 +570,19 @@ def _read_table(path: Path, encoding: str | None, sheet: str | None) -> pd.DataF
     return frame
 
 
+def _folder(workspace: Path | None) -> Path:
+    return Path(workspace) if workspace is not None else default_workspace_dir()
+
+
 def _language(workspace: Path | None) -> str:
     """The workspace's language when the folder is one, else the default language."""
-    base = Path(workspace) if workspace is not None else default_workspace_dir()
-    settings = base / SETTINGS_FILE
+    settings = _folder(workspace) / SETTINGS_FILE
     return load_settings(settings).language if settings.exists() else Settings().language
 
 
 def default_model_dir(workspace: Path | None) -> Path:
     """Where a table model lives: ``models/table`` in the workspace folder (or the current folder)."""
-    base = Path(workspace) if workspace is not None else default_workspace_dir()
-    return base / "models" / "table"
+    return _folder(workspace) / "models" / "table"
 
 
 @dataclass

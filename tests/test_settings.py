@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from churnguard.errors import ConfigError
-from churnguard.settings import Settings, documented_fields, load_settings, render_settings
+from churnguard.settings import Settings, documented_fields, load_settings, render_settings, save_settings
 
 
 def test_every_setting_has_help_text() -> None:
@@ -36,3 +36,25 @@ def test_bad_settings_are_named(tmp_path: Path) -> None:
     path.write_text('[churn]\nthreshold_dayz = 3\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="threshold_dayz"):
         load_settings(path)
+
+
+@pytest.mark.parametrize("currency", ['CNY\nX', 'a"b\\c', "tab\there", "nul\x00del\x7f", "人民币\u2028"])
+def test_any_text_value_is_saved_so_that_the_file_still_opens(tmp_path: Path, currency: str) -> None:
+    """A newline in one text setting (saved from the settings page) made the whole file unreadable."""
+    path = tmp_path / "churnguard.toml"
+    s = Settings(currency=currency)
+    save_settings(path, s)
+    assert load_settings(path) == s
+    assert load_settings(path).currency == currency
+
+
+def test_settings_that_cannot_be_saved_change_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "churnguard.toml"
+    save_settings(path, Settings())
+    before = path.read_bytes()
+    bad = Settings()
+    object.__setattr__(bad, "currency", object())  # a value no TOML can hold
+    with pytest.raises(ConfigError, match="nothing was changed"):
+        save_settings(path, bad)
+    assert path.read_bytes() == before
+    assert not path.with_suffix(".toml.tmp").exists()

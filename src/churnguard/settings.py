@@ -7,6 +7,8 @@ settings from a workspace and pass them on.
 
 from __future__ import annotations
 
+import json
+
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -249,9 +251,20 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half."""
+    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half.
+
+    The text is read back and validated before it replaces the file, so a value that would not
+    survive the round trip changes nothing and raises :class:`ConfigError`.
+    """
+    text = render_settings(settings)
+    try:
+        again = Settings.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"{path}: these settings cannot be saved ({exc}); nothing was changed") from None
+    if again != settings:
+        raise ConfigError(f"{path}: these settings do not read back as saved; nothing was changed")
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(render_settings(settings), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
 
 
@@ -260,7 +273,9 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON's string escapes (\n, \t, \uXXXX, \", \\) are all valid TOML basic-string escapes;
+    # escaping only quotes and backslashes let a newline in a value break the whole file
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def render_settings(settings: Settings) -> str:

@@ -8,7 +8,6 @@ settings from a workspace and pass them on.
 from __future__ import annotations
 
 import json
-
 import tomllib
 from pathlib import Path
 from typing import Literal

@@ -36,3 +36,17 @@ def test_bad_settings_are_named(tmp_path: Path) -> None:
     path.write_text('[churn]\nthreshold_dayz = 3\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="threshold_dayz"):
         load_settings(path)
+
+
+def test_a_settings_file_with_the_replaced_partial_z_still_loads(tmp_path: Path) -> None:
+    # detect.partial_z (a level per test) gave way to detect.partial_alpha (one level for a
+    # customer's tests together); a workspace written before loads, and is written without it
+    text = render_settings(Settings()).replace("[detect]\n", "[detect]\npartial_z = 2.5\n")
+    path = tmp_path / "churnguard.toml"
+    path.write_text(text, encoding="utf-8")
+    s = load_settings(path)
+    assert s.detect.partial_alpha == 0.05
+    assert "partial_z" not in render_settings(s) and "partial_alpha = 0.05" in render_settings(s)
+    with pytest.raises(ConfigError, match="partial_alpha"):
+        path.write_text(text.replace("partial_alpha = 0.05", "partial_alpha = 1.5"), encoding="utf-8")
+        load_settings(path)

@@ -160,6 +160,8 @@ def test_a_partial_defection_the_team_recorded_is_listed_with_what_they_wrote(ws
 
 
 def test_holm_judges_a_customers_tests_together():
+    """Holm (1979), Scand. J. Statist. 6, 65-70: the i-th smallest of m p-values is compared with
+    alpha / (m - i + 1), stopping at the first that is larger (the cut-offs worked by hand)."""
     nan = np.nan
     p = np.array([
         [0.01, 0.04, nan],    # m = 2: 0.01 <= 0.025, then 0.04 <= 0.05: both

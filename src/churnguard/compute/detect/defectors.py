@@ -156,6 +156,11 @@ def holm(pvalues: np.ndarray, alpha: float) -> np.ndarray:
     A row's tests are sorted by p-value; the i-th smallest (from 0) is rejected while every one
     up to it is at most ``alpha / (m - i)``, ``m`` the row's tests. The chance of rejecting any
     true null of a row is at most ``alpha`` whatever the dependence between its tests.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+    Journal of Statistics* 6(2), 65–70.
     """
     p = np.asarray(pvalues, dtype="float64")
     if p.ndim != 2 or not p.size:

@@ -156,8 +156,8 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
         "partial_recent_days": det.partial_recent_days,
         "partial_baseline_days": det.partial_baseline_days,
         "partial_alpha": det.partial_alpha,
-        "partial_correction": "holm across spend or share of wallet, frequency and dropped categories "
-                              "(bonferroni over the categories)",
+        "partial_correction": "holm across spend or share of wallet, order size, frequency and dropped "
+                              "categories (bonferroni over the categories)",
         "partial_min_drop": det.partial_min_drop,
         "partial_min_orders": det.partial_min_orders,
         "partial_recorded_days": det.partial_recorded_days,

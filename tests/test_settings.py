@@ -58,3 +58,17 @@ def test_settings_that_cannot_be_saved_change_nothing(tmp_path: Path) -> None:
         save_settings(path, bad)
     assert path.read_bytes() == before
     assert not path.with_suffix(".toml.tmp").exists()
+
+
+def test_a_settings_file_with_the_replaced_partial_z_still_loads(tmp_path: Path) -> None:
+    # detect.partial_z (a level per test) gave way to detect.partial_alpha (one level for a
+    # customer's tests together); a workspace written before loads, and is written without it
+    text = render_settings(Settings()).replace("[detect]\n", "[detect]\npartial_z = 2.5\n")
+    path = tmp_path / "churnguard.toml"
+    path.write_text(text, encoding="utf-8")
+    s = load_settings(path)
+    assert s.detect.partial_alpha == 0.05
+    assert "partial_z" not in render_settings(s) and "partial_alpha = 0.05" in render_settings(s)
+    with pytest.raises(ConfigError, match="partial_alpha"):
+        path.write_text(text.replace("partial_alpha = 0.05", "partial_alpha = 1.5"), encoding="utf-8")
+        load_settings(path)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from churnguard.errors import ConfigError
 
@@ -105,14 +105,25 @@ class DetectSettings(_Section):
     partial_baseline_days: int = Field(
         365, gt=0, description="partial defection: the baseline window just before the recent window"
     )
-    partial_z: float = Field(
-        2.0,
+    partial_alpha: float = Field(
+        0.05,
         gt=0,
+        lt=1,
         description=(
-            "partial defection: how many standard errors below its own baseline (seasonally adjusted) "
-            "spend, purchase frequency or share of wallet must fall"
+            "partial defection: the chance that a customer whose buying did not change is listed; its "
+            "tests of spend or share of wallet, frequency and dropped categories are judged together "
+            "at this level (Holm)"
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_settings(cls, data: Any) -> Any:
+        # partial_z (a per-test level) was replaced by partial_alpha (one level for a customer's
+        # tests together); a settings file that still has it loads, and is written without it
+        if isinstance(data, dict) and "partial_z" in data:
+            data = {k: v for k, v in data.items() if k != "partial_z"}
+        return data
     partial_min_drop: float = Field(
         0.3,
         ge=0,

@@ -165,6 +165,9 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
         t = r.text
         assert d["profile"]["name"] in t and 'id="risk-reasons"' in t
         assert all(x["text"] in t for x in top["reasons"])
+        # the two lists: what changed and the likely cause (or that no cause shows)
+        assert top["causes"] and all(x["text"] in t for x in top["changes"] + top["causes"])
+        assert "发生了什么变化" in t and "可能原因" in t
         assert "风险价值排名：第 1 位" in t and "月度消费与自身常态对比" in t
         chart = json.loads(re.search(r'<script type="application/json" id="chart-spend">(.*?)</script>', t, re.S).group(1))
         assert [tr["type"] for tr in chart["data"]] == ["bar", "bar", "scatter"]
@@ -173,8 +176,8 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
     with signed_in(run_site, "li", "en") as c:
         t = c.get(f"/customers/{cid}").text
         assert "Monthly spend against its own baseline" in t and "Risk and reasons" in t
-        reasons = re.search(r'<ul id="risk-reasons">(.*?)</ul>', t, re.S).group(1)
-        assert reasons and "rank 1" not in reasons
+        reasons = re.search(r'<div id="risk-reasons">(.*?)</div>', t, re.S).group(1)
+        assert reasons and "rank 1" not in reasons and "What changed" in reasons and "Likely cause" in reasons
         assert 'href="/api/customers/' in t
 
 

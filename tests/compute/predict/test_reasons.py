@@ -80,10 +80,28 @@ def test_no_visible_cause_says_so_instead_of_promoting_a_symptom() -> None:
     zh = one({"last_purchase_days": 80}, {"usual_purchase_gap": 20}, {"recency": 1.2}, "zh")
     assert zh["causes"][0]["text"] == "原因不明：建议回访"
     assert reword(zh["causes"][0], "en") == "cause unknown: call and ask"
-    # a cause family that pushes the risk down is no cause either
-    down = one({"open_complaints": 1, "oldest_open_complaint_days": 21, "last_purchase_days": 80},
-               {"usual_purchase_gap": 20}, {"recency": 1.2, "complaint": -0.3})
+    # circumstances (complaints in its region, late payments, returns, a price rise it did not react
+    # to) are a cause only where the model finds them raising the risk
+    region = {"region": "North", "region_complaints_60d": 6.0, "region_complaints_usual": 2.0,
+              "late_invoices_365d": 3, "invoices_365d": 12, "returns_365d": 2, "last_purchase_days": 80}
+    down = one(region, {"usual_purchase_gap": 20, "price_rise": 0.1, "units_change": 0.0},
+               {"recency": 1.2, "service_region": -0.3, "payment": -0.1, "returns": -0.2, "price": -0.1})
     assert [c["code"] for c in down["causes"]] == ["cause_unknown"]
+    up = one(region, {"usual_purchase_gap": 20, "price_rise": 0.1, "units_change": 0.0},
+             {"recency": 1.2, "service_region": 0.3, "payment": 0.1, "returns": 0.2, "price": 0.05})
+    assert families(up["causes"]) == ["service_region", "returns", "payment"]  # at most three, the larger first
+    assert up["causes"][0]["text"] == ("complaints in its region North: 6.0 per 1,000 customers in the last "
+                                       "60 days (usually 2.0)")
+
+
+def test_what_the_customer_did_or_said_is_a_cause_however_the_model_weighs_it() -> None:
+    """An open complaint, a bad survey answer, an unsubscribe: the model rarely has enough of these
+    to weigh them, so they are causes whenever the records show them, the larger weight first."""
+    e = one({"open_complaints": 1, "oldest_open_complaint_days": 21, "last_complaint_category": "delivery",
+             "last_satisfaction": 1, "last_survey_days": 40, "last_unsubscribe_days": 12, "last_purchase_days": 80},
+            {"usual_purchase_gap": 20}, {"recency": 1.2, "complaint": 0.0, "satisfaction": -0.15, "unsubscribe": 0.2})
+    assert families(e["causes"]) == ["unsubscribe", "complaint", "satisfaction"]
+    assert [r["family"] for r in e["reasons"]] == ["recency", "unsubscribe"]  # the flat list: what adds to the risk
 
 
 # -- never a reason that argues against risk -------------------------------------------------------
@@ -92,9 +110,13 @@ def test_a_satisfaction_of_5_is_never_a_reason() -> None:
         e = one({"last_satisfaction": 5, "prev_satisfaction": prev, "last_survey_days": 2}, {},
                 {"satisfaction": 0.9})
         assert "satisfaction" not in families(e["reasons"] + e["causes"])
-    # a 4 is no reason either unless it fell; a 2 is
-    assert "satisfaction" not in families(one({"last_satisfaction": 4, "last_survey_days": 2}, {},
-                                              {"satisfaction": 0.9})["causes"])
+    # a 4 is no reason even after a fall, nor a 3 that did not fall; a 2 is, and a fall to 3
+    for last, prev in ((4, 5), (4, np.nan), (3, np.nan), (3, 3)):
+        e = one({"last_satisfaction": last, "prev_satisfaction": prev, "last_survey_days": 2}, {},
+                {"satisfaction": 0.9})
+        assert "satisfaction" not in families(e["causes"])
+    fell = one({"last_satisfaction": 3, "prev_satisfaction": 5, "last_survey_days": 2}, {}, {"satisfaction": 0.9})
+    assert fell["causes"][0]["text"] == "satisfaction fell from 5 to 3 of 5"
     low = one({"last_satisfaction": 2, "last_survey_days": 12}, {}, {"satisfaction": 0.9}, "zh")
     assert low["causes"][0]["text"] == "12 天前满意度调查为 2 分（满分 5）"
 
@@ -160,7 +182,10 @@ def test_a_contract_far_from_its_end_or_being_renewed_is_never_a_reason() -> Non
     ("breadth", {"categories_r": 4, "categories_b": 3}, {}),
     ("complaint", {"open_complaints": 0, "last_complaint_days": 700}, {}),
     ("service_region", {"region": "North", "region_complaints_60d": 1.0, "region_complaints_usual": 2.0}, {}),
+    ("service_region", {"region": "North", "region_complaints_60d": 2.5, "region_complaints_usual": 2.0}, {}),
     ("price", {}, {"price_rise": -0.05, "units_change": 0.1}),
+    ("price", {}, {"price_rise": 0.02, "units_change": -0.3}),  # a rise within the noise of a few orders
+    ("wallet", {}, {"share_of_wallet": 0.6, "share_of_wallet_change": -0.05, "share_of_wallet_z": -0.4}),
     ("unsubscribe", {"last_unsubscribe_days": np.nan, "last_contact_days": 5}, {}),
     ("payment", {"late_invoices_365d": 0, "invoices_365d": 12}, {}),
     ("returns", {"returns_365d": 0}, {}),

@@ -11,7 +11,9 @@ recency, frequency, spend, breadth, contact) and *likely cause* (complaint, sati
 service in its region, a price rise, share of wallet going elsewhere, a related customer lost,
 a contract ending with no renewal inquiry, an unsubscribe, late payments, returns). Where no
 cause shows, the cause list says so ("cause unknown: call and ask") rather than promote a
-symptom. A family is said only when the customer's own figures point toward churn: the model
+symptom. A cause is what the customer's records show, ordered by how much the model weighs it
+(:data:`CIRCUMSTANCES` only where the model finds them raising the risk). A family is said only
+when the customer's own figures point toward churn: the model
 may weigh a satisfaction of 5 or a rising share of wallet upward through its interactions, but
 a sentence saying so would argue against the risk it is meant to explain. A sentence whose
 figure is missing is said without it, or not at all — never with a "?".
@@ -49,11 +51,28 @@ CHANGE_FAMILIES = ("recency", "frequency", "spend", "breadth", "contact")
 CAUSE_FAMILY_ORDER = ("complaint", "satisfaction", "service_region", "price", "wallet", "chain", "contract",
                       "unsubscribe", "payment", "returns")
 
+#: causes that are the customer's circumstances rather than its own acts (complaints in its
+#: region, late payments, returns, a price rise it did not react to): said only where the model
+#: finds them raising this customer's risk. What the customer itself did or said — complained,
+#: answered a survey badly, unsubscribed, bought fewer units at a higher price, moved its share of
+#: wallet, let a contract near its end without asking to renew — or a related customer lost is a
+#: likely cause whenever its records show it: the model rarely has enough of these records to
+#: weigh them (it never split on a complaint in the demo) and its contribution for them is noise.
+CIRCUMSTANCES = frozenset({"region_complaints", "region_complaints_plain", "late_payment", "returns", "price_rise"})
+
 #: a complaint, unsubscribe or late payment older than this is no longer a cause of today's risk
 RECENT_DAYS = 365
 #: a contract this close to its end with no renewal inquiry is a cause (days)
 RENEWAL_WINDOW_DAYS = 120
-#: a satisfaction answer at or below this level (of 5) is a cause; 4 and 5 are satisfied
+#: a price rise (share) and a fall in units per order line (share) large enough to be a cause
+#: rather than the noise of a few orders
+PRICE_RISE = 0.05
+UNITS_DROP = 0.05
+#: a share of wallet that fell by this much (points of share), or this many standard errors
+#: below its own usual, is a cause
+WALLET_DROP = 0.2
+WALLET_Z = 2.0
+#: the neutral answer (of 5): below it the customer is dissatisfied; a fall to it is a cause
 LOW_SATISFACTION = 3
 
 #: a sentence for a family: the customer's profile row, its feature row and the language; None
@@ -144,10 +163,13 @@ def _breadth(p: dict, x: dict, lang: str) -> dict | None:
 
 @sentence("wallet")
 def _wallet(p: dict, x: dict, lang: str) -> dict | None:
-    """Only a share that fell; a share above 100% (more than the estimated wallet) is not said
-    as a share but as buying less from us against the estimated needs."""
+    """Only a share that fell by :data:`WALLET_DROP` or :data:`WALLET_Z` standard errors; a share
+    above 100% (more than the estimated wallet) is not said as a share but as buying less from us
+    against the estimated needs."""
     after, change, z = _get(x, "share_of_wallet"), _get(x, "share_of_wallet_change"), _get(x, "share_of_wallet_z")
-    if not (_ok(after) and _ok(change)) or change > -0.01:
+    if not (_ok(after) and _ok(change)) or change >= 0:
+        return None
+    if not (change <= -WALLET_DROP or (_ok(z) and z <= -WALLET_Z)):
         return None
     before = after - change
     if 0 <= after <= 1 and 0 <= before <= 1:
@@ -215,14 +237,14 @@ def _complaint(p: dict, x: dict, lang: str) -> dict | None:
 
 @sentence("satisfaction")
 def _satisfaction(p: dict, x: dict, lang: str) -> dict | None:
-    """A satisfaction that fell (to 4 or less) or is at most :data:`LOW_SATISFACTION`; a 4 or 5
-    that did not fall is never a reason."""
+    """A satisfaction below :data:`LOW_SATISFACTION` (dissatisfied), or one that fell to it; a 4
+    or 5 is never a reason, nor a 3 that did not fall."""
     last, prev, days = _get(p, "last_satisfaction"), _get(p, "prev_satisfaction"), _get(p, "last_survey_days")
     if not _ok(last):
         return None
-    if _ok(prev) and prev > last and last < 5:
+    if _ok(prev) and prev > last and last <= LOW_SATISFACTION:
         return say("satisfaction_fell", lang, {"before": prev, "after": last})
-    if last <= LOW_SATISFACTION:
+    if last < LOW_SATISFACTION:
         if _ok(days):
             return say("satisfaction_low", lang, {"level": last, "days": days})
         return say("satisfaction_low_plain", lang, {"level": last})
@@ -232,7 +254,8 @@ def _satisfaction(p: dict, x: dict, lang: str) -> dict | None:
 @sentence("service_region")
 def _region(p: dict, x: dict, lang: str) -> dict | None:
     rate, usual = _get(p, "region_complaints_60d"), _get(p, "region_complaints_usual")
-    if not (_ok(rate) and _ok(usual) and rate > usual):
+    # more than one complaint per 1,000 customers above the region's usual: an incident, not noise
+    if not (_ok(rate) and _ok(usual) and rate - usual > 1):
         return None
     region = _text(_get(p, "region"))
     if region:
@@ -243,9 +266,9 @@ def _region(p: dict, x: dict, lang: str) -> dict | None:
 @sentence("price")
 def _price(p: dict, x: dict, lang: str) -> dict | None:
     rise, units = _get(x, "price_rise"), _get(x, "units_change")
-    if not _ok(rise) or rise < 0.01:
+    if not _ok(rise) or rise < PRICE_RISE:
         return None
-    if _ok(units) and units <= -0.01:
+    if _ok(units) and units <= -UNITS_DROP:
         return say("price_exposure", lang, {"rise": rise, "units": -units})
     return say("price_rise", lang, {"rise": rise})
 
@@ -334,8 +357,9 @@ def explain(contrib: pd.DataFrame, X: pd.DataFrame, profile: pd.DataFrame, *, to
     customers : pandas.Index, optional
         Only these rows.
     min_contribution : float
-        A symptom is said when its family adds at least this much (log-odds) to the risk; a cause
-        is said whenever its family adds anything and the customer's figures show it.
+        A symptom is said when its family adds at least this much (log-odds) to the risk. A cause
+        is said when the customer's records show it (its circumstances, :data:`CIRCUMSTANCES`,
+        only where its family adds to the risk).
     typical_gap : float, optional
         Days between purchases of a typical customer, to judge the recency of a customer with a
         single purchase (default: the median usual gap of ``X``).
@@ -368,8 +392,6 @@ def explain(contrib: pd.DataFrame, X: pd.DataFrame, profile: pd.DataFrame, *, to
         change, cause = [], []
         for j in order[i]:
             c = float(values[i, j])
-            if c <= 0:
-                break
             family = str(names[j])
             is_change = family in CHANGE_FAMILIES
             if is_change and (c < min_contribution or len(change) >= top):
@@ -378,7 +400,7 @@ def explain(contrib: pd.DataFrame, X: pd.DataFrame, profile: pd.DataFrame, *, to
                 continue
             fn = SENTENCES.get(family)
             ev = fn(p, x, language) if fn is not None else None
-            if ev is None or "?" in ev["text"]:
+            if ev is None or "?" in ev["text"] or (ev["code"] in CIRCUMSTANCES and c <= 0):
                 continue
             (change if is_change else cause).append({"family": family, "contribution": round(c, 4), **ev})
         both = sorted(change + cause, key=lambda r: -r["contribution"])

@@ -12,7 +12,7 @@ service in its region, a price rise, share of wallet going elsewhere, a related 
 a contract ending with no renewal inquiry, an unsubscribe, late payments, returns). Where no
 cause shows, the cause list says so ("cause unknown: call and ask") rather than promote a
 symptom. A cause is what the customer's records show, ordered by how much the model weighs it
-(:data:`CIRCUMSTANCES` only where the model finds them raising the risk). A family is said only
+(:data:`CIRCUMSTANCES` only where the model finds them adding to the risk). A family is said only
 when the customer's own figures point toward churn: the model
 may weigh a satisfaction of 5 or a rising share of wallet upward through its interactions, but
 a sentence saying so would argue against the risk it is meant to explain. A sentence whose
@@ -53,7 +53,9 @@ CAUSE_FAMILY_ORDER = ("complaint", "satisfaction", "service_region", "price", "w
 
 #: causes that are the customer's circumstances rather than its own acts (complaints in its
 #: region, late payments, returns, a price rise it did not react to): said only where the model
-#: finds them raising this customer's risk. What the customer itself did or said — complained,
+#: finds them adding to this customer's risk as much as a symptom must (``min_contribution``);
+#: with any positive weight, complaints in its region were named for 92 of the demo's 322 leavers,
+#: 8 of them service leavers. What the customer itself did or said — complained,
 #: answered a survey badly, unsubscribed, bought fewer units at a higher price, moved its share of
 #: wallet, let a contract near its end without asking to renew — or a related customer lost is a
 #: likely cause whenever its records show it: the model rarely has enough of these records to
@@ -359,7 +361,7 @@ def explain(contrib: pd.DataFrame, X: pd.DataFrame, profile: pd.DataFrame, *, to
     min_contribution : float
         A symptom is said when its family adds at least this much (log-odds) to the risk. A cause
         is said when the customer's records show it (its circumstances, :data:`CIRCUMSTANCES`,
-        only where its family adds to the risk).
+        only where their family adds at least as much).
     typical_gap : float, optional
         Days between purchases of a typical customer, to judge the recency of a customer with a
         single purchase (default: the median usual gap of ``X``).
@@ -400,7 +402,7 @@ def explain(contrib: pd.DataFrame, X: pd.DataFrame, profile: pd.DataFrame, *, to
                 continue
             fn = SENTENCES.get(family)
             ev = fn(p, x, language) if fn is not None else None
-            if ev is None or "?" in ev["text"] or (ev["code"] in CIRCUMSTANCES and c <= 0):
+            if ev is None or "?" in ev["text"] or (ev["code"] in CIRCUMSTANCES and c < min_contribution):
                 continue
             (change if is_change else cause).append({"family": family, "contribution": round(c, 4), **ev})
         both = sorted(change + cause, key=lambda r: -r["contribution"])

@@ -424,7 +424,7 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     """The ``n`` customers with the most value at risk and their reasons, for a demo's summary.
 
     Runs the pipeline first when the workspace has no scores yet. Each item:
-    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …]}``.
+    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …], "causes": [text, …]}``.
     """
     with Workspace.open(workspace) as ws:
         has = bool(snapshot_dates(ws.store, SCORES))
@@ -433,7 +433,8 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     result = at_risk(AtRiskOptions(workspace, top=n))
     return [
         {"customer_id": r["customer_id"], "probability": round(float(r["probability"]), 3),
-         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]]}
+         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]],
+         "causes": [x["text"] for x in r.get("causes") or []]}
         for r in result.frame.to_dict(orient="records")
     ]
 

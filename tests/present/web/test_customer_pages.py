@@ -70,6 +70,12 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         first = top["data"][0]
         assert all(x["text"] in zh.text for x in first["reasons"])
         assert f'{first["value_at_risk"]:,.0f}' in zh.text  # numbers formatted, grouped
+        # each row: what changed and the likely cause (or 原因不明：建议回访), in two lists
+        cells_zh = cells(zh.text, "at-risk-table")
+        for row, cell in zip(top["data"], cells_zh, strict=True):
+            assert all(x["text"] in cell for x in row["changes"] + row["causes"])
+            assert not row["causes"] or "可能原因" in cell
+        assert any(x["code"] == "cause_unknown" for r in top["data"] for x in r["causes"])
     with signed_in(run_site, "li", "en") as c:
         en = c.get("/at-risk")
         assert "<h1>Customers at risk</h1>" in en.text
@@ -77,6 +83,8 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         said = [(x["text"], reword(x, "en")) for r in top["data"] for x in r["reasons"]]
         assert said and all(english in en.text and chinese not in en.text for chinese, english in said)
         assert any(CJK.search(chinese) for chinese, _ in said)
+        causes = [reword(x, "en") for r in top["data"] for x in r["causes"]]
+        assert "Likely cause" in en.text and all(c in en.text for c in causes)
         assert "Value at risk = churn probability × expected value" in en.text
 
 

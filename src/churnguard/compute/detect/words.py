@@ -136,6 +136,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "complaint_open_plain": ("complaint open {days} days", "投诉已 {days} 天未解决"),
     "complaint_past_plain": ("complaint {days} days ago", "{days} 天前有投诉"),
+    "complaint_new_plain": ("new complaint {days} days ago", "{days} 天前新投诉"),
     "satisfaction_low_plain": ("satisfaction {level} of 5 in its last survey", "最近一次满意度调查为 {level} 分（满分 5）"),
     "region_complaints_plain": (
         "complaints in its region: {rate} per 1,000 customers in the last 60 days (usually {usual})",

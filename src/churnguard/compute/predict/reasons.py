@@ -12,11 +12,12 @@ service in its region, a price rise, share of wallet going elsewhere, a related 
 a contract ending with no renewal inquiry, an unsubscribe, late payments, returns). Where no
 cause shows, the cause list says so ("cause unknown: call and ask") rather than promote a
 symptom. A cause is what the customer's records show, ordered by how much the model weighs it
-(:data:`CIRCUMSTANCES` only where the model finds them adding to the risk). A family is said only
-when the customer's own figures point toward churn: the model
-may weigh a satisfaction of 5 or a rising share of wallet upward through its interactions, but
-a sentence saying so would argue against the risk it is meant to explain. A sentence whose
-figure is missing is said without it, or not at all — never with a "?".
+(:data:`CIRCUMSTANCES` only where the model finds them adding to the risk).
+
+A family is said only when the customer's own figures point toward churn: the model may weigh a
+satisfaction of 5 or a rising share of wallet upward through its interactions, but a sentence
+saying so would argue against the risk it is meant to explain. A sentence whose figure is missing
+is said without it, or not at all — never with a "?".
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ CAUSE_FAMILY_ORDER = ("complaint", "satisfaction", "service_region", "price", "w
 #: weigh them (it never split on a complaint in the demo) and its contribution for them is noise.
 CIRCUMSTANCES = frozenset({"region_complaints", "region_complaints_plain", "late_payment", "returns", "price_rise"})
 
-#: a complaint, unsubscribe or late payment older than this is no longer a cause of today's risk
+#: a complaint or an unsubscribe older than this (days) is no longer a cause of today's risk
 RECENT_DAYS = 365
 #: a contract this close to its end with no renewal inquiry is a cause (days)
 RENEWAL_WINDOW_DAYS = 120

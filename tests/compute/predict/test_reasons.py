@@ -178,6 +178,8 @@ def test_a_contract_far_from_its_end_or_being_renewed_is_never_a_reason() -> Non
 @pytest.mark.parametrize("family, profile, features", [
     ("recency", {"last_purchase_days": 5}, {"usual_purchase_gap": 30}),
     ("frequency", {"orders_90d": 3, "orders_365d": 10, "orders_prev_365d": 8}, {}),
+    ("frequency", {"orders_90d": 2, "orders_365d": 9, "orders_prev_365d": 10}, {}),  # a tenth fewer: noise
+    ("contact", {"contacts_90d": 7, "contacts_prev_90d": 8, "last_contact_days": 3}, {"usual_contact_gap": 12}),
     ("spend", {"spend_90d": 400, "spend_365d": 1200, "spend_prev_365d": 1000}, {}),
     ("breadth", {"categories_r": 4, "categories_b": 3}, {}),
     ("complaint", {"open_complaints": 0, "last_complaint_days": 700}, {}),

@@ -134,10 +134,17 @@ def _recency(p: dict, x: dict, lang: str) -> dict | None:
     return None
 
 
+#: a rate that fell by less than this share (7 contacts against 8) is no change worth saying
+FELL_BY = 0.2
+
+
 def _rate_fell(recent: Any, year: Any, before: Any) -> bool:
-    """The last 90 days below a quarter of the year, or the year below the year before."""
+    """The last 90 days a fifth (:data:`FELL_BY`) below a quarter of the year, or the year a fifth
+    below the year before."""
     r, y, b = _num(recent), _num(year), _num(before)
-    return (np.isfinite(r) and np.isfinite(y) and 4 * r < y) or (np.isfinite(y) and np.isfinite(b) and y < b)
+    keep = 1 - FELL_BY
+    return bool((np.isfinite(r) and np.isfinite(y) and 4 * r < keep * y)
+                or (np.isfinite(y) and np.isfinite(b) and y < keep * b))
 
 
 @sentence("frequency")
@@ -190,7 +197,7 @@ def _contact(p: dict, x: dict, lang: str) -> dict | None:
     if _ok(days) and _ok(usual) and days > 1.5 * usual:
         return say("no_contact", lang, {"days": days, "usual": usual})
     recent, before = _get(p, "contacts_90d"), _get(p, "contacts_prev_90d")
-    if _ok(recent) and _ok(before) and recent < before:
+    if _ok(recent) and _ok(before) and recent < (1 - FELL_BY) * before:
         return say("contact_fewer", lang, {"recent": recent, "before": before})
     return None
 

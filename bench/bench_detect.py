@@ -9,7 +9,9 @@ Builds (or reuses) a demo workspace, then reports, for docs/benchmarks.md:
   and the false-alarm rate among the customers whose buying the simulator did not change,
   against the nominal level of the tests taken together (``detect.partial_alpha``);
 * reason codes: for customers who left within the backtest's horizon and whose true reason is
-  service, price or promotion, how often the model's top reason is evidence of that reason.
+  service, price or promotion, how often the model's top reason is evidence of that reason, and
+  how often the *likely cause* list names the true cause where the leaver's records show it
+  (recall) and how often a named cause is the true one (precision).
 
 Only this script reads the ``truth`` table; the analyses never do.
 
@@ -178,6 +180,100 @@ def partial_figures(path: Path, truth: pd.DataFrame, customers: int, months: int
     return out
 
 
+def explanations(bt: psvc.BacktestResult, ids: pd.Index, language: str) -> pd.DataFrame:
+    """``changes`` and ``causes`` of ``ids`` as the backtest's model says them. A version from
+    before reasons came in two lists gives one flat list: its causes are then the items of that
+    list that are not symptoms (what a manager saw as a cause), with nothing said when none is."""
+    try:
+        from churnguard.compute.predict.suite import customer_explanations
+    except ImportError:
+        found = customer_reasons(bt.suite, bt.features, ids, top=3, language=language)
+        flat = found.map(lambda r: r if isinstance(r, list) else [])
+        return pd.DataFrame({"changes": flat.map(lambda r: [i for i in r if i["family"] in SYMPTOMS]),
+                             "causes": flat.map(lambda r: [i for i in r if i["family"] not in SYMPTOMS])})
+    return customer_explanations(bt.suite, bt.features, ids, top=3, language=language)
+
+
+#: the families that say what changed (symptoms), never a cause
+SYMPTOMS = ("recency", "frequency", "spend", "breadth", "contact")
+
+
+def cause_list_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) -> dict:
+    """The cause list against the truth, for the customers lost within the backtest's horizon.
+
+    * recall: among the leavers whose true cause (service, price, promotion) is visible in their
+      records before the date (:data:`EVIDENCE`, the definition of docs/benchmarks.md), the share
+      whose cause list names a family of that cause (:data:`CAUSE_FAMILIES`);
+    * precision: of all causes named for any leaver, the share that are a family of its true
+      cause (a cause named for a leaver who left for a reason nobody's records show — product,
+      market, closure … — counts against), and per leaver, how often the first named cause is.
+
+    ``every_visible_cause`` is the same for a list naming every cause the records show, however
+    the model weighs it and without a limit of three: what naming everything would give.
+    """
+    y = bt.outcome
+    lost = y[y == 1].index
+    out = _cause_figures(explanations(bt, lost, language).reindex(lost)["causes"], bt, truth, lost)
+    try:
+        from churnguard.compute.predict.reasons import explain
+    except ImportError:
+        return out
+    X = bt.features.X.loc[bt.features.X.index.intersection(lost)]
+    ones = pd.DataFrame(1.0, index=X.index, columns=[*X.columns, "bias"])
+    every = explain(ones, X, bt.features.profile, top=99, language=language)["causes"].reindex(lost)
+    out["every_visible_cause"] = {k: v for k, v in _cause_figures(every, bt, truth, lost).items()
+                                  if k not in ("by_family", "true_reasons")}
+    return out
+
+
+def _cause_figures(found: pd.Series, bt: psvc.BacktestResult, truth: pd.DataFrame, lost: pd.Index) -> dict:
+    t = truth.reindex(lost)
+    causes = found.map(lambda r: [i["family"] for i in r if i.get("code") != "cause_unknown"]
+                       if isinstance(r, list) else [])
+    true = t["churn_reason"]
+    fits = {r: set(CAUSE_FAMILIES.get(r, ())) for r in true.dropna().unique()}
+    X = bt.features.X.reindex(lost)
+    by_reason, seen_all, named_all = {}, 0, 0
+    for reason in ("service", "price", "promotion"):
+        is_r = (true == reason).to_numpy()
+        seen = is_r & EVIDENCE[reason](X).to_numpy()
+        named = np.array([bool(set(c) & fits[reason]) for c in causes[seen]]) if seen.any() else np.array([])
+        by_reason[reason] = {"leavers": int(is_r.sum()), "cause_visible": int(seen.sum()),
+                             "cause_list_names_it": int(named.sum()),
+                             "recall": round(float(named.mean()), 3) if len(named) else None}
+        seen_all += int(seen.sum())
+        named_all += int(named.sum())
+    items = [(f, true.iloc[k]) for k, c in enumerate(causes) for f in c]
+    right = sum(f in fits.get(r, set()) for f, r in items)
+    with_cause = [(c, true.iloc[k]) for k, c in enumerate(causes) if c]
+    first_right = sum(c[0] in fits.get(r, set()) for c, r in with_cause)
+    families = pd.Series([f for f, _ in items], dtype=object)
+    # the families that are evidence of some churn reason the truth knows (service, price, promotion):
+    # contract, payment, unsubscribe, chain and returns say why too, but no true reason matches them
+    judged = [(f, r) for f, r in items if any(f in v for v in CAUSE_FAMILIES.values() if v)]
+    judged = [(f, r) for f, r in judged if f != "chain"]
+    by_family = {f: {"named": int((families == f).sum()),
+                     "true": int(sum(g == f and g in fits.get(r, set()) for g, r in items))}
+                 for f in families.value_counts().index}
+    return {
+        "leavers": int(len(lost)),
+        "cause_visible": seen_all,
+        "recall": round(named_all / max(seen_all, 1), 3),
+        "by_true_reason": by_reason,
+        "causes_named": len(items),
+        "causes_named_true": int(right),
+        "precision": round(right / max(len(items), 1), 3),
+        "precision_of_causes_a_true_reason_can_match": round(
+            sum(f in fits.get(r, set()) for f, r in judged) / max(len(judged), 1), 3),
+        "causes_a_true_reason_can_match": len(judged),
+        "by_family": by_family,
+        "leavers_with_a_named_cause": len(with_cause),
+        "first_cause_true": round(first_right / max(len(with_cause), 1), 3),
+        "leavers_cause_unknown": int(len(lost) - len(with_cause)),
+        "true_reasons": true.value_counts().to_dict(),
+    }
+
+
 def reason_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) -> dict:
     y = bt.outcome
     lost = y[y == 1].index
@@ -217,7 +313,8 @@ def reason_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) 
                 "any_of_top_3_matches": round(float(np.mean([any(i in match for i in x) for x in f[seen]])), 3),
             }
     everyone = fam.map(lambda x: x[0] if x else "(none)").value_counts(normalize=True).round(3).head(8).to_dict()
-    return {"by_true_reason": rows, "top_families_of_all_leavers": everyone}
+    return {"by_true_reason": rows, "top_families_of_all_leavers": everyone,
+            "cause_list": cause_list_figures(bt, truth, language)}
 
 
 def main() -> None:
@@ -227,6 +324,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--reasons-only", action="store_true", help="only the backtest and the reasons")
     args = ap.parse_args()
     if args.rebuild or not (args.dir / SETTINGS_FILE).exists():
         build_demo(DemoOptions(args.dir, customers=args.customers, months=args.months, seed=args.seed, replace=True))
@@ -236,7 +334,8 @@ def main() -> None:
     bt_dict, bt = backtest_figures(args.dir)
     out = {
         "backtest": {k: v for k, v in bt_dict.items() if k not in ("flagged",)},
-        "partial": partial_figures(args.dir, truth, args.customers, args.months, args.seed),
+        "partial": None if args.reasons_only else partial_figures(args.dir, truth, args.customers, args.months,
+                                                                  args.seed),
         "reasons": reason_figures(bt, truth, language),
     }
     for name in ("model", "baseline", "heuristic"):

@@ -84,6 +84,18 @@ def test_run_then_at_risk(demo):
     every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100)).to_dict()["data"]
     families = {r["family"] for row in every for r in row["reasons"]}
     assert families and not families & {"value", "tenure", "relationship", "profile"}
+    # the same reasons in two lists, stored with the scores: what changed and the likely cause
+    for row in every:
+        both = row["changes"] + row["causes"]
+        assert all(r in both for r in row["reasons"])
+        assert {r["family"] for r in row["changes"]} <= {"recency", "frequency", "spend", "breadth", "contact"}
+        assert not row["reasons"] or row["causes"]  # a customer with reasons has causes, or "cause unknown"
+        assert all("?" not in r["text"] for r in both)
+    causes = [c for row in every for c in row["causes"]]
+    assert any(c["code"] == "cause_unknown" for c in causes) and any(c["code"] != "cause_unknown" for c in causes)
+    with Workspace.open(demo) as ws:
+        stored = read_snapshot(ws.store, "scores").to_pandas()
+    assert {"reasons", "changes", "causes"} <= set(stored.columns)
     assert [row["name"] for row in every[:5]] == [row["name"] for row in risk["data"]]
     assert all(isinstance(row["name"], str) and row["name"] for row in every)  # the demo names everyone
     big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()

@@ -21,9 +21,11 @@ from churnguard.compute.predict import (
     features_as_of,
     retention_curves,
     score_report,
+    split_reasons,
 )
 from churnguard.compute.predict.suite import (
     ModelSuite,
+    customer_explanations,
     customer_reasons,
     expected_days_to_churn,
     score_customers,
@@ -48,6 +50,9 @@ from churnguard.vocab import inert_text
 
 Step = Callable[[str], None]
 SCORES = "scores"
+#: a customer's reasons as stored with its scores: all of them (the larger first), what changed,
+#: the likely cause
+REASON_LISTS = ("reasons", "changes", "causes")
 
 
 def first_data_date(store) -> date | None:
@@ -138,8 +143,10 @@ def score_frame(ws: Workspace, ctx: DetectContext, suite: ModelSuite) -> pd.Data
     scores["value_at_risk"] = scores["probability"] * scores["expected_value"]
     ranked = scores.sort_values("value_at_risk", ascending=False, kind="stable").index
     with_reasons = ranked[: s.model.reasons_for]
-    found = customer_reasons(suite, ctx.features, with_reasons, top=s.model.reasons, language=s.language)
-    scores["reasons"] = found.reindex(scores.index).map(lambda r: r if isinstance(r, list) else [])
+    found = customer_explanations(suite, ctx.features, with_reasons, top=s.model.reasons,
+                                  language=s.language).reindex(scores.index)
+    for col in REASON_LISTS:
+        scores[col] = found[col].map(lambda r: r if isinstance(r, list) else [])
     scores["top_reason"] = scores["reasons"].map(lambda r: r[0]["text"] if r else None)
     scores["expected_days_to_churn"] = expected_days_to_churn(scores["probability"], s.churn.horizon_days)
     sig = ctx.features.signals.reindex(scores.index)
@@ -249,11 +256,13 @@ def _snapshot_signals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    out = scores.drop(columns=["reasons"]).copy()
+    lists = [c for c in REASON_LISTS if c in scores.columns]
+    out = scores.drop(columns=lists).copy()
     out.attrs = {}
-    out["reasons"] = scores["reasons"].map(
-        lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
-    )
+    for col in lists:
+        out[col] = scores[col].map(
+            lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
+        )
     for col in ("name", "relationship", "segment", "region", "customer_type", "csm", "value_source", "signals",
                 "top_reason"):
         out[col] = out[col].astype("object").where(out[col].notna(), None)
@@ -326,7 +335,7 @@ class AtRiskResult:
 
 
 AT_RISK_COLUMNS = ("rank", "customer_id", "name", "probability", "expected_value", "value_source", "value_at_risk",
-                   "expected_days_to_churn", "reasons", "signals", "relationship", "segment", "customer_type", "csm")
+                   "expected_days_to_churn", "reasons", "changes", "causes", "signals", "relationship", "segment", "customer_type", "csm")
 
 
 def check_signal(signal: str | None) -> None:
@@ -350,6 +359,7 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
     check_signal(opts.signal)
     with Workspace.open(opts.workspace) as ws:
         store = ws.store
+        language = opts.language or ws.settings.language
         when = snapshot_date(store, SCORES, opts.as_of)
         snap = read_snapshot(store, SCORES, when)
         total = store.memo(("at_risk_total", when), lambda: snap.aggregate(
@@ -376,8 +386,14 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
                    .limit(opts.top, offset=opts.offset).to_pandas())
     top = top.drop(columns=["rank"], errors="ignore")  # the place in this list, filtered or not
     top.insert(0, "rank", np.arange(opts.offset + 1, opts.offset + len(top) + 1))
-    top["reasons"] = top["reasons"].map(
-        lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
+    for col in REASON_LISTS:
+        if col in top.columns:
+            top[col] = top[col].map(
+                lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
+    if "changes" not in top.columns:  # a run stored before reasons came in two lists
+        split = [split_reasons(r, language) for r in top["reasons"]]
+        top["changes"] = [c for c, _ in split]
+        top["causes"] = [c for _, c in split]
     frame = top[[c for c in AT_RISK_COLUMNS if c in top.columns]]
     return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]), matching, opts.offset)
 
@@ -409,7 +425,7 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     """The ``n`` customers with the most value at risk and their reasons, for a demo's summary.
 
     Runs the pipeline first when the workspace has no scores yet. Each item:
-    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …]}``.
+    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …], "causes": [text, …]}``.
     """
     with Workspace.open(workspace) as ws:
         has = bool(snapshot_dates(ws.store, SCORES))
@@ -418,7 +434,8 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     result = at_risk(AtRiskOptions(workspace, top=n))
     return [
         {"customer_id": r["customer_id"], "probability": round(float(r["probability"]), 3),
-         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]]}
+         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]],
+         "causes": [x["text"] for x in r.get("causes") or []]}
         for r in result.frame.to_dict(orient="records")
     ]
 

@@ -70,6 +70,12 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         first = top["data"][0]
         assert all(x["text"] in zh.text for x in first["reasons"])
         assert f'{first["value_at_risk"]:,.0f}' in zh.text  # numbers formatted, grouped
+        # each row: what changed and the likely cause (or 原因不明：建议回访), in two lists
+        cells_zh = cells(zh.text, "at-risk-table")
+        for row, cell in zip(top["data"], cells_zh, strict=True):
+            assert all(x["text"] in cell for x in row["changes"] + row["causes"])
+            assert not row["causes"] or "可能原因" in cell
+        assert any(x["code"] == "cause_unknown" for r in top["data"] for x in r["causes"])
     with signed_in(run_site, "li", "en") as c:
         en = c.get("/at-risk")
         assert "<h1>Customers at risk</h1>" in en.text
@@ -77,6 +83,8 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         said = [(x["text"], reword(x, "en")) for r in top["data"] for x in r["reasons"]]
         assert said and all(english in en.text and chinese not in en.text for chinese, english in said)
         assert any(CJK.search(chinese) for chinese, _ in said)
+        causes = [reword(x, "en") for r in top["data"] for x in r["causes"]]
+        assert "Likely cause" in en.text and all(c in en.text for c in causes)
         assert "Value at risk = churn probability × expected value" in en.text
 
 
@@ -165,6 +173,9 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
         t = r.text
         assert d["profile"]["name"] in t and 'id="risk-reasons"' in t
         assert all(x["text"] in t for x in top["reasons"])
+        # the two lists: what changed and the likely cause (or that no cause shows)
+        assert top["causes"] and all(x["text"] in t for x in top["changes"] + top["causes"])
+        assert "发生了什么变化" in t and "可能原因" in t
         assert "风险价值排名：第 1 位" in t and "月度消费与自身常态对比" in t
         chart = json.loads(re.search(r'<script type="application/json" id="chart-spend">(.*?)</script>', t, re.S).group(1))
         assert [tr["type"] for tr in chart["data"]] == ["bar", "bar", "scatter"]
@@ -173,8 +184,8 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
     with signed_in(run_site, "li", "en") as c:
         t = c.get(f"/customers/{cid}").text
         assert "Monthly spend against its own baseline" in t and "Risk and reasons" in t
-        reasons = re.search(r'<ul id="risk-reasons">(.*?)</ul>', t, re.S).group(1)
-        assert reasons and "rank 1" not in reasons
+        reasons = re.search(r'<div id="risk-reasons">(.*?)</div>', t, re.S).group(1)
+        assert reasons and "rank 1" not in reasons and "What changed" in reasons and "Likely cause" in reasons
         assert 'href="/api/customers/' in t
 
 

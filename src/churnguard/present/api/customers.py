@@ -47,7 +47,8 @@ def get_at_risk(
     lang: LangQ = None,
 ) -> Response:
     """Living customers ranked by value at risk, with reasons: `{"as_of", "data": [{rank, customer_id,
-    probability, expected_value, value_at_risk, reasons: [{code, text, values}], signals, segment, csm, …}],
+    probability, expected_value, value_at_risk, reasons: [{code, text, values}], changes: […], causes: […],
+    signals, segment, csm, …}],
     "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk --json`."""
     return json_result(predict.at_risk(predict.AtRiskOptions(
         ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang)))

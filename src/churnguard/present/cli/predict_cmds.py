@@ -96,11 +96,13 @@ def register(app: typer.Typer) -> None:
             f"over {d['customers_scored']:,} scored customers"
         )
         t = RichTable(show_header=True)
-        for col in ("#", "customer", "p(churn)", "value", "value at risk", "csm", "reasons"):
+        for col in ("#", "customer", "p(churn)", "value", "value at risk", "csm", "what changed", "likely cause"):
             t.add_column(col, justify="right" if col in ("#", "p(churn)", "value", "value at risk") else "left")
         for r in d["data"]:
             t.add_row(str(r["rank"]), r["customer_id"], _pct(r["probability"]), f"{r['expected_value']:,.0f}",
-                      f"{r['value_at_risk']:,.0f}", str(r.get("csm") or ""), "; ".join(x["text"] for x in r["reasons"]))
+                      f"{r['value_at_risk']:,.0f}", str(r.get("csm") or ""),
+                      "; ".join(x["text"] for x in r.get("changes") or []),
+                      "; ".join(x["text"] for x in r.get("causes") or []))
         console.print(t)
 
     @app.command("backtest")

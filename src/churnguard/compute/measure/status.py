@@ -19,29 +19,44 @@ positive amount)
     Lost on the day the gap since the last purchase reaches the threshold:
     ``lost_at = last purchase + threshold``. A purchase on that very day keeps the customer
     (like a same-day renewal); a later purchase starts a new spell: a reactivation.
-    The threshold is ``threshold_days``, or with ``auto`` the ``auto_percentile`` of the
-    inter-purchase gaps of the customer's segment (see :func:`purchase_thresholds`).
+    The threshold is ``threshold_days``, or with ``auto`` the one learned from the segment's
+    return curve (see :func:`purchase_thresholds`).
 
 Nothing dated after the as-of date is read.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import date
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from churnguard.compute.measure.sources import Sources
 from churnguard.settings import ChurnSettings
+from churnguard.store.engine import Store
+from churnguard.store.snapshots import snapshot_dates, snapshot_table, write_snapshot
 
 SPELL_COLUMNS = ("customer_id", "relationship", "spell_no", "active_from", "lost_at")
 CONTRACTUAL = "contractual"
 NON_CONTRACTUAL = "non_contractual"
 NO_SEGMENT = "(no segment)"
+
+
+#: the gaps (days) at which the return curve is read: weekly to 12 weeks, fortnightly to a
+#: year, monthly to two years; the threshold chosen is one of them
+CURVE_GAPS: tuple[int, ...] = (
+    *range(7, 85, 7), *range(90, 361, 15), *range(390, 721, 30),
+)
+#: a point of the curve is trusted only when this many customers are still followed at the end
+#: of the return window (a Kaplan–Meier tail on fewer is noise)
+MIN_OBSERVED = 30
+OVERALL = "(overall)"
 
 
 @dataclass(frozen=True)
@@ -51,43 +66,94 @@ class Thresholds:
     Attributes
     ----------
     mode : str
-        ``fixed`` (one number for everybody), ``auto`` (per segment) or ``fallback`` (``auto``
-        asked, but no gaps between purchases yet: ``auto_fallback_days`` for everybody).
+        ``fixed`` (one number for everybody: ``churn.threshold_days``), ``auto`` (per segment,
+        from the return curve) or ``fallback`` (``auto`` asked, but the history is too short
+        for a return curve: one number for everybody, see :func:`purchase_thresholds`).
     default : int
-        The fixed threshold, or with ``auto`` the percentile over all segments (used for a
-        segment without any inter-purchase gap of its own).
+        The fixed threshold, or with ``auto`` the overall one (customers without a segment, and
+        segments too small for a curve of their own).
     by_segment : dict
         With ``auto``: segment (None for customers without one) -> threshold days.
-    gaps : dict
-        With ``auto``: segment -> number of inter-purchase gaps the percentile was taken from.
+    sources : dict
+        With ``auto``: segment -> where its threshold comes from (``curve``, ``overall``,
+        ``setting``, ``fallback``).
+    customers : dict
+        With ``auto``: segment -> number of non-contractual customers with a purchase.
+    curves : dict
+        With ``auto`` or ``fallback``: segment (:data:`OVERALL` for all) -> the return curve as
+        rows ``{gap_days, customers_reached, customers_observed, return_share, judged}``.
+    origin : str
+        Where the thresholds were taken from: ``computed`` as of ``as_of``, or ``stored`` with
+        a run (see :mod:`churnguard.store.snapshots`).
     """
 
     mode: str
     default: int
     by_segment: dict[str | None, int] = field(default_factory=dict)
-    gaps: dict[str | None, int] = field(default_factory=dict)
-    percentile: float | None = None
+    sources: dict[str | None, str] = field(default_factory=dict)
+    customers: dict[str | None, int] = field(default_factory=dict)
+    curves: dict[str, list[dict]] = field(default_factory=dict, repr=False, compare=False)
+    return_share: float | None = None
+    return_window_days: int | None = None
+    fallback_rule: str | None = None
+    as_of: date | None = None
+    origin: str = "computed"
 
     def describe(self) -> dict:
         """The thresholds as reported in a result's ``definition``."""
+        where = f" as of {self.as_of}" if self.as_of else ""
+        stored = " (stored with the last 'churnguard run'; --rethreshold recomputes)" if self.origin == "stored" else ""
         if self.mode == "fixed":
             return {"threshold_days": self.default, "threshold_source": "fixed (setting churn.threshold_days)"}
         if self.mode == "fallback":
-            return {"threshold_days": self.default, "threshold_source": (
-                "auto, but no customer has bought twice yet: churn.auto_fallback_days")}
+            return {"threshold_days": self.default, "threshold_origin": self.origin,
+                    "threshold_source": f"auto, but too little history for a return curve{where}: "
+                                        f"{self.fallback_rule}{stored}"}
         return {
             "threshold_days": "auto",
+            "threshold_origin": self.origin,
             "threshold_source": (
-                f"auto: the {self.percentile:.0%} percentile (nearest rank) of each segment's "
-                "gaps between purchases"
+                f"auto{where}: per segment, the shortest gap after which at most {self.return_share:.0%} of the "
+                f"customers once inactive that long bought again within {self.return_window_days} days "
+                f"(return curve, Kaplan–Meier){stored}"
             ),
-            "auto_percentile": self.percentile,
+            "return_share": self.return_share,
+            "return_window_days": self.return_window_days,
             "threshold_overall_days": self.default,
             "thresholds_by_segment": [
-                {"segment": NO_SEGMENT if s is None else s, "threshold_days": d, "gaps": self.gaps.get(s, 0)}
+                {"segment": NO_SEGMENT if s is None else s, "threshold_days": d,
+                 "source": self.sources.get(s, "curve"), "customers": self.customers.get(s, 0)}
                 for s, d in sorted(self.by_segment.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
             ],
         }
+
+    def to_dict(self) -> dict:
+        """Everything needed to apply these thresholds again (stored with a run)."""
+        def key(s):
+            return NO_SEGMENT if s is None else s
+        return {
+            "mode": self.mode, "default": self.default,
+            "by_segment": {key(s): d for s, d in self.by_segment.items()},
+            "sources": {key(s): v for s, v in self.sources.items()},
+            "customers": {key(s): v for s, v in self.customers.items()},
+            "return_share": self.return_share, "return_window_days": self.return_window_days,
+            "fallback_rule": self.fallback_rule, "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, origin: str = "stored") -> Thresholds:
+        """The inverse of :meth:`to_dict`."""
+        def key(s):
+            return None if s == NO_SEGMENT else s
+        return cls(
+            mode=d["mode"], default=int(d["default"]),
+            by_segment={key(s): int(v) for s, v in d.get("by_segment", {}).items()},
+            sources={key(s): v for s, v in d.get("sources", {}).items()},
+            customers={key(s): int(v) for s, v in d.get("customers", {}).items()},
+            return_share=d.get("return_share"), return_window_days=d.get("return_window_days"),
+            fallback_rule=d.get("fallback_rule"),
+            as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None, origin=origin,
+        )
 
 
 def _purchase_days(src: Sources, as_of: date) -> ir.Table:
@@ -106,37 +172,143 @@ def _nearest_rank(hist: pd.DataFrame, q: float) -> int:
     return max(1, int(hist.loc[hist["n"].cumsum() >= need, "gap"].iloc[0]))
 
 
-def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thresholds:
-    """Non-contractual churn threshold(s) as of ``as_of``.
-
-    With ``threshold_days = "auto"`` the threshold of a segment is the nearest-rank
-    ``auto_percentile`` of the gaps (days) between consecutive purchase days of the segment's
-    non-contractual customers, purchases up to ``as_of`` only. The engine returns a histogram
-    of gaps per segment (small), so the percentile is exact and identical on every engine.
-    A segment without gaps gets the percentile over all segments.
-    """
-    if churn.threshold_days != "auto":
-        return Thresholds("fixed", int(churn.threshold_days))
-    days = _purchase_days(src, as_of)
+def _gap_percentile(days: ir.Table, q: float) -> int | None:
+    """The nearest-rank ``q`` percentile of all gaps between purchase days (None without gaps)."""
     w = ibis.window(group_by="customer_id", order_by="day")
     gaps = days.mutate(prev=days.day.lag().over(w))
     gaps = gaps.filter(gaps.prev.notnull()).mutate(gap=gaps.day.delta(gaps.prev, unit="day"))
+    hist = gaps.group_by("gap").aggregate(n=gaps.count()).to_pandas()
+    return None if hist.empty else _nearest_rank(hist, q)
+
+
+def return_events(src: Sources, as_of: date, window_days: int, gaps: tuple[int, ...] = CURVE_GAPS) -> pd.DataFrame:
+    """Per segment and curve gap, the customers' times from first reaching the gap to their next purchase.
+
+    For a gap ``g``, a customer *reaches* it the first time ``g`` days pass without a purchase
+    (a purchase on day ``g`` itself keeps it, as in the churn definition): at the first gap
+    between purchase days longer than ``g``, or, when none, in the open gap since the last
+    purchase if that has lasted ``g`` days by ``as_of``. Its *time to return* is the rest of that
+    gap (an event), or, in the open gap, the days left until ``as_of`` (censored). Only a
+    customer's first crossing counts, so every customer counts once per gap. The first crossing
+    of ``g`` is at a "record" gap (longer than every earlier one), so the engine keeps the
+    record gaps only, joins them to the curve's gaps and returns counts per
+    ``(segment, gap_days, t, event)`` with ``t`` capped at ``window_days`` (a small table).
+    """
+    days = _purchase_days(src, as_of)
+    w = ibis.window(group_by="customer_id", order_by="day")
+    days = days.mutate(nxt=days.day.lead().over(w))
+    days = days.mutate(gap=days.nxt.delta(days.day, unit="day"),
+                       open=ibis.literal(as_of, "date").delta(days.day, unit="day"))
+    before = ibis.window(group_by="customer_id", order_by="day", rows=(None, -1))
+    days = days.mutate(prevmax=days.gap.max().over(before).fill_null(0))
+    finite = days.gap.notnull()
+    # the g this row is the first crossing for: prevmax <= g < gap (finite) or <= open (last row)
+    rec = days.mutate(
+        lo=days.prevmax,
+        hi=ibis.ifelse(finite, days.gap - 1, days.open),
+        dur=ibis.ifelse(finite, days.gap, days.open),
+        event=ibis.ifelse(finite, 1, 0),
+    )
+    rec = rec.filter(rec.hi >= rec.lo)
     cust = src.customers.select("customer_id", "segment")
-    gaps = gaps.left_join(cust, "customer_id").select("segment", "gap")
-    hist = gaps.group_by(["segment", "gap"]).aggregate(n=gaps.count()).to_pandas()
+    rec = rec.left_join(cust, "customer_id").select("segment", "lo", "hi", "dur", "event")
+    grid = ibis.memtable(pd.DataFrame({"gap_days": list(gaps)}), schema=ibis.schema({"gap_days": "int64"}))
+    j = rec.join(grid, [grid.gap_days >= rec.lo, grid.gap_days <= rec.hi])
+    t = j.dur - j.gap_days
+    win = ibis.literal(int(window_days), "int64")
+    j = j.select("segment", "gap_days", t=ibis.least(t, win).cast("int64"),
+                 event=ibis.ifelse((j.event == 1) & (t <= win), 1, 0).cast("int64"))
+    out = j.group_by(["segment", "gap_days", "t", "event"]).aggregate(n=j.count()).to_pandas()
+    out["segment"] = out["segment"].astype(object).where(out["segment"].notna(), None)
+    return out.astype({"gap_days": "int64", "t": "int64", "event": "int64", "n": "int64"})
+
+
+def return_curve(events: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """The return curve from :func:`return_events` rows of one group (summed over segments).
+
+    Per gap ``g``: ``customers_reached`` (customers once inactive for ``g`` days),
+    ``customers_observed`` (of them, followed for the whole return window without buying:
+    those who could still have shown a return), and ``return_share``, the Kaplan–Meier
+    estimate of the share who bought again within ``window_days`` of reaching ``g``: customers
+    reached too recently to be followed that long count while they are observed (censored),
+    as in a survival analysis. ``judged`` is True when at least :data:`MIN_OBSERVED` customers
+    were followed to the end of the window.
+    """
+    rows = []
+    for g, part in events.groupby("gap_days", sort=True):
+        by_t = part.groupby(["t", "event"])["n"].sum().unstack(fill_value=0).reindex(columns=[0, 1], fill_value=0)
+        by_t = by_t.sort_index()
+        reached = int(by_t.to_numpy().sum())
+        at_risk = reached - by_t.sum(axis=1).cumsum().shift(1, fill_value=0)
+        # t = 0: reached on the as-of date, never followed (censored before any return is possible)
+        ok = (by_t.index >= 1) & (at_risk > 0)
+        surv = float(np.prod(1.0 - by_t[1][ok] / at_risk[ok])) if ok.any() else 1.0
+        observed = int(by_t.loc[by_t.index >= window_days].sum(axis=1).sum() - by_t.loc[by_t.index >= window_days, 1].sum())
+        rows.append({"gap_days": int(g), "customers_reached": reached, "customers_observed": observed,
+                     "return_share": round(1.0 - surv, 6), "judged": observed >= MIN_OBSERVED})
+    return pd.DataFrame(rows, columns=["gap_days", "customers_reached", "customers_observed", "return_share", "judged"])
+
+
+def _choose(curve: pd.DataFrame, share: float) -> int | None:
+    """The smallest judged gap whose return share is at most ``share`` (None when none is)."""
+    ok = curve[curve["judged"] & (curve["return_share"] <= share + 1e-12)]
+    return None if ok.empty else int(ok["gap_days"].min())
+
+
+def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thresholds:
+    """Non-contractual churn threshold(s) as of ``as_of``.
+
+    With ``threshold_days = "auto"`` each segment's threshold is read from its *return curve*
+    (:func:`return_curve`): the smallest gap in :data:`CURVE_GAPS` after which at most
+    ``churn.return_share`` of the customers who were once inactive that long bought again
+    within ``churn.return_window_days``. Customers without a segment, and segments with fewer
+    than ``churn.threshold_min_customers`` non-contractual customers (or whose own curve never
+    gets that low), use the overall curve; ``churn.threshold_by_segment`` overrides named
+    segments. When even the overall curve cannot be judged (too little history, or returns
+    never rare enough within the data), the threshold is the ``auto_percentile`` of all gaps
+    between purchases, but at least ``auto_fallback_days`` (mode ``fallback``).
+    Purchases up to ``as_of`` only; the engine returns small per-gap counts, so the result is
+    identical on every engine.
+    """
+    if churn.threshold_days != "auto":
+        return Thresholds("fixed", int(churn.threshold_days))
+    window = int(churn.return_window_days)
+    events = return_events(src, as_of, window)
+    overall = return_curve(events, window)
+    curves = {OVERALL: overall.to_dict("records")}
+    g_all = _choose(overall, churn.return_share) if not overall.empty else None
+    if g_all is None:
+        pct = _gap_percentile(_purchase_days(src, as_of), churn.auto_percentile)
+        days = max(int(churn.auto_fallback_days), pct or 0)
+        rule = (f"the {churn.auto_percentile:.0%} percentile of the gaps between purchases ({pct} days), "
+                f"but at least churn.auto_fallback_days ({churn.auto_fallback_days})" if pct else
+                f"churn.auto_fallback_days ({churn.auto_fallback_days}): nobody has bought twice yet")
+        return Thresholds("fallback", days, curves=curves, fallback_rule=rule, as_of=as_of,
+                          return_share=churn.return_share, return_window_days=window)
+    counts = _purchase_days(src, as_of).select("customer_id").distinct()
+    counts = counts.left_join(src.customers.select("customer_id", "segment"), "customer_id")
+    sizes = counts.group_by("segment").aggregate(n=counts.count()).to_pandas()
+    sizes["segment"] = sizes["segment"].astype(object).where(sizes["segment"].notna(), None)
+    size = {r.segment: int(r.n) for r in sizes.itertuples()}
     segments = src.customers.select("segment").distinct().to_pandas()["segment"]
-    if hist.empty:
-        # nobody has bought twice yet: no gaps to take a percentile of
-        return Thresholds("fallback", int(churn.auto_fallback_days))
-    hist["segment"] = hist["segment"].astype(object).where(hist["segment"].notna(), None)
-    overall = _nearest_rank(hist.groupby("gap", as_index=False)["n"].sum(), churn.auto_percentile)
     by_segment: dict[str | None, int] = {}
-    counts: dict[str | None, int] = {}
-    for seg in {*(None if pd.isna(s) else s for s in segments), *hist["segment"]}:
-        part = hist[hist["segment"].isna()] if seg is None else hist[hist["segment"] == seg]
-        counts[seg] = int(part["n"].sum())
-        by_segment[seg] = _nearest_rank(part, churn.auto_percentile) if len(part) else overall
-    return Thresholds("auto", overall, by_segment, counts, churn.auto_percentile)
+    sources: dict[str | None, str] = {}
+    for seg in {*(None if pd.isna(x) else x for x in segments), *size}:
+        if seg is not None and seg in churn.threshold_by_segment:
+            by_segment[seg], sources[seg] = int(churn.threshold_by_segment[seg]), "setting"
+            continue
+        if seg is None or size.get(seg, 0) < churn.threshold_min_customers:
+            by_segment[seg], sources[seg] = g_all, "overall"
+            continue
+        curve = return_curve(events[events["segment"] == seg], window)
+        curves[seg] = curve.to_dict("records")
+        g = _choose(curve, churn.return_share)
+        by_segment[seg], sources[seg] = (g, "curve") if g is not None else (g_all, "overall")
+    for seg, d in churn.threshold_by_segment.items():  # a named segment without customers yet
+        by_segment.setdefault(seg, int(d))
+        sources.setdefault(seg, "setting")
+    return Thresholds("auto", g_all, by_segment, sources, {s: size.get(s, 0) for s in by_segment}, curves,
+                      churn.return_share, window, as_of=as_of)
 
 
 def _threshold_expr(thresholds: Thresholds, segment: ir.StringValue | None) -> ir.IntegerValue:
@@ -256,3 +428,45 @@ def with_group(spells: ir.Table, src: Sources, by: str | None) -> ir.Table:
         return spells.mutate(grp=spells.relationship)
     cust = src.customers.select("customer_id", grp=src.customers[by])
     return spells.left_join(cust, "customer_id").select(*SPELL_COLUMNS, "grp")
+
+
+# -- the thresholds in force, stored with each run ------------------------------------------
+THRESHOLD_SNAPSHOT = "thresholds"
+
+
+def _settings_key(churn: ChurnSettings) -> str:
+    """The settings a stored threshold was learned with (a change of them means learn again)."""
+    return json.dumps({k: getattr(churn, k) for k in (
+        "threshold_days", "return_share", "return_window_days", "threshold_min_customers",
+        "threshold_by_segment", "auto_percentile", "auto_fallback_days")}, sort_keys=True)
+
+
+def store_thresholds(store: Store, thresholds: Thresholds, churn: ChurnSettings, as_of: date) -> None:
+    """Keep ``thresholds`` (learned as of ``as_of``) as the ones in force from ``as_of`` on.
+
+    ``churnguard run`` calls this, so a past period's churn rate is judged with the threshold
+    of the run that covered it and does not move when later imports move the return curve.
+    """
+    if thresholds.mode == "fixed":
+        return
+    frame = pd.DataFrame({"definition": [json.dumps(thresholds.to_dict(), sort_keys=True)],
+                          "settings": [_settings_key(churn)]})
+    write_snapshot(store, THRESHOLD_SNAPSHOT, as_of, frame)
+
+
+def stored_thresholds(store: Store, churn: ChurnSettings, as_of: date) -> Thresholds | None:
+    """The thresholds of the latest run dated on or before ``as_of`` learned with today's settings.
+
+    None when there is no such run (nothing learned after ``as_of`` is ever used) or when
+    ``threshold_days`` is a number (the number wins).
+    """
+    if churn.threshold_days != "auto":
+        return None
+    dates = [d for d in snapshot_dates(store, THRESHOLD_SNAPSHOT) if d <= as_of]
+    if not dates:
+        return None
+    t = store.table(snapshot_table(THRESHOLD_SNAPSHOT))
+    rows = t.filter(t.as_of == max(dates)).to_pandas()
+    if rows.empty or rows["settings"].iloc[0] != _settings_key(churn):
+        return None
+    return Thresholds.from_dict(json.loads(rows["definition"].iloc[0]), origin="stored")

@@ -231,11 +231,16 @@ def _reactivation_share(frame: pd.DataFrame, return_share: float) -> dict[str, A
     so more than twice that says the threshold does not fit (a number set too short, or a
     history that changed).
     """
-    lost = int(frame["customers_lost"].sum()) if "customers_lost" in frame else 0
-    back = int(frame["reactivated"].sum()) if "reactivated" in frame else 0
+    if frame.empty:
+        return {"reactivation_share": None, "reactivation_limit": round(2 * return_share, 6),
+                "warning": None, "reactivation_warning": None}
+    # every loss of the period, also of customers acquired in it: start + in - end
+    losses = (frame["customers_at_start"] + frame["customers_acquired"] + frame["reactivated"]
+              - frame["customers_at_end"]).astype("int64")
     frame["reactivated_per_lost"] = [
-        (int(r) / int(x)) if x else None for r, x in zip(frame["reactivated"], frame["customers_lost"], strict=True)
+        (int(r) / int(x)) if x else None for r, x in zip(frame["reactivated"], losses, strict=True)
     ]
+    lost, back = int(losses.sum()), int(frame["reactivated"].sum())
     share = back / lost if lost else None
     out: dict[str, Any] = {"reactivation_share": share, "reactivation_limit": round(2 * return_share, 6),
                            "warning": None, "reactivation_warning": None}

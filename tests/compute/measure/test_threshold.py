@@ -16,7 +16,7 @@ import pytest
 from measure_rows import D, customer, tx
 
 from churnguard.compute.measure import customer_spells, purchase_thresholds
-from churnguard.compute.measure.status import OVERALL, return_curve, return_events
+from churnguard.compute.measure.status import OVERALL, return_curve, return_events, return_window
 from churnguard.settings import ChurnSettings
 
 AS_OF = D("2024-12-31")
@@ -121,3 +121,12 @@ def test_too_little_history_falls_back_and_says_so(duck):
     th = purchase_thresholds(src, churn(auto_fallback_days=10), D("2024-03-01"))
     assert th.default == 20
     assert OVERALL in th.curves
+
+
+def test_the_automatic_return_window_fits_the_history(duck):
+    src = duck(**rows())  # purchases from 2024-01-01: 365 days of history by 2024-12-31
+    assert return_window(src, churn(return_window_days="auto"), AS_OF) == 121  # a third of it
+    assert return_window(src, churn(return_window_days="auto"), D("2028-01-01")) == 365  # at most a year
+    assert return_window(src, churn(return_window_days=60), AS_OF) == 60
+    th = purchase_thresholds(src, churn(return_window_days="auto"), AS_OF)
+    assert th.return_window_days == 121 and "within 121 days" in th.describe()["threshold_source"]

@@ -107,8 +107,8 @@ class Thresholds:
             return {"threshold_days": self.default, "threshold_source": "fixed (setting churn.threshold_days)"}
         if self.mode == "fallback":
             return {"threshold_days": self.default, "threshold_origin": self.origin,
-                    "threshold_source": f"auto, but too little history for a return curve{where}: "
-                                        f"{self.fallback_rule}{stored}"}
+                    "threshold_source": f"auto, but too little history for a return curve{where} (return window "
+                                        f"{self.return_window_days} days): {self.fallback_rule}{stored}"}
         return {
             "threshold_days": "auto",
             "threshold_origin": self.origin,
@@ -271,6 +271,24 @@ def return_curve(events: pd.DataFrame, window_days: int, gaps: tuple[int, ...] |
     return pd.DataFrame(rows, columns=cols)
 
 
+def return_window(src: Sources, churn: ChurnSettings, as_of: date) -> int:
+    """The return window in days: ``churn.return_window_days``, or with ``auto`` a year, or a
+    third of the purchase history up to ``as_of`` when that is shorter (at least 7 days).
+
+    A return can only be seen where the data run on for the window after a customer reached
+    the gap: with a year's window a one-year log could judge no gap at all, and a third of the
+    history leaves the other two thirds for the gaps themselves.
+    """
+    if churn.return_window_days != "auto":
+        return int(churn.return_window_days)
+    tx = src.transactions
+    first = tx.filter(tx.occurred_at <= as_of, tx.amount > 0).occurred_at.min().to_pandas()
+    if first is None or pd.isna(first):
+        return 365
+    span = (as_of - pd.Timestamp(first).date()).days
+    return int(max(7, min(365, span // 3)))
+
+
 def _choose(curve: pd.DataFrame, share: float) -> int | None:
     """The smallest judged gap whose return share is at most ``share`` (None when none is)."""
     ok = curve[curve["judged"] & (curve["return_share"] <= share + 1e-12)]
@@ -294,7 +312,7 @@ def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thre
     """
     if churn.threshold_days != "auto":
         return Thresholds("fixed", int(churn.threshold_days))
-    window = int(churn.return_window_days)
+    window = return_window(src, churn, as_of)
     events = return_events(src, as_of, window)
     overall = return_curve(events, window)
     curves = {OVERALL: overall.to_dict("records")}

@@ -104,3 +104,21 @@ def test_churn_rate_reports_reactivations_and_warns_when_too_many_come_back(shop
     res = runner.invoke(app, ["churn-rate", "-w", str(shop.path), "--to", "2024-12-31", "--json"])
     out = json.loads(res.output)
     assert out["reactivation_share"] == d["reactivation_share"]
+
+
+def test_churnguard_run_stores_the_threshold_it_used(tmp_path):
+    from churnguard.service import predict as psvc
+    from churnguard.service.demo import DemoOptions, build_demo
+
+    path = tmp_path / "demo"
+    build_demo(DemoOptions(path, customers=400, months=12, seed=3))
+    result = psvc.run(psvc.RunOptions(path)).to_dict()
+    assert "thresholds" in result["snapshots"]
+    with Workspace.open(path) as ws:
+        when = result["as_of"] if isinstance(result["as_of"], date) else date.fromisoformat(str(result["as_of"]))
+        stored = stored_thresholds(ws.store, ws.settings.churn, when)
+        learned = purchase_thresholds(Sources.from_backend(ws.store.con), ws.settings.churn, when)
+    assert stored is not None and stored.origin == "stored"
+    assert (stored.mode, stored.default, stored.by_segment) == (learned.mode, learned.default, learned.by_segment)
+    d = svc.churn_rate(svc.ChurnRateOptions(workspace=path)).to_dict()
+    assert d["definition"]["non_contractual"]["threshold_origin"] == "stored"

@@ -389,9 +389,10 @@ def threshold(opts: ThresholdOptions) -> TableResult:
             frames.append(curve)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         describe = in_force.describe()
-        by_seg = describe.get("thresholds_by_segment") or [
-            {"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
-             "customers": None}]
+        by_seg = describe.get("thresholds_by_segment") or []
+        if in_force.mode != "auto":  # one number for everybody (but segments with their own)
+            by_seg = [{"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
+                       "customers": None}, *by_seg]
         return TableResult(frame, {
             "thresholds": by_seg,
             "threshold_days": in_force.default if in_force.mode != "auto" else "auto",

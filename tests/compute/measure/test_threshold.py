@@ -130,3 +130,14 @@ def test_the_automatic_return_window_fits_the_history(duck):
     assert return_window(src, churn(return_window_days=60), AS_OF) == 60
     th = purchase_thresholds(src, churn(return_window_days="auto"), AS_OF)
     assert th.return_window_days == 121 and "within 121 days" in th.describe()["threshold_source"]
+
+
+def test_a_number_per_segment_overrides_the_fallback_too(duck):
+    src = duck(customers=[customer("a", "s"), customer("b", "t")],
+               transactions=[tx("a", "2024-01-01"), tx("a", "2024-01-21"), tx("b", "2024-01-01"), tx("b", "2024-02-20")])
+    th = purchase_thresholds(src, churn(auto_fallback_days=90, threshold_by_segment={"t": 30}), D("2024-03-01"))
+    assert th.mode == "fallback" and th.default == 90 and th.by_segment == {"t": 30}
+    sp = customer_spells(src, churn(auto_fallback_days=90, threshold_by_segment={"t": 30}), D("2024-12-31"))
+    sp = sp.to_pandas().sort_values(["customer_id", "spell_no"])
+    # b (segment t, 30 days): the 50-day gap is a loss and a reactivation; a keeps the fallback
+    assert list(zip(sp["customer_id"], sp["spell_no"], strict=True)) == [("a", 1), ("b", 1), ("b", 2)]

@@ -71,7 +71,7 @@ def thresholds_at(records: Records, churn: ChurnSettings, as_of: date, pinned: b
 
 def threshold_days(thresholds: Thresholds, segment: object) -> int:
     """The threshold that applies to a customer of ``segment``."""
-    if thresholds.mode != "auto":
+    if not thresholds.by_segment:
         return thresholds.default
     seg = segment if isinstance(segment, str) else None
     return thresholds.by_segment.get(seg, thresholds.default)
@@ -79,7 +79,7 @@ def threshold_days(thresholds: Thresholds, segment: object) -> int:
 
 def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thresholds) -> ir.DateValue:
     """``last`` plus the customer's threshold (a CASE over literal intervals: portable)."""
-    if thresholds.mode != "auto" or not thresholds.by_segment:
+    if not thresholds.by_segment:
         return last + ibis.interval(days=thresholds.default)
     branches = [
         (segment.isnull() if s is None else segment == s, last + ibis.interval(days=d))

@@ -106,9 +106,14 @@ class Thresholds:
         if self.mode == "fixed":
             return {"threshold_days": self.default, "threshold_source": "fixed (setting churn.threshold_days)"}
         if self.mode == "fallback":
-            return {"threshold_days": self.default, "threshold_origin": self.origin,
-                    "threshold_source": f"auto, but too little history for a return curve{where} (return window "
-                                        f"{self.return_window_days} days): {self.fallback_rule}{stored}"}
+            out = {"threshold_days": self.default, "threshold_origin": self.origin,
+                   "threshold_source": f"auto, but too little history for a return curve{where} (return window "
+                                       f"{self.return_window_days} days): {self.fallback_rule}{stored}"}
+            if self.by_segment:  # segments with a number of their own (churn.threshold_by_segment)
+                out["thresholds_by_segment"] = [
+                    {"segment": s, "threshold_days": d, "source": "setting", "customers": None}
+                    for s, d in sorted(self.by_segment.items(), key=lambda kv: str(kv[0]))]
+            return out
         return {
             "threshold_days": "auto",
             "threshold_origin": self.origin,
@@ -323,8 +328,11 @@ def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thre
         rule = (f"the {churn.auto_percentile:.0%} percentile of the gaps between purchases ({pct} days), "
                 f"but at least churn.auto_fallback_days ({churn.auto_fallback_days})" if pct else
                 f"churn.auto_fallback_days ({churn.auto_fallback_days}): nobody has bought twice yet")
-        return Thresholds("fallback", days, curves=curves, fallback_rule=rule, as_of=as_of,
-                          return_share=churn.return_share, return_window_days=window)
+        # a number per segment still overrides; every other customer gets the fallback
+        over = {seg: int(d) for seg, d in churn.threshold_by_segment.items()}
+        return Thresholds("fallback", days, over, dict.fromkeys(over, "setting"), curves=curves,
+                          fallback_rule=rule, as_of=as_of, return_share=churn.return_share,
+                          return_window_days=window)
     firsts = events[events["first"] == 1]
     size: dict[str | None, int] = {}
     for seg, n in zip(firsts["segment"], firsts["n"], strict=True):
@@ -351,7 +359,7 @@ def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thre
 
 
 def _threshold_expr(thresholds: Thresholds, segment: ir.StringValue | None) -> ir.IntegerValue:
-    if thresholds.mode == "fixed" or segment is None:
+    if not thresholds.by_segment or segment is None:
         return ibis.literal(thresholds.default, "int64")
     branches = [
         (segment.isnull() if s is None else segment == s, ibis.literal(d, "int64"))
@@ -362,7 +370,7 @@ def _threshold_expr(thresholds: Thresholds, segment: ir.StringValue | None) -> i
 
 def _plus_threshold(day: ir.DateValue, thresholds: Thresholds, segment: ir.StringValue | None) -> ir.DateValue:
     # a CASE over literal intervals: adding an integer column as days is not portable
-    if thresholds.mode == "fixed" or segment is None:
+    if not thresholds.by_segment or segment is None:
         return day + ibis.interval(days=thresholds.default)
     branches = [
         (segment.isnull() if s is None else segment == s, day + ibis.interval(days=d))
@@ -375,7 +383,7 @@ def noncontractual_spells(src: Sources, thresholds: Thresholds, as_of: date) -> 
     """Spells of non-contractual customers (see the module docstring)."""
     days = _purchase_days(src, as_of)
     segment = None
-    if thresholds.mode == "auto":
+    if thresholds.by_segment:  # per segment ('auto', or a fallback with numbers per segment)
         days = days.left_join(src.customers.select("customer_id", "segment"), "customer_id").select(
             "customer_id", "day", "segment"
         )

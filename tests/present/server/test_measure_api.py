@@ -121,6 +121,7 @@ def test_churn_page_draws_the_return_curve(demo_site: Site) -> None:
         page = c.get("/churn").text
     assert 'id="return-curve"' in page and "回购曲线" in page and 'id="chart-return-curve-chart"' in page
     assert f"当前生效的流失阈值为 {api['threshold_overall_days']} 天" in page
+    assert 'id="reactivation-note"' in page and "回流客户占流失客户的比例" in page
     assert api["count"] > 0 and {"gap_days", "return_share", "judged", "chosen"} <= set(api["data"][0])
 
 

@@ -78,8 +78,12 @@ def churn_page(
         threshold = th["threshold_overall_days"]
     except ChurnguardError:
         pass
+    warning = d.get("reactivation_warning")
     return render(request, "churn.html", {
         "curve_chart": curve_chart, "threshold": threshold,
+        "reactivation_share": d.get("reactivation_share"),
+        # said in the reader's language (the result carries the warning in both)
+        "reactivation_warning": (warning or {}).get(tr.language) if warning else None,
         "form": form, "rows": pager.rows(rows), "pager": pager, "definition": d["definition"], "problem": None,
         "stored": stored, "chart": rate_lines(x_labels, series, solid) if rows else None,
         "incomplete": not all(solid), "value_basis": basis != "customers", "group_label": group_label,

@@ -106,7 +106,8 @@ class Thresholds:
         if self.mode == "fixed":
             return {"threshold_days": self.default, "threshold_source": "fixed (setting churn.threshold_days)"}
         if self.mode == "fallback":
-            out = {"threshold_days": self.default, "threshold_origin": self.origin,
+            # threshold_days echoes the setting ('auto'); the number in force is threshold_overall_days
+            out = {"threshold_days": "auto", "threshold_overall_days": self.default, "threshold_origin": self.origin,
                    "threshold_source": f"auto, but too little history for a return curve{where} (return window "
                                        f"{self.return_window_days} days): {self.fallback_rule}{stored}"}
             if self.by_segment:  # segments with a number of their own (churn.threshold_by_segment)

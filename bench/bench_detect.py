@@ -5,7 +5,9 @@ Builds (or reuses) a demo workspace, then reports, for docs/benchmarks.md:
 * the backtest of ``churnguard backtest`` (model, logistic baseline, recency heuristic), overall
   and by relationship;
 * partial defectors found by ``churnguard defectors`` against the truth (partial defection
-  started by the date and not complete by then), overall and by how much the customer buys;
+  started by the date and not complete by then), overall and by how much the customer buys,
+  and the false-alarm rate among the customers whose buying the simulator did not change,
+  against the nominal level of the tests taken together (``detect.partial_alpha``);
 * reason codes: for customers who left within the backtest's horizon and whose true reason is
   service, price or promotion, how often the model's top reason is evidence of that reason.
 
@@ -98,27 +100,74 @@ def purchase_ceiling(path: Path, truth: pd.DataFrame, as_of: pd.Timestamp, pos: 
     return out
 
 
-def partial_figures(path: Path, truth: pd.DataFrame) -> dict:
+def unchanged_customers(truth: pd.DataFrame, as_of: pd.Timestamp, customers: int, months: int,
+                        seed: int) -> tuple[pd.Index, str]:
+    """Customers whose buying the simulator did not change by ``as_of``: neither partial nor
+    complete defectors (ever, in the simulated time), not price-sensitive (their units fall after
+    the price rise), and not yet decided to leave (a customer who has decided slows down before it
+    leaves, possibly after the data end). The decision dates are in the simulation's hidden state,
+    which the same seed gives again; when the workspace was built otherwise, only the truth table
+    is used (and says so)."""
+    from churnguard.simulate import simulate
+
+    keep = (truth["churn_kind"] == "none") & ~truth["price_sensitive"].astype(bool)
+    note = "truth: churn_kind none, not price-sensitive, not decided to leave by the date"
+    sim = simulate(customers=customers, months=months, seed=seed)
+    same = sim.truth.set_index("customer_id")["churn_kind"].reindex(truth.index)
+    if len(sim.truth) == len(truth) and (same == truth["churn_kind"]).all():
+        hidden = sim.hidden.set_index("customer_id").reindex(truth.index)
+        decided = pd.to_datetime(hidden["decided_at"])
+        keep &= decided.isna() | (decided > as_of)
+    else:
+        note = "truth: churn_kind none, not price-sensitive (the hidden decisions could not be rebuilt)"
+    return truth.index[keep.to_numpy()], note
+
+
+def partial_figures(path: Path, truth: pd.DataFrame, customers: int, months: int, seed: int) -> dict:
     t0 = time.perf_counter()
     r = dsvc.defectors(dsvc.DefectorOptions(path))
     frame = r.to_frame()
+    seconds = round(time.perf_counter() - t0, 1)
     as_of = pd.Timestamp(r.as_of)
     pos = (truth["partial_from"] <= as_of) & (truth["churned_at"].isna() | (truth["churned_at"] > as_of))
-    flagged = set(frame.loc[frame["kind"] == "partial", "customer_id"])
+    partial = frame[frame["kind"] == "partial"]
+    flagged = set(partial["customer_id"])
+    # listed by a test (what the team recorded is not a test, nor a false alarm)
+    by_test = set(partial.loc[partial["rules"].map(lambda r: bool(set(r.split(",")) - {"recorded"})), "customer_id"])
     complete = set(frame.loc[frame["kind"] == "complete", "customer_id"])
     tp = len(flagged & set(pos[pos].index))
+    tp_test = len(by_test & set(pos[pos].index))
+    # false alarms: among the customers whose buying did not change, those the tests listed, of
+    # those the tests judged (alive, not a complete defector, enough purchase days in the windows)
+    with Workspace.open(path) as ws:
+        ctx = dsvc.detect_context(ws, r.as_of)
+        settings = ws.settings
+    prof = ctx.profile
+    n = (prof["p_orders_r"] + prof["p_orders_b"]).reindex(truth.index).fillna(0)
+    judged = set(prof.index[(~prof["lost"]).to_numpy() & (n.reindex(prof.index) >= settings.detect.partial_min_orders
+                                                          ).to_numpy()]) - complete
+    unchanged, note = unchanged_customers(truth, as_of, customers, months, seed)
+    u_judged = judged & set(unchanged)
+    false_alarms = by_test & set(unchanged)
+    alpha = settings.detect.partial_alpha
+    rules = partial.loc[partial["customer_id"].isin(false_alarms), "rules"].str.split(",").explode()
     out = {
         "as_of": r.as_of.isoformat(), "flagged": len(flagged), "truth": int(pos.sum()), "true_positives": tp,
         "precision": round(tp / max(len(flagged), 1), 3), "recall": round(tp / max(int(pos.sum()), 1), 3),
+        "by_tests_alone": {"flagged": len(by_test), "true_positives": tp_test,
+                           "precision": round(tp_test / max(len(by_test), 1), 3),
+                           "recall": round(tp_test / max(int(pos.sum()), 1), 3)},
+        "false_alarms": {
+            "unchanged": len(unchanged), "unchanged_judged": len(u_judged), "listed": len(false_alarms),
+            "rate": round(len(false_alarms) / max(len(u_judged), 1), 4), "nominal_level": alpha,
+            "within_nominal_level": len(false_alarms) <= alpha * len(u_judged),
+            "rules": rules.value_counts().to_dict(), "unchanged_means": note,
+        },
         "truth_counted_complete": len(complete & set(pos[pos].index)),
-        "seconds": round(time.perf_counter() - t0, 1),
+        "seconds": seconds,
         "ceiling_of_tests_on_purchases": purchase_ceiling(path, truth, as_of, pos),
     }
     # how far each test can see: recall among true partial defectors by purchases in the two windows
-    with Workspace.open(path) as ws:
-        ctx = dsvc.detect_context(ws, r.as_of)
-    prof = ctx.profile
-    n = (prof["p_orders_r"] + prof["p_orders_b"]).reindex(truth.index).fillna(0)
     rows = []
     for lo, hi in ((0, 4), (4, 8), (8, 16), (16, 10**9)):
         band = pos & (n >= lo) & (n < hi)
@@ -176,17 +225,18 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/detect-20k"))
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--rebuild", action="store_true")
     args = ap.parse_args()
     if args.rebuild or not (args.dir / SETTINGS_FILE).exists():
-        build_demo(DemoOptions(args.dir, customers=args.customers, seed=args.seed, replace=True))
+        build_demo(DemoOptions(args.dir, customers=args.customers, months=args.months, seed=args.seed, replace=True))
     truth = truth_of(args.dir)
     with Workspace.open(args.dir) as ws:
         language = ws.settings.language
     bt_dict, bt = backtest_figures(args.dir)
     out = {
         "backtest": {k: v for k, v in bt_dict.items() if k not in ("flagged",)},
-        "partial": partial_figures(args.dir, truth),
+        "partial": partial_figures(args.dir, truth, args.customers, args.months, args.seed),
         "reasons": reason_figures(bt, truth, language),
     }
     for name in ("model", "baseline", "heuristic"):

@@ -77,3 +77,17 @@ def test_an_upload_is_named_by_its_own_name(duck_workspace: Workspace, tmp_path:
     f.write_text("customer_id,occurred_at,amount\nC1,yesterday,5\n", encoding="utf-8")
     summary = import_data(duck_workspace, ImportOptions("transactions", file=f, file_name="订单.csv"))
     assert summary.file == "订单.csv" and summary.errors[0].file == "订单.csv"
+
+
+def test_the_database_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The DuckDB file holds personal data and password hashes: 0600, like the secret key."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        with Workspace.init(tmp_path / "ws") as ws:
+            db = ws.store.path
+    finally:
+        os.umask(old)
+    assert db is not None and db.exists()
+    assert db.stat().st_mode & 0o777 == 0o600

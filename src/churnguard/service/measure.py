@@ -120,7 +120,7 @@ class PriceVolumeOptions(MeasureOptions):
 
     period: str = "quarter"
     start: date | None = None
-    tolerance: float = 0.02
+    tolerance: float = 0.0
 
 
 @dataclass
@@ -316,17 +316,27 @@ def price_volume(opts: PriceVolumeOptions) -> TableResult:
         frame = _price_volume(ctx.src, as_of=ctx.as_of, period=opts.period, start=opts.start,
                               tolerance=opts.tolerance)
         warnings = [
-            {"period_start": r.period_start, "warning": r.warning}
+            {"period_start": r.period_start, "comparison": r.comparison, "compared_with": r.compared_with,
+             "warning": r.warning}
             for r in frame.itertuples() if r.warning
         ]
+        comparison = frame.attrs["comparison"]
+        against = ("the same period a year before (the data are seasonal)" if comparison == "year_before"
+                   else "the previous period")
+        fall = "fall" if opts.tolerance == 0 else f"fall by more than {opts.tolerance:.0%}"
         return TableResult(frame, {
             "definition": {
                 "measure": "price-volume", "period": opts.period, "start": opts.start,
                 "as_of": ctx.as_of, "as_of_source": ctx.as_of_source, "engine": ctx.src.engine,
                 "split": "customer_effect = dN·q0·p0; volume_effect = N1·dq·p0; price_effect = N1·q1·dp; "
-                         "other_effect = change in revenue of transactions without a quantity",
-                "warning": f"revenue falls less than {opts.tolerance:.0%} or grows while units or customers fall",
+                         "other_effect = change in revenue of transactions without a quantity "
+                         "(each against the previous period)",
+                "warning": f"revenue holds or grows while units or buying customers {fall}, against {against}; "
+                           "never when revenue fell",
+                "comparison": comparison,
+                "tolerance": opts.tolerance,
             },
+            "seasonality": frame.attrs["seasonality"],
             "warnings": warnings,
         })
 

@@ -46,6 +46,7 @@ from churnguard.service.detect import (
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 from churnguard.store.workspace import default_workspace_dir
+from churnguard.vocab import inert_text
 
 Step = Callable[[str], None]
 SCORES = "scores"
@@ -684,6 +685,8 @@ def score_table(opts: ScoreTableOptions) -> ScoreTableResult:
     scored = scored.reset_index(drop=True)
     if opts.output is not None:
         flat = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(i["text"] for i in r)))
+        # the user's ids and texts come back out: text a spreadsheet would run as a formula is inert
+        flat = flat.apply(lambda col: col.map(inert_text) if col.dtype == object else col)
         out = Path(opts.output)
         tmp = out.with_name(out.name + ".tmp")
         flat.to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -47,6 +47,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "({drop} lower, {z} standard errors)",
         "近 {recent} 天月均消费 {after}，此前 {before}（经季节调整，下降 {drop}，{z} 个标准误）",
     ),
+    "order_size_down": (
+        "orders of {after} on average in the last {recent} days vs {before} before, seasonally adjusted "
+        "({drop} smaller, {z} standard errors)",
+        "近 {recent} 天平均每单 {after}，此前 {before}（经季节调整，减少 {drop}，{z} 个标准误）",
+    ),
     "frequency_down": (
         "{orders} purchases in the last {recent} days where about {expected} were usual ({drop} fewer)",
         "近 {recent} 天购买 {orders} 次，按常态应约 {expected} 次（减少 {drop}）",
@@ -207,6 +212,7 @@ FORMATS: dict[str, dict[str, Any]] = {
     "share_of_wallet": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
     "share_of_wallet_now": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
     "spend_down": {"drop": fmt_share, "z": _one_decimal},
+    "order_size_down": {"drop": fmt_share, "z": _one_decimal},
     "frequency_down": {"expected": _one_decimal, "drop": fmt_share},
     "spend_trend": {"drop": fmt_share, "z": _one_decimal},
     "frequency_trend": {"expected": _one_decimal},

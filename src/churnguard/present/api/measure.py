@@ -87,10 +87,12 @@ def get_price_volume(
     period: PeriodQ = "quarter",
     start: FromQ = None,
     end: ToQ = None,
-    tolerance: Annotated[float, Query(ge=0, lt=1, description="Revenue 'holds' when it falls by less than this.")] = 0.02,
+    tolerance: Annotated[float, Query(
+        ge=0, lt=1, description="Units or buying customers count as fallen only when they fall by more than this.")] = 0.0,
 ) -> Response:
     """Revenue change split into customer, volume and price effects, with false-growth warnings:
-    `{"data": [{period_start, revenue, units, customers, …, warning}], "count", "definition", "warnings"}`,
+    `{"data": [{period_start, revenue, units, customers, …, comparison, compared_with, revenue_growth, units_growth,
+    customers_growth, warning}], "count", "definition", "seasonality", "warnings"}`,
     as `churnguard price-volume --json`."""
     return stored_result(figures.get("price-volume", period=period, start=start, end=end, tolerance=tolerance))
 

@@ -291,7 +291,9 @@ def register(app: typer.Typer) -> None:
     @app.command("price-volume", help=(
         "Revenue change per period split into customer-count, volume (units per customer) and "
         "price effects, with a warning when revenue holds or grows while units or customers fall "
-        "(false growth after a price rise).\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
+        "(false growth after a price rise; never when revenue fell). Each period is compared with "
+        "the same period a year before where the data are seasonal, else with the previous one; "
+        "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
         "  churnguard price-volume --period month --json"
     ))
     @handle_errors
@@ -299,7 +301,9 @@ def register(app: typer.Typer) -> None:
         period: PeriodOpt = "quarter",
         start: FromOpt = None,
         end: ToOpt = None,
-        tolerance: Annotated[float, typer.Option("--tolerance", help="Revenue 'holds' when it falls by less than this fraction.")] = 0.02,
+        tolerance: Annotated[float, typer.Option(
+            "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
+                                "fraction (default 0: any fall).")] = 0.0,
         engine: EngineOpt = "store",
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
@@ -318,6 +322,12 @@ def register(app: typer.Typer) -> None:
                 ("revenue_change", "change"), ("customer_effect", "customers eff."),
                 ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
         console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
+        season = d["seasonality"]
+        against = (f"the same {period} a year before (the data are seasonal)"
+                   if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
+        r = season["lag12_correlation"].get("revenue")
+        console.print(f"  false growth judged against {against}; {season['months']} complete months"
+                      + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
         for w in d["warnings"]:
             console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
                           highlight=False)

@@ -56,7 +56,7 @@ SETTINGS: dict[str, str] = {
     "detect.p_alive_below": N_("Complete defector: P(alive) below"),
     "detect.partial_recent_days": N_("Partial defection: recent window (days)"),
     "detect.partial_baseline_days": N_("Partial defection: baseline window (days)"),
-    "detect.partial_z": N_("Partial defection: standard errors below baseline"),
+    "detect.partial_alpha": N_("Partial defection: false-alarm level"),
     "detect.partial_min_drop": N_("Partial defection: smallest drop"),
     "detect.partial_recorded_days": N_("Partial defection: recorded by your team within (days)"),
     "detect.partial_min_orders": N_("Partial defection: fewest purchase days"),

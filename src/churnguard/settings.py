@@ -31,14 +31,49 @@ class ChurnSettings(_Section):
         "auto",
         description=(
             "non-contractual: a customer is lost when its gap since the last purchase reaches "
-            "this many days; 'auto' = the auto_percentile of its segment's inter-purchase gaps"
+            "this many days; 'auto' = learned per segment from the return curve: the shortest gap "
+            "after which at most return_share of the customers who were once inactive that long bought again"
+        ),
+    )
+    return_share: float = Field(
+        0.10,
+        gt=0,
+        lt=1,
+        description=(
+            "'auto' threshold: at most this share of the customers once inactive for the threshold "
+            "may buy again afterwards (the churn-rate warns when reactivations exceed twice this share of losses)"
+        ),
+    )
+    return_window_days: int | Literal["auto"] = Field(
+        "auto",
+        description=(
+            "'auto' threshold: a return counts when the next purchase comes within this many days of "
+            "reaching the gap; 'auto' = a year, or a third of the history when that is shorter"
+        ),
+    )
+    threshold_min_customers: int = Field(
+        300,
+        ge=1,
+        description="'auto' threshold: a segment with fewer non-contractual customers than this uses the overall return curve",
+    )
+    threshold_by_segment: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "'auto' threshold: days for named segments that override the learned ones, "
+            "e.g. {retail = 120, wholesale = 240}"
         ),
     )
     auto_percentile: float = Field(
-        0.95, gt=0, lt=1, description="percentile of inter-purchase gaps used when threshold_days = 'auto'"
+        0.95,
+        gt=0,
+        lt=1,
+        description=(
+            "'auto' threshold, too little history for a return curve: the threshold is this percentile "
+            "of the gaps between purchases, but at least auto_fallback_days"
+        ),
     )
     auto_fallback_days: int = Field(
-        90, gt=0, description="threshold used with 'auto' while no customer has bought twice yet"
+        90, gt=0, description="'auto' threshold, too little history for a return curve: the least threshold in days"
     )
     grace_days: int = Field(
         0, ge=0, description="contractual: days after a contract ends within which a renewal still counts"
@@ -278,7 +313,14 @@ def save_settings(path: Path, settings: Settings) -> None:
     tmp.replace(path)
 
 
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isascii() and key.replace("_", "").replace("-", "").isalnum() \
+        else _toml_value(key)
+
+
 def _toml_value(value: object) -> str:
+    if isinstance(value, dict):  # an inline table: {retail = 120, "零售" = 90}
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.detect.status import thresholds_at
 from churnguard.compute.detect.words import in_language
+from churnguard.compute.measure.status import store_thresholds
 from churnguard.compute.predict import (
     TabularChurnModel,
     features_as_of,
@@ -200,6 +202,10 @@ def run(opts: RunOptions, step: Step | None = None) -> RunResult:
         sig = signals_frame(ctx)
         write_snapshot(ws.store, "signals", when, _snapshot_signals(sig))
         snaps.append("signals")
+        # the threshold in force from this date on: later imports do not move past churn rates
+        store_thresholds(ws.store, thresholds_at(ctx.records, ws.settings.churn, when, pinned=False),
+                         ws.settings.churn, when)
+        snaps.append("thresholds")
         seconds["defectors"] = round(time.perf_counter() - t, 2)
         counts = {
             "customers": int(len(ctx.profile)),

@@ -38,6 +38,19 @@ def get_churn_rate(
     return stored_result(figures.get("churn-rate", period=period, basis=basis, by=by, start=start, end=end))
 
 
+@router.get("/threshold", name="api_threshold", responses=ERRORS)
+def get_threshold(
+    user: AnyUser,
+    figures: FiguresDep,
+    by: Annotated[Literal["segment"] | None, Query(description="segment: each segment's own return curve too.")] = None,
+    end: ToQ = None,
+) -> Response:
+    """The return curve and the churn threshold: `{"data": [{segment, gap_days, customers_reached,
+    customers_observed, return_share, judged, chosen}], "count", "thresholds", "definition"}`, as
+    `churnguard threshold --json` prints it."""
+    return stored_result(figures.get("threshold", by=by, end=end))
+
+
 @router.get("/cohorts", name="api_cohorts", responses=ERRORS)
 def get_cohorts(
     user: AnyUser,

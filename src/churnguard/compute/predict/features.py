@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect.defectors import partial_tests, usual_gap_days
-from churnguard.compute.detect.profile import customer_profile, safe_ratio
+from churnguard.compute.detect.profile import customer_profile, round_significant, safe_ratio
 from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.signals import RULES, evaluate_signals, price_change, trend_tests
 from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index
@@ -200,7 +200,10 @@ def build_features(profile: pd.DataFrame, signals: pd.DataFrame, index: Seasonal
         f[f"sig_{name}"] = sig[f"sig_{name}"].fillna(False).astype("float64")
     numeric = [c for c in FEATURES if c not in CATEGORICAL]
     f[numeric] = f[numeric].astype("float64").replace([np.inf, -np.inf], np.nan)
-    return f[list(FEATURES)]
+    # ratios of rounded sums are exact functions of them; rounding again keeps every feature
+    # to the digits that repeat from run to run
+    f[numeric] = round_significant(f[numeric].to_numpy())
+    return f[list(FEATURES)].sort_index(kind="stable")
 
 
 def features_as_of(records: Records, settings: Settings, as_of: date, *, sample: float = 1.0,

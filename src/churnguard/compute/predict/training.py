@@ -122,8 +122,9 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
         y.index = X.index
         frames.append(X)
         labels.append(y)
-    X = pd.concat(frames)
-    y = pd.concat(labels)
+    # rows in one order whatever order the engine returned them in: (date, customer id)
+    X = pd.concat(frames).sort_index(kind="stable")
+    y = pd.concat(labels).reindex(X.index)
     if y.nunique() < 2:
         raise FitError(
             f"the {len(y):,} training rows all have the same outcome ({'lost' if y.iloc[0] else 'kept'}); "

@@ -195,7 +195,8 @@ def early_truth_figures(bt: psvc.BacktestResult, truth: pd.DataFrame) -> dict:
     t = truth.reindex(bt.scores.index)
     alive = t["churned_at"].isna() | (t["churned_at"] > d0)
     leaves = (t["churned_at"] > d0) & (t["churned_at"] <= d1)
-    visible = leaves & (t["churn_reason"].isin(VISIBLE) | t["contractual"].astype(bool))
+    contractual = t["contractual"].astype(bool)
+    visible = leaves & (t["churn_reason"].isin(VISIBLE) | contractual)
     silent = leaves & ~visible
     stays = alive & ~leaves
     columns = {"model": "probability", "early_model": "early_probability",
@@ -211,7 +212,10 @@ def early_truth_figures(bt: psvc.BacktestResult, truth: pd.DataFrame) -> dict:
     out: dict = {"as_of": bt.as_of.isoformat(), "still_buying": int(alive.sum())}
     for scope, within in scopes:
         block = {}
-        for group, pos in (("all_leavers", leaves), ("visible_cause", visible), ("simply_stop", silent)):
+        groups = (("all_leavers", leaves), ("visible_cause", visible),
+                  ("visible_cause_without_contract", visible & ~contractual),
+                  ("visible_cause_with_contract", visible & contractual), ("simply_stop", silent))
+        for group, pos in groups:
             m = (within & (pos | stays)).to_numpy()
             y = pos[m].astype(int).to_numpy()
             row = {"leavers": int(y.sum()), "stayers": int(len(y) - y.sum())}

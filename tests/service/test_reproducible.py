@@ -9,6 +9,7 @@ import pytest
 
 from churnguard.compute.detect import Records
 from churnguard.compute.detect.records import seeded_draw
+from churnguard.compute.predict.training import build_training_set
 from churnguard.service import predict as psvc
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.simulate import simulate
@@ -64,3 +65,23 @@ def test_every_engine_samples_the_same_customers(workspace):
     # whole groups at a time
     groups = cu.loc[cu["customer_id"].isin(drawn), "group_id"].dropna().unique()
     assert set(cu.loc[cu["group_id"].isin(groups), "customer_id"]) <= drawn
+
+
+def test_every_engine_builds_the_same_training_rows_twice(workspace):
+    sim = simulate(customers=400, months=18, seed=8)
+    load_tables(workspace, sim.tables)
+    s = workspace.settings.model_copy(deep=True)
+    s.model.observation_dates = 3
+    s.model.observation_spacing_days = 45
+    as_of = sim.end
+
+    def build():
+        ts = build_training_set(Records.from_store(workspace.store), s, as_of)
+        return ts.X, ts.y
+
+    (x1, y1), (x2, y2) = build(), build()
+    assert len(x1) > 300 and y1.sum() > 0
+    # rows in (date, customer id) order and the same values to the last bit
+    assert x1.index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(x1, x2, check_exact=True)
+    pd.testing.assert_series_equal(y1, y2)

@@ -8,6 +8,9 @@ Builds (or reuses) a demo workspace, then reports, for docs/benchmarks.md:
   started by the date and not complete by then), overall and by how much the customer buys,
   and the false-alarm rate among the customers whose buying the simulator did not change,
   against the nominal level of the tests taken together (``detect.partial_alpha``);
+* early warnings: the backtest's figures on the customers not yet overdue, and the check
+  against the truth (customers still buying on the date; label: last order or contract end
+  within the horizon), for all leavers and for those whose cause shows beforehand;
 * reason codes: for customers who left within the backtest's horizon and whose true reason is
   service, price or promotion, how often the model's top reason is evidence of that reason, and
   how often the *likely cause* list names the true cause where the leaver's records show it
@@ -57,9 +60,9 @@ def truth_of(path: Path) -> pd.DataFrame:
     return t
 
 
-def backtest_figures(path: Path) -> tuple[dict, psvc.BacktestResult]:
+def backtest_figures(path: Path, as_of=None) -> tuple[dict, psvc.BacktestResult]:
     t0 = time.perf_counter()
-    bt = psvc.backtest(psvc.BacktestOptions(path))
+    bt = psvc.backtest(psvc.BacktestOptions(path, as_of=as_of))
     d = bt.to_dict()
     d["seconds"] = round(time.perf_counter() - t0, 1)
     return d, bt
@@ -317,6 +320,59 @@ def reason_figures(bt: psvc.BacktestResult, truth: pd.DataFrame, language: str) 
             "cause_list": cause_list_figures(bt, truth, language)}
 
 
+#: true reasons whose cause the simulator makes visible in the records before the departure
+VISIBLE = ("service", "price", "promotion")
+
+
+def early_truth_figures(bt: psvc.BacktestResult, truth: pd.DataFrame) -> dict:
+    """The early-warning check against the simulator's truth.
+
+    Population: the customers scored on the backtest date that, in truth, were still buying on
+    it (not churned by then). Label: their last order, or the end of their contract, falls
+    within the horizon. ROC AUC of each score for all leavers, for those whose cause shows in
+    the records beforehand (service, price, promotion, and contract customers) against the
+    stayers, and for those who simply stop (reported, not targeted); also among the customers
+    the product marks ``early`` (not yet overdue).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    d0 = pd.Timestamp(bt.as_of)
+    d1 = d0 + pd.Timedelta(days=bt.horizon_days)
+    t = truth.reindex(bt.scores.index)
+    alive = t["churned_at"].isna() | (t["churned_at"] > d0)
+    leaves = (t["churned_at"] > d0) & (t["churned_at"] <= d1)
+    contractual = t["contractual"].astype(bool)
+    visible = leaves & (t["churn_reason"].isin(VISIBLE) | contractual)
+    silent = leaves & ~visible
+    stays = alive & ~leaves
+    columns = {"model": "probability", "early_model": "early_probability",
+               "baseline": "baseline_probability", "heuristic": "heuristic_probability"}
+    columns = {k: c for k, c in columns.items() if c in bt.scores.columns}
+    scopes = [("still_buying", alive)]
+    try:  # a version before early warnings (to measure what it did) has no such mark
+        from churnguard.compute.predict.early import EARLY, warning_kind
+
+        scopes.append(("still_buying_and_early", alive & (warning_kind(bt.features.X).reindex(bt.scores.index) == EARLY)))
+    except ImportError:
+        pass
+    out: dict = {"as_of": bt.as_of.isoformat(), "still_buying": int(alive.sum())}
+    for scope, within in scopes:
+        block = {}
+        groups = (("all_leavers", leaves), ("visible_cause", visible),
+                  ("visible_cause_without_contract", visible & ~contractual),
+                  ("visible_cause_with_contract", visible & contractual), ("simply_stop", silent))
+        for group, pos in groups:
+            m = (within & (pos | stays)).to_numpy()
+            y = pos[m].astype(int).to_numpy()
+            row = {"leavers": int(y.sum()), "stayers": int(len(y) - y.sum())}
+            for name, col in columns.items():
+                s = bt.scores.loc[m, col].to_numpy(dtype="float64")
+                row[name] = round(float(roc_auc_score(y, s)), 3) if 0 < y.sum() < len(y) else None
+            block[group] = row
+        out[scope] = block
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=Path("/tmp/detect-20k"))
@@ -325,21 +381,29 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--reasons-only", action="store_true", help="only the backtest and the reasons")
+    ap.add_argument("--as-of", default=None, help="backtest date (default: the backtest's own)")
+    ap.add_argument("--early-only", action="store_true", help="only the backtest and the early-warning check")
     args = ap.parse_args()
     if args.rebuild or not (args.dir / SETTINGS_FILE).exists():
         build_demo(DemoOptions(args.dir, customers=args.customers, months=args.months, seed=args.seed, replace=True))
     truth = truth_of(args.dir)
     with Workspace.open(args.dir) as ws:
         language = ws.settings.language
-    bt_dict, bt = backtest_figures(args.dir)
+    as_of = None if args.as_of is None else pd.Timestamp(args.as_of).date()
+    bt_dict, bt = backtest_figures(args.dir, as_of)
     out = {
         "backtest": {k: v for k, v in bt_dict.items() if k not in ("flagged",)},
-        "partial": None if args.reasons_only else partial_figures(args.dir, truth, args.customers, args.months,
-                                                                  args.seed),
-        "reasons": reason_figures(bt, truth, language),
+        "early_truth": early_truth_figures(bt, truth),
     }
+    if not args.early_only:
+        out["reasons"] = reason_figures(bt, truth, language)
+        if not args.reasons_only:
+            out["partial"] = partial_figures(args.dir, truth, args.customers, args.months, args.seed)
     for name in ("model", "baseline", "heuristic"):
         out["backtest"][name] = {k: v for k, v in out["backtest"][name].items() if k != "calibration"}
+        if "early" in out["backtest"]:
+            out["backtest"]["early"][name] = {k: v for k, v in out["backtest"]["early"].get(name, {}).items()
+                                              if k != "calibration"}
     out["backtest"]["model_calibration"] = bt_dict["model"]["calibration"]
     print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
 

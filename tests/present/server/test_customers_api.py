@@ -35,6 +35,7 @@ def test_every_customer_route_needs_a_token(run_site: Site, path: str, header: s
 @pytest.mark.parametrize("cli_args, path", [
     (["at-risk", "--top", "15"], "/api/at-risk?top=15"),
     (["at-risk", "--top", "5", "--signal", "price_exposure", "--offset", "1"], "/api/at-risk?top=5&signal=price_exposure&offset=1"),
+    (["at-risk", "--top", "5", "--early"], "/api/at-risk?top=5&early=true"),
     (["defectors", "--stored"], "/api/defectors"),
     (["defectors", "--stored", "--kind", "partial", "--limit", "3"], "/api/defectors?kind=partial&limit=3"),
     (["core-customers", "--stored", "--top", "5"], "/api/core-customers?top=5"),

@@ -110,9 +110,24 @@ def test_worklist_filters_and_pages(run_site: Site) -> None:
         filtered = c.get("/at-risk", params={"segment": segment, "page": 1})
         assert "No customer at risk matches" not in filtered.text
         assert c.get("/at-risk", params={"segment": "no such segment"}).text.count("No customer at risk matches") == 1
-        for bad in ("/at-risk?page=0", "/at-risk?page=x", "/at-risk?signal=nonsense", "/at-risk?signal=DROP%20TABLE"):
+        for bad in ("/at-risk?page=0", "/at-risk?page=x", "/at-risk?signal=nonsense", "/at-risk?signal=DROP%20TABLE",
+                    "/at-risk?warning=late"):
             r = c.get(bad)
             assert r.status_code == 422 and 'id="error-message"' in r.text, bad
+
+
+def test_worklist_of_early_warnings(run_site: Site) -> None:
+    with run_site.client("li") as api:
+        early = api.get("/api/at-risk?top=1000&early=true").json()
+    assert early["count"] > 0 and {r["warning"] for r in early["data"]} == {"early"}
+    with signed_in(run_site, "li", "en") as c:
+        every = cells(c.get("/at-risk").text, "at-risk-table")
+        # each customer is marked, early or overdue
+        assert all(("warning-early" in row) != ("warning-overdue" in row) for row in every)
+        r = c.get("/at-risk", params={"warning": "early"})
+        assert 'id="early-hint"' in r.text
+        assert rows(r.text, "at-risk-table") == [x["customer_id"] for x in early["data"]][:50]
+        assert all("warning-early" in row and ">early warning<" in row for row in cells(r.text, "at-risk-table"))
 
 
 def test_a_csm_works_their_own_list_and_may_look_at_everyones(run_site: Site) -> None:

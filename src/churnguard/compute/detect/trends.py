@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from churnguard.compute.detect.profile import safe_ratio
+from churnguard.compute.detect.profile import round_significant, safe_ratio
 from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status
 from churnguard.settings import ChurnSettings
@@ -109,7 +109,9 @@ def seasonal_index(records: Records, churn: ChurnSettings, as_of: date, days: in
     if per_month.empty:
         return SeasonalIndex.flat(start, as_of)
     per_month["month"] = pd.to_datetime(per_month["month"]).dt.to_period("M")
-    per_month = per_month.set_index("month")
+    # the engine's parallel sum differs in its last bits between runs
+    per_month["spend"] = round_significant(per_month["spend"].to_numpy(dtype="float64"))
+    per_month = per_month.set_index("month").sort_index()
     month = dates.to_period("M")
     days_in_range = pd.Series(1, index=month).groupby(level=0).size()
 

@@ -45,13 +45,15 @@ def get_at_risk(
     signal: Annotated[str | None, Query(max_length=50, description="Only customers where this warning signal fired.")] = None,
     as_of: AsOfQ = None,
     lang: LangQ = None,
+    early: Annotated[bool, Query(description="Only early warnings: customers not yet overdue, by their own risk.")] = False,
 ) -> Response:
     """Living customers ranked by value at risk, with reasons: `{"as_of", "data": [{rank, customer_id,
-    probability, expected_value, value_at_risk, reasons: [{code, text, values}], changes: […], causes: […],
-    signals, segment, csm, …}],
-    "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk --json`."""
+    probability, expected_value, value_at_risk, warning ("early" or "overdue"), early_probability,
+    early_value_at_risk, reasons: [{code, text, values}], changes: […], causes: […], signals, segment, csm,
+    …}], "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk
+    --json`; `early=true` lists the early warnings only (as `--early`)."""
     return json_result(predict.at_risk(predict.AtRiskOptions(
-        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang)))
+        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang, early=early)))
 
 
 @router.get("/defectors", name="api_defectors", responses=ERRORS)

@@ -274,3 +274,13 @@ def test_an_upload_named_with_100_chinese_characters_imports(fresh_site: Site) -
     summary = r.json()
     assert summary["rows_imported"] == 3
     assert summary["file"].endswith("客.csv") and len(summary["file"].encode()) <= MAX_NAME_BYTES
+
+
+@pytest.mark.parametrize("path", ["/churn", "/churn/cohorts", "/churn/retention", "/churn/price-volume", "/churn/groups", "/"])
+def test_pages_given_far_dates_are_not_5xx(demo_site: Site, path: str) -> None:
+    """The pages take no date of their own; far dates in the address change nothing and break nothing."""
+    with browser(demo_site) as c:
+        login(c, "li")
+        plain = c.get(path)
+        far = c.get(path, params={"from": "0001-01-01", "to": "9999-12-31"})
+    assert plain.status_code == 200 and far.status_code == 200

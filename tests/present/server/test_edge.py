@@ -225,10 +225,24 @@ def entity_bomb(data: bytes) -> bytes:
     return rewrite_sheet(data, lambda xml: (dtd + xml.decode().replace("<t>C0000</t>", "<t>&lol9;</t>", 1)).encode())
 
 
-@pytest.mark.parametrize("damage", ["cut", "half_sheet", "entity_bomb"])
+def one_entity(data: bytes) -> bytes:
+    """A workbook whose sheet declares one harmless-looking entity (Excel never writes a DTD)."""
+    dtd = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY who "C9999">]>'
+    return rewrite_sheet(data, lambda xml: (dtd + xml.decode().replace("<t>C0000</t>", "<t>&who;</t>", 1)).encode())
+
+
+def test_workbooks_are_parsed_with_defusedxml() -> None:
+    """openpyxl picks defusedxml when it is installed (a dependency): entity declarations are refused."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+@pytest.mark.parametrize("damage", ["cut", "half_sheet", "entity_bomb", "one_entity"])
 def test_a_damaged_or_hostile_workbook_is_an_input_error_naming_it(tmp_path: Path, damage: str) -> None:
     good = workbook()
-    data = {"cut": good[: len(good) * 2 // 3], "half_sheet": half_sheet(good), "entity_bomb": entity_bomb(good)}[damage]
+    data = {"cut": good[: len(good) * 2 // 3], "half_sheet": half_sheet(good), "entity_bomb": entity_bomb(good),
+            "one_entity": one_entity(good)}[damage]
     path = tmp_path / f"{damage}.xlsx"
     path.write_bytes(data)
     with pytest.raises(InputError, match=f"{damage}.xlsx: not a readable .xlsx workbook"):

@@ -298,3 +298,15 @@ def test_pages_given_far_dates_are_not_5xx(demo_site: Site, path: str) -> None:
         plain = c.get(path)
         far = c.get(path, params={"from": "0001-01-01", "to": "9999-12-31"})
     assert plain.status_code == 200 and far.status_code == 200
+
+
+def test_date_bounds_on_each_engine(engine_site: Site) -> None:
+    """Outside the range: 422 naming the parameter; at its ends, each engine computes the figures."""
+    with engine_site.client("li") as c:
+        for path in [*FIGURES, "/api/overview"]:
+            err = assert_error(c.get(path, params={"to": "9999-12-31"}), 422, "invalid_request")
+            assert "query.to" in err["message"]
+            for params in ({"to": "2199-12-31", "period": "month"}, {"to": "1900-01-01"},
+                           *([{"from": "1900-01-01", "period": "month"}] if path != "/api/overview" else [])):
+                r = c.get(path, params=params)
+                assert r.status_code == 200, (path, params, r.text[:300])

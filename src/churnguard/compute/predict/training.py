@@ -126,6 +126,11 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
     # rows in one order whatever order the engine returned them in: (date, customer id)
     X = pd.concat(frames).sort_index(kind="stable")
     y = pd.concat(labels).reindex(X.index)
+    if y.empty:  # an as-of date long after the data: nobody to learn from
+        raise FitError(
+            f"no customer has features on the observation dates ({min(dates)} to {max(dates)}); "
+            f"choose an as-of date nearer the data"
+        )
     if y.nunique() < 2:
         raise FitError(
             f"the {len(y):,} training rows all have the same outcome ({'lost' if y.iloc[0] else 'kept'}); "

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
 from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep
 from churnguard.service import customer, detect, predict, value
@@ -18,7 +19,8 @@ from churnguard.service import customer, detect, predict, value
 router = APIRouter(tags=["customers"])
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
 
-AsOfQ = Annotated[date | None, Query(description="The run date to read (default: the latest run).")]
+AsOfQ = Annotated[date | None, Query(description="The run date to read (default: the latest run).",
+                                     ge=EARLIEST_DATE, le=LATEST_DATE)]
 OffsetQ = Annotated[int, Query(ge=0, le=100_000_000, description="Skip this many rows.")]
 CsmQ = Annotated[str | None, Query(max_length=200, description="Only this CSM's customers (managers; a CSM's "
                                                               "own scope wins).")]

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, stored_result
 from churnguard.present.server.deps import AnyUser, FiguresDep
 
@@ -16,8 +17,10 @@ router = APIRouter(tags=["measure"])
 
 Period = Literal["month", "quarter", "year"]
 PeriodQ = Annotated[Period, Query(description="Length of each period.")]
-FromQ = Annotated[date | None, Query(alias="from", description="First period: the one holding this date.")]
-ToQ = Annotated[date | None, Query(alias="to", description="As-of date; nothing later is read.")]
+#: dates the engines handle (churnguard.bounds); others are refused with a 422 naming the parameter
+DATE_RANGE = {"ge": EARLIEST_DATE, "le": LATEST_DATE}
+FromQ = Annotated[date | None, Query(alias="from", description="First period: the one holding this date.", **DATE_RANGE)]
+ToQ = Annotated[date | None, Query(alias="to", description="As-of date; nothing later is read.", **DATE_RANGE)]
 Group = Literal["segment", "region", "customer_type", "csm", "relationship"]
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
 
@@ -58,7 +61,7 @@ def get_cohorts(
     period: Annotated[Literal["month", "quarter"], Query(description="Length of each period.")] = "month",
     basis: Annotated[Literal["customers", "revenue"],
                      Query(description="customers (still active) or revenue of the cohort.")] = "customers",
-    start: Annotated[date | None, Query(alias="from", description="Earliest cohort.")] = None,
+    start: Annotated[date | None, Query(alias="from", description="Earliest cohort.", **DATE_RANGE)] = None,
     end: ToQ = None,
 ) -> Response:
     """The cohort retention triangle, long form: `{"data": [{cohort_start, cohort_size, period_offset,

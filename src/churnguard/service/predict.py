@@ -109,9 +109,13 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "as_of_source", "counts", "snapshots", "model", "seconds", "notes"}``."""
+        """``{"as_of", "as_of_source", "counts", "snapshots", "model", "features_left_out", "seconds",
+        "notes"}``; ``features_left_out`` lists the feature families the workspace's records cannot
+        feed: ``[{"family", "needs": [table or table.column, …], "features": [name, …]}]``."""
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
-                "snapshots": self.snapshots, "model": self.model, "seconds": self.seconds, "notes": self.notes}
+                "snapshots": self.snapshots, "model": self.model,
+                "features_left_out": self.model.get("features_left_out", []), "seconds": self.seconds,
+                "notes": self.notes}
 
 
 def _value_step(ws: Workspace, as_of: date, say: Step) -> str | None:
@@ -453,7 +457,7 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
-        "heuristic", "by_relationship", "flagged", "training"}``; each scorer has ``roc_auc``,
+        "heuristic", "by_relationship", "flagged", "training", "features_left_out"}``; each scorer has ``roc_auc``,
         ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20% and ``calibration``."""
         return {
             "as_of": self.as_of.isoformat(),
@@ -465,6 +469,7 @@ class BacktestResult:
             "by_relationship": self.by_relationship,
             "flagged": _rows(self.flagged),
             "training": self.training,
+            "features_left_out": self.training.get("features_left_out", []),
         }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from churnguard.compute.predict.availability import describe_left_out
 from churnguard.present.cli.common import (
     AsOfOpt,
     JsonOpt,
@@ -29,6 +30,13 @@ ModelDirOpt = Annotated[
 
 def _pct(v: object) -> str:
     return "" if v is None else f"{100 * float(v):.1f}%"
+
+
+def _say_left_out(left_out: list[dict]) -> None:
+    """Which feature families the model went without, and what importing would add them."""
+    if left_out:
+        console.print(f"  features left out (no data): {describe_left_out(left_out)}", markup=False,
+                      highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +65,7 @@ def register(app: typer.Typer) -> None:
         hold = d["model"].get("calibration_holdout") or {}
         if hold:
             console.print(f"  model on its newest training date: ROC AUC {hold.get('roc_auc')}, PR AUC {hold.get('pr_auc')}")
+        _say_left_out(d["features_left_out"])
         for note in d["notes"]:
             console.print(f"  [yellow]{note}[/]")
         console.print(f"  snapshots: {', '.join(d['snapshots'])}; seconds: {d['seconds']}")
@@ -142,6 +151,7 @@ def register(app: typer.Typer) -> None:
         for name in ("model", "baseline", "heuristic"):
             t.add_row(name, *[str(d[name][c]) for c in cols])
         console.print(t)
+        _say_left_out(d["features_left_out"])
         t = RichTable(title="calibration of the model (deciles)", show_header=True)
         for c in ("bin", "n", "predicted", "observed"):
             t.add_column(c, justify="right")

@@ -41,7 +41,6 @@ FAMILY_NEEDS: dict[str, tuple[str, ...]] = {
 
 #: features whose needs differ from their family's
 FEATURE_NEEDS: dict[str, tuple[str, ...]] = {
-    "units_change": ("transactions",),
     "recurring_value": ("contracts",),
     "customer_type": ("customers.customer_type",),
     "segment": ("customers.segment",),

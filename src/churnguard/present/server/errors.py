@@ -33,6 +33,7 @@ from churnguard.errors import (
     WorkspaceError,
 )
 from churnguard.i18n import N_, Translator, message_of, translate_message
+from churnguard.present.errorlog import one_line, write_trace
 
 log = logging.getLogger("churnguard.server")
 
@@ -204,7 +205,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path, one_line(exc))
+        what = f"{request.method} {request.url.path}"
+        state = getattr(request.app.state, "churnguard", None)
+        path = write_trace(exc, what, getattr(state, "workspace_path", None))
         tr = error_translator(request)
-        return error_response(request, 500, "internal_error",
-                              tr.gettext("Something went wrong on the server; the log says what."))
+        if path is None:
+            message = tr.gettext("Something went wrong on the server; the log says what.")
+        else:
+            message = tr.gettext("Something went wrong on the server: %(what)s failed (%(error)s); the full "
+                                 "trace is in %(log)s.", what=what, error=one_line(exc, 200), log=str(path))
+        return error_response(request, 500, "internal_error", message, {"log": None if path is None else str(path)})

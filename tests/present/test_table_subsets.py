@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from churnguard.present.cli import app
 from churnguard.service.imports import ImportOptions, import_data
+from churnguard.settings import SETTINGS_FILE, render_settings
 from churnguard.simulate import simulate
 from churnguard.store import Workspace
 from tests.simulated import load_tables
@@ -85,6 +86,10 @@ def fill(ws: Workspace, company: dict[str, pd.DataFrame], subset: str) -> None:
 def test_every_command_runs_on_a_subset_of_the_tables(subset: str, workspace: Workspace, company, tmp_path: Path,
                                                       engine: str) -> None:
     fill(workspace, company, subset)
+    s = workspace.settings
+    # fewer training dates and trees: this test is about which tables exist, not the model's skill
+    s.model.observation_dates, s.model.trees = 3, 40
+    (workspace.path / SETTINGS_FILE).write_text(render_settings(s), encoding="utf-8")
     folder = str(workspace.path)
     workspace.close()
 

@@ -126,6 +126,10 @@ def test_every_command_runs_on_a_subset_of_the_tables(subset: str, workspace: Wo
 
     signals = cg("signals", "-w", folder, "--json")
     assert "data" in signals and signals["count"] == len(signals["data"])
+    needs = {r["rule"]: r["needs"] for r in signals["rules"]}
+    assert needs["spend_trend"] == []
+    assert needs["contact_drop"] == ([] if subset == "all" else ["interactions"])
+    assert needs["renewal_silence"] == ([] if subset in ("contracts", "all") else ["contracts"])
 
     survival = cg("survival", "-w", folder, "--by", "all", "--json")
     assert survival["groups"] and survival["groups"][0]["customers"] > 0

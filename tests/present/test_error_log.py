@@ -71,7 +71,7 @@ def test_cli_in_process_exit_code_and_log(broken: Path) -> None:
     assert (broken / "logs" / "churnguard.log").is_file()
 
 
-def test_api_and_page_answer_500_without_a_trace(tmp_path: Path) -> None:
+def test_api_and_page_answer_500_without_a_trace(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site")
     f = tmp_path / "orders.csv"
     f.write_text("customer_id,occurred_at,amount\nC1,2024-01-05,10\n", encoding="utf-8")
@@ -95,6 +95,8 @@ def test_api_and_page_answer_500_without_a_trace(tmp_path: Path) -> None:
         assert page.status_code == 500
         assert "Traceback" not in page.text and "服务器出错了" in page.text
     assert log.read_text(encoding="utf-8").count("Traceback (most recent call last)") == 2
+    console = capfd.readouterr()
+    assert "Traceback" not in console.out + console.err  # the server's console: one line per error
 
 
 def test_without_a_workspace_the_trace_goes_to_the_cache_folder(tmp_path: Path,

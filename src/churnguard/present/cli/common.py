@@ -61,8 +61,25 @@ def report_unexpected(exc: BaseException, what: str, workspace: Path | None = No
     return UNEXPECTED_EXIT
 
 
+def _context_path() -> str | None:
+    """The running command's path (``churnguard model train``) from the command-line library's
+    context, when there is one (Typer ≥ 0.29 carries its own copy of Click)."""
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            module = __import__(name, fromlist=["get_current_context"])
+        except ImportError:
+            continue
+        ctx = module.get_current_context(silent=True)
+        if ctx is not None:
+            return "churnguard " + " ".join(ctx.command_path.split()[1:]) if " " in ctx.command_path else None
+    return None
+
+
 def command_line(argv: list[str] | None = None) -> str:
-    """``churnguard`` and the words of the command line before its first option (at most three)."""
+    """The running command (``churnguard run``); outside one, ``churnguard`` and the words of the
+    command line before its first option (at most three)."""
+    if argv is None and (path := _context_path()):
+        return path
     words = []
     for arg in sys.argv[1:] if argv is None else argv:
         if arg.startswith("-") or len(words) == 3:

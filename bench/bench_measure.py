@@ -4,7 +4,7 @@ Builds a DuckDB workspace of N customers and M transactions (numpy, seeded; 10% 
 customers also hold contracts), then times each figure computed by churnguard (Ibis
 expressions executed inside DuckDB) and the same computation written in plain pandas over
 the same tables loaded into memory, checks both give the same table, and prints seconds
-and ratios. Never asserts a time.
+and ratios. Never asserts a time; exits non-zero when a figure differs from the reference.
 
     PYTHONPATH=src python bench/bench_measure.py                      # 1M customers, 10M transactions
     PYTHONPATH=src python bench/bench_measure.py --customers 10000 --transactions 100000
@@ -31,6 +31,7 @@ from churnguard.store import Workspace
 START = np.datetime64("2022-01-01")
 AS_OF = date(2024, 12, 31)
 DAYS = int((np.datetime64(AS_OF) - START).astype(int)) + 1
+BOUNDARY_DAYS = 90  # the threshold compared below
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -53,6 +54,15 @@ def generate(n_customers: int, n_transactions: int, seed: int) -> dict[str, pa.T
     day = np.minimum(birth[cust] + offset, DAYS - 1)
     qty = rng.integers(1, 10, n_transactions).astype(float)
     price = np.round(rng.uniform(5, 50, n_transactions), 2)
+    # boundary cases on purpose (one customer in a thousand): a purchase exactly BOUNDARY_DAYS
+    # after the previous one (the customer is kept) and another BOUNDARY_DAYS + 1 later (lost,
+    # then reactivated), so the comparison below always exercises the boundary
+    b = rng.choice(n_customers, max(1, n_customers // 1000), replace=False)
+    b0 = rng.integers(0, DAYS - 2 * BOUNDARY_DAYS - 2, len(b))
+    cust = np.concatenate([cust, b, b, b])
+    day = np.concatenate([day, b0, b0 + BOUNDARY_DAYS, b0 + 2 * BOUNDARY_DAYS + 1])
+    qty = np.concatenate([qty, np.ones(3 * len(b))])
+    price = np.concatenate([price, np.full(3 * len(b), 10.0)])
     transactions = pa.table({
         "customer_id": ids[cust],
         "occurred_at": pa.array((START + day.astype("timedelta64[D]")).astype("datetime64[D]"), pa.date32()),
@@ -106,6 +116,8 @@ def pd_spells(tx: pd.DataFrame, contracts: pd.DataFrame, threshold: int, grace: 
     p = tx[(tx.occurred_at <= as_of) & (tx.amount > 0) & ~tx.customer_id.isin(contractual)]
     p = p[["customer_id", "occurred_at"]].drop_duplicates().sort_values(["customer_id", "occurred_at"])
     gap = p.groupby("customer_id", observed=True).occurred_at.diff().dt.days
+    # the boundary (docs/measure.md): a purchase exactly `threshold` days after the last one
+    # keeps the customer; only a longer gap starts a new spell
     p = p.assign(spell_no=(gap.isna() | (gap > threshold)).astype(int))
     p["spell_no"] = p.groupby("customer_id", observed=True).spell_no.cumsum()
     s1 = p.groupby(["customer_id", "spell_no"], observed=True).occurred_at.agg(["min", "max"]).reset_index()
@@ -115,11 +127,13 @@ def pd_spells(tx: pd.DataFrame, contracts: pd.DataFrame, threshold: int, grace: 
     c = contracts.assign(eff_end=contracts.end_at).sort_values(["customer_id", "start_at", "contract_id"])
     c["covered"] = c.groupby("customer_id", observed=True).eff_end.cummax()
     prev = c.groupby("customer_id", observed=True).covered.shift()
-    c["spell_no"] = (prev.isna() | (c.start_at > prev + pd.Timedelta(days=grace))).astype(int)
+    # end_at is the last day covered: a renewal starting by end + 1 + grace continues the spell
+    c["spell_no"] = (prev.isna() | (c.start_at > prev + pd.Timedelta(days=grace + 1))).astype(int)
     c["spell_no"] = c.groupby("customer_id", observed=True).spell_no.cumsum()
     s2 = c.groupby(["customer_id", "spell_no"], observed=True).agg(active_from=("start_at", "min"), end=("eff_end", "max"))
     s2 = s2.reset_index()
-    s2["lost_at"] = s2["end"].where(s2["end"] + pd.Timedelta(days=grace) <= as_of)
+    # the loss is known once a renewal can no longer start in time: end + grace before the as-of date
+    s2["lost_at"] = s2["end"].where(s2["end"] + pd.Timedelta(days=grace) < as_of)
     return pd.concat([s1, s2.drop(columns="end")], ignore_index=True)
 
 
@@ -188,7 +202,7 @@ def main() -> None:
     ws = Workspace.init(folder / "ws")
     timed("load into DuckDB", lambda: load(ws, data), t)
     src = Sources.from_backend(ws.store.con)
-    churn = ChurnSettings(threshold_days=90, grace_days=0)
+    churn = ChurnSettings(threshold_days=BOUNDARY_DAYS, grace_days=0)
     n_spells = int(customer_spells(src, churn, AS_OF).count().execute())
 
     ours = {
@@ -210,8 +224,8 @@ def main() -> None:
 
     tx, co = timed("pandas: read tables into memory", to_pandas, t)
     theirs = {
-        "churn-rate (quarter)": lambda: pd_churn_rate(tx, co, 90, 0),
-        "cohorts (month)": lambda: pd_cohorts(tx, co, 90, 0),
+        "churn-rate (quarter)": lambda: pd_churn_rate(tx, co, BOUNDARY_DAYS, 0),
+        "cohorts (month)": lambda: pd_cohorts(tx, co, BOUNDARY_DAYS, 0),
         "price-volume (quarter)": lambda: pd_price_volume(tx),
     }
     ref = {name: timed("pandas: " + name, fn, t) for name, fn in theirs.items()}
@@ -237,6 +251,10 @@ def main() -> None:
     for name in ours:
         a, b = t[name], t["pandas: " + name]
         print(f"{name:<24}{a:>18.2f} s{b:>12.2f} s{b / a:>14.1f}x{('yes' if same[name] else 'NO'):>13}")
+    differ = [name for name, ok in same.items() if not ok]
+    if differ:
+        # a stale "yes" must not stand: a difference from the reference fails the run
+        raise SystemExit(f"results differ from the plain-pandas reference: {', '.join(differ)}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ lifetimes needs numpy<2 and pandas<2; it runs in its own venv through a subproce
     /tmp/value-lt/bin/pip install lifetimes==0.11.3 'numpy<2' 'pandas<2' 'scipy<1.13'
     PYTHONPATH=src python bench/bench_value.py --lifetimes-python /tmp/value-lt/bin/python
 
-Times are wall-clock seconds; nothing here asserts a time.
+Times are wall-clock seconds; nothing here asserts a time. The run exits non-zero when the BTYD
+summary (rows, frequency sum) differs from lifetimes'.
 """
 
 from __future__ import annotations
@@ -210,6 +211,7 @@ def main() -> None:
     parser.add_argument("--keep", help="keep the synthetic workspace in this folder")
     args = parser.parse_args()
     lt = args.lifetimes_python
+    differ: list[str] = []  # exact figures that disagree with the reference (lifetimes)
     print(f"numpy {np.__version__}, pandas {pd.__version__}, python {sys.version.split()[0]}", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="value2-bench-"))
@@ -286,6 +288,9 @@ def main() -> None:
                     f"    rows: lifetimes {theirs['rows']:,}, churnguard {len(summ_sample):,}; frequency sum: "
                     f"lifetimes {theirs['frequency_sum']:,.0f}, churnguard {summ_sample['frequency'].sum():,.0f}"
                 )
+                if (theirs["rows"], round(theirs["frequency_sum"])) != (len(summ_sample),
+                                                                          round(summ_sample["frequency"].sum())):
+                    differ.append("BTYD summary (rows or frequency sum) differs from lifetimes")
             fit_rows = summ if not args.lifetimes_fit_customers else summ.iloc[: args.lifetimes_fit_customers]
             fit_rows.to_csv(tmp / "syn_summary.csv", index=False)
             secs, bg = timed(lambda: BetaGeoModel().fit(summ["frequency"], summ["recency"], summ["T"]))
@@ -300,6 +305,9 @@ def main() -> None:
             value_step(ws, AS_OF, f"whole value step, {n:,} customers")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if differ:
+        # a comparison with a reference that disagrees must fail the run, not just print
+        raise SystemExit("; ".join(differ))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@ settings from a workspace and pass them on.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from churnguard.errors import ConfigError
 
@@ -30,14 +31,49 @@ class ChurnSettings(_Section):
         "auto",
         description=(
             "non-contractual: a customer is lost when its gap since the last purchase reaches "
-            "this many days; 'auto' = the auto_percentile of its segment's inter-purchase gaps"
+            "this many days; 'auto' = learned per segment from the return curve: the shortest gap "
+            "after which at most return_share of the customers who were once inactive that long bought again"
+        ),
+    )
+    return_share: float = Field(
+        0.10,
+        gt=0,
+        lt=1,
+        description=(
+            "'auto' threshold: at most this share of the customers once inactive for the threshold "
+            "may buy again afterwards (the churn-rate warns when reactivations exceed twice this share of losses)"
+        ),
+    )
+    return_window_days: int | Literal["auto"] = Field(
+        "auto",
+        description=(
+            "'auto' threshold: a return counts when the next purchase comes within this many days of "
+            "reaching the gap; 'auto' = a year, or a third of the history when that is shorter"
+        ),
+    )
+    threshold_min_customers: int = Field(
+        300,
+        ge=1,
+        description="'auto' threshold: a segment with fewer non-contractual customers than this uses the overall return curve",
+    )
+    threshold_by_segment: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "'auto' threshold: days for named segments that override the learned ones, "
+            "e.g. {retail = 120, wholesale = 240}"
         ),
     )
     auto_percentile: float = Field(
-        0.95, gt=0, lt=1, description="percentile of inter-purchase gaps used when threshold_days = 'auto'"
+        0.95,
+        gt=0,
+        lt=1,
+        description=(
+            "'auto' threshold, too little history for a return curve: the threshold is this percentile "
+            "of the gaps between purchases, but at least auto_fallback_days"
+        ),
     )
     auto_fallback_days: int = Field(
-        90, gt=0, description="threshold used with 'auto' while no customer has bought twice yet"
+        90, gt=0, description="'auto' threshold, too little history for a return curve: the least threshold in days"
     )
     grace_days: int = Field(
         0, ge=0, description="contractual: days after a contract ends within which a renewal still counts"
@@ -104,14 +140,25 @@ class DetectSettings(_Section):
     partial_baseline_days: int = Field(
         365, gt=0, description="partial defection: the baseline window just before the recent window"
     )
-    partial_z: float = Field(
-        2.0,
+    partial_alpha: float = Field(
+        0.05,
         gt=0,
+        lt=1,
         description=(
-            "partial defection: how many standard errors below its own baseline (seasonally adjusted) "
-            "spend, purchase frequency or share of wallet must fall"
+            "partial defection: the chance that a customer whose buying did not change is listed; its "
+            "tests of spend or share of wallet, frequency and dropped categories are judged together "
+            "at this level (Holm)"
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_settings(cls, data: Any) -> Any:
+        # partial_z (a per-test level) was replaced by partial_alpha (one level for a customer's
+        # tests together); a settings file that still has it loads, and is written without it
+        if isinstance(data, dict) and "partial_z" in data:
+            data = {k: v for k, v in data.items() if k != "partial_z"}
+        return data
     partial_min_drop: float = Field(
         0.3,
         ge=0,
@@ -249,18 +296,38 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half."""
+    """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half.
+
+    The text is read back and validated before it replaces the file, so a value that would not
+    survive the round trip changes nothing and raises :class:`ConfigError`.
+    """
+    text = render_settings(settings)
+    try:
+        again = Settings.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"{path}: these settings cannot be saved ({exc}); nothing was changed") from None
+    if again != settings:
+        raise ConfigError(f"{path}: these settings do not read back as saved; nothing was changed")
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(render_settings(settings), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
 
 
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isascii() and key.replace("_", "").replace("-", "").isalnum() \
+        else _toml_value(key)
+
+
 def _toml_value(value: object) -> str:
+    if isinstance(value, dict):  # an inline table: {retail = 120, "零售" = 90}
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON's string escapes (\n, \t, \uXXXX, \", \\) are all valid TOML basic-string escapes;
+    # escaping only quotes and backslashes let a newline in a value break the whole file
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def render_settings(settings: Settings) -> str:

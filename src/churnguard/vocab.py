@@ -132,6 +132,27 @@ COMPLAINT_CATEGORIES: dict[str, Term] = {
 #: Python, so an import and a user's own table read amounts alike.
 MONEY_NOISE = r"[¥￥$€£,，\s]|RMB|CNY|元"
 
+#: Text that a spreadsheet would run as a formula when a cell starts with it (OWASP's list for
+#: CSV injection). Exports write such text inert; imports read it unchanged.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(value: object) -> object:
+    """``value`` made safe to open in a spreadsheet: text starting like a formula gets a leading ``'``.
+
+    Numbers and everything else pass unchanged, so ``-56`` stays a number; only text is touched.
+
+    Examples
+    --------
+    >>> inert_text('=HYPERLINK("http://x")')
+    '\'=HYPERLINK("http://x")'
+    >>> inert_text(-56.0), inert_text("华东")
+    (-56.0, '华东')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 INTERACTION_KINDS = (
     "visit",
     "call",

@@ -60,16 +60,25 @@ def test_run_at_risk_backtest(demo):
     r = cg("at-risk", "-w", str(demo), "--top", "3", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert d["count"] == 3 and d["data"][0]["reasons"][0]["text"]
+    assert d["count"] == 3 and any(row["reasons"] for row in d["data"])
+    # every listed customer's likely cause is said, or that it is unknown; what changed in its own list
+    assert all(row["causes"] and all(x["text"] for x in row["causes"] + row["changes"]) for row in d["data"])
     r = cg("at-risk", "-w", str(demo), "--top", "3")
-    assert r.exit_code == 0 and "value at risk" in r.stdout
-    r = cg("backtest", "-w", str(demo), "--horizon", "60", "--json")
+    # the two lists in their own columns (the narrow test terminal wraps the headers)
+    assert r.exit_code == 0 and "value at risk" in r.stdout and "what" in r.stdout and "likely" in r.stdout
+    r = cg("at-risk", "-w", str(demo), "--top", "3", "--early", "--json")
+    assert r.exit_code == 0, r.output
+    assert [x["warning"] for x in json.loads(r.stdout)["data"]] == ["early"] * 3
+    r = cg("backtest", "-w", str(demo), "--horizon", "60", "--as-of", "2026-03-01", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert d["horizon_days"] == 60 and d["as_of"] == "2026-08-01"
+    assert d["horizon_days"] == 60 and d["as_of"] == "2026-03-01"
     for name in ("model", "baseline", "heuristic"):
         assert {"roc_auc", "pr_auc", "lift_at_10pct", "precision_at_10pct", "recall_at_10pct", "brier"} <= set(d[name])
-    assert {"n_customers", "n_lost"} <= set(d)
+        assert {"roc_auc", "pr_auc", "lift_at_10pct", "brier"} <= set(d["early"][name])
+    assert {"n_customers", "n_lost", "lead_time_days"} <= set(d) and {"n_customers", "n_lost"} <= set(d["early"])
+    r = cg("backtest", "-w", str(demo), "--horizon", "60", "--as-of", "2026-03-01")
+    assert r.exit_code == 0 and "early warnings" in r.stdout
 
 
 def test_model_train_then_score_in_a_later_process(tmp_path):

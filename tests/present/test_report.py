@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -148,3 +149,21 @@ def test_an_empty_workspace_still_reports_what_it_has(tmp_path: Path) -> None:
     write_report(ReportOptions(out=out, language="en", workspace=tmp_path / "empty"))
     html = out.read_text(encoding="utf-8")
     assert "Customer churn report" in html and "import transactions or contracts first" in html
+
+
+def test_a_segment_written_like_a_formula_stays_inert_text(shop: Path, tmp_path: Path) -> None:
+    """An imported segment '=HYPERLINK(…)' must not come out as a live formula (CSV/Excel injection)."""
+    copy = tmp_path / "shop"
+    shutil.copytree(shop, copy)
+    evil = '=HYPERLINK("http://example.invalid/","click")'
+    db = next(copy.glob("*.duckdb"))
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE customers SET segment = ? WHERE segment IS NOT NULL", [evil])
+    with Workspace.open(copy) as ws:
+        results.clear(ws)
+    out = tmp_path / "r.xlsx"
+    write_report(ReportOptions(out=out, language="en", workspace=copy))
+    cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells, "the segment is in the report"
+    assert all(c.data_type == "s" and c.value == evil for c in cells)

@@ -138,3 +138,18 @@ def test_empty_workspace(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "empty").close()
     r = cg("value", "-w", str(tmp_path / "empty"))
     assert r.exit_code == 1 and "no dated records yet" in r.output
+
+
+def test_out_csv_writes_formula_like_text_inert(tmp_path: Path) -> None:
+    """An id or name that starts like a formula must not run when the CSV is opened in a spreadsheet."""
+    lines = cdnow_lines()
+    lines = lines[lines["customer_id"].isin(["0001", "0002", "0003"])].copy()
+    lines["customer_id"] = lines["customer_id"].replace({"0001": "=1+2", "0002": "@SUM(A1)"})
+    path = tmp_path / "ws"
+    with Workspace.init(path, language="en") as ws:
+        shop.load_frame(ws, "transactions", lines)
+    csv = tmp_path / "value.csv"
+    r = cg("value", "-w", str(path), "--as-of", "1997-09-30", "--out", str(csv))
+    assert r.exit_code == 0, r.output
+    ids = set(pd.read_csv(csv, dtype={"customer_id": str}, encoding="utf-8-sig")["customer_id"])
+    assert ids == {"'=1+2", "'@SUM(A1)", "0003"}

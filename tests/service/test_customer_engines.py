@@ -49,3 +49,27 @@ def test_a_customer_page_is_the_same_on_both_engines(tmp_path, pg_url):
             assert same, key
         for key in d:
             assert d[key] == p[key], key
+
+
+@pytest.mark.postgres
+def test_reasons_in_two_lists_on_postgresql(tmp_path, pg_url):
+    """What changed and the likely cause are stored with the scores and read back on PostgreSQL
+    as on DuckDB: at-risk and the customer's page give the same two lists."""
+    from churnguard.service.predict import AtRiskOptions, at_risk
+
+    sim = simulate(customers=400, months=18, seed=5)
+    ws = Workspace.init(tmp_path / "pg", database_url=pg_url)
+    try:
+        load_tables(ws, sim.tables)
+    finally:
+        ws.close()
+    run(RunOptions(tmp_path / "pg"))
+    rows = at_risk(AtRiskOptions(tmp_path / "pg", top=30)).to_dict()["data"]
+    explained = [r for r in rows if r["reasons"] or r["changes"] or r["causes"]]
+    assert explained and all(r["causes"] for r in explained)
+    assert all("?" not in x["text"] for r in rows for x in r["changes"] + r["causes"])
+    assert all(x["family"] in {"recency", "frequency", "spend", "breadth", "contact"}
+               for r in rows for x in r["changes"])
+    view = customer_view(CustomerOptions(explained[0]["customer_id"], tmp_path / "pg"))
+    assert [x["text"] for x in view["risk"]["causes"]] == [x["text"] for x in explained[0]["causes"]]
+    assert [x["text"] for x in view["risk"]["changes"]] == [x["text"] for x in explained[0]["changes"]]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.predict.early import longest_threshold
 from churnguard.compute.predict.features import index_days
 from churnguard.errors import ChurnguardError, InputError
 from churnguard.service import detect as dsvc
@@ -84,6 +85,18 @@ def test_run_then_at_risk(demo):
     every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100)).to_dict()["data"]
     families = {r["family"] for row in every for r in row["reasons"]}
     assert families and not families & {"value", "tenure", "relationship", "profile"}
+    # the same reasons in two lists, stored with the scores: what changed and the likely cause
+    for row in every:
+        both = row["changes"] + row["causes"]
+        assert all(r in both for r in row["reasons"])
+        assert {r["family"] for r in row["changes"]} <= {"recency", "frequency", "spend", "breadth", "contact"}
+        assert not row["reasons"] or row["causes"]  # a customer with reasons has causes, or "cause unknown"
+        assert all("?" not in r["text"] for r in both)
+    causes = [c for row in every for c in row["causes"]]
+    assert any(c["code"] == "cause_unknown" for c in causes) and any(c["code"] != "cause_unknown" for c in causes)
+    with Workspace.open(demo) as ws:
+        stored = read_snapshot(ws.store, "scores").to_pandas()
+    assert {"reasons", "changes", "causes"} <= set(stored.columns)
     assert [row["name"] for row in every[:5]] == [row["name"] for row in risk["data"]]
     assert all(isinstance(row["name"], str) and row["name"] for row in every)  # the demo names everyone
     big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()
@@ -95,17 +108,47 @@ def test_run_then_at_risk(demo):
 
 def test_backtest_against_what_happened(demo):
     d = psvc.backtest(psvc.BacktestOptions(demo)).to_dict()
-    assert d["as_of"] == "2026-07-02" and d["horizon_days"] == 90
+    with Workspace.open(demo) as ws:
+        records = Records.from_store(ws.store)
+        longest = longest_threshold(records, ws.settings.churn, date(2026, 9, 30))
+        # the latest date whose early warnings' outcome is known: data end - horizon - threshold
+        when = date(2026, 9, 30) - timedelta(days=90 + longest)
+        truth = lost_within(records, ws.settings.churn, when, 90).to_pandas()
+    assert d["as_of"] == when.isoformat() and d["horizon_days"] == 90
     for name in ("model", "baseline", "heuristic"):
         assert BACKTEST_KEYS <= set(d[name])
         assert len(d[name]["calibration"]) == 10
-    with Workspace.open(demo) as ws:
-        truth = lost_within(Records.from_store(ws.store), ws.settings.churn, date(2026, 7, 2), 90).to_pandas()
+        # the same figures for the customers who were not yet overdue on the date
+        assert BACKTEST_KEYS <= set(d["early"][name])
     assert d["n_customers"] == len(truth) and d["n_lost"] == int(truth["lost"].sum())
     assert d["model"]["roc_auc"] > 0.8
-    assert all(o < "2026-07-02" for o in d["training"]["observation_dates"])
+    assert all(o < when.isoformat() for o in d["training"]["observation_dates"])
+    early = d["early"]
+    assert 0 < early["n_lost"] < early["n_customers"] <= early["not_yet_overdue"] < d["n_customers"]
+    assert early["judged_through"] == "2026-09-30" and early["undetermined"] == 0 and "note" not in early
+    assert d["lead_time_days"] == early["lead_time_days"] and early["lead_time_days"] > 0
     with pytest.raises(InputError, match="not known yet"):
         psvc.backtest(psvc.BacktestOptions(demo, as_of=date(2026, 8, 1)))
+    # a later date: whose departure the data cannot show yet is left out, and the output says so
+    late = psvc.backtest(psvc.BacktestOptions(demo, as_of=date(2026, 7, 2))).to_dict()["early"]
+    assert late["undetermined"] > 0 and "note" in late
+
+
+def test_at_risk_marks_and_lists_early_warnings(demo):
+    psvc.run(psvc.RunOptions(demo))
+    every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100_000)).to_dict()
+    kinds = {r["warning"] for r in every["data"]}
+    assert kinds == {"early", "overdue"}
+    for r in every["data"]:
+        # an early warning has its own probability; an overdue customer none
+        assert (r["early_probability"] is not None) == (r["warning"] == "early")
+    early = psvc.at_risk(psvc.AtRiskOptions(demo, top=10, early=True)).to_dict()
+    assert early["count"] == 10 and early["matching"] == sum(r["warning"] == "early" for r in every["data"])
+    assert all(r["warning"] == "early" for r in early["data"])
+    vals = [r["early_value_at_risk"] for r in early["data"]]
+    assert vals == sorted(vals, reverse=True) and [r["rank"] for r in early["data"]] == list(range(1, 11))
+    nxt = psvc.at_risk(psvc.AtRiskOptions(demo, top=10, offset=10, early=True)).to_dict()
+    assert nxt["data"][0]["early_value_at_risk"] <= vals[-1] and nxt["data"][0]["rank"] == 11
 
 
 def test_survival_by_customer_type(demo):

@@ -57,11 +57,13 @@ def run(*args):
 def test_churn_rate_result_shape(ws):
     res = svc.churn_rate(svc.ChurnRateOptions(workspace=ws, start=date(2024, 1, 1), end=date(2024, 6, 30)))
     d = res.to_dict()
-    assert set(d) == {"data", "count", "definition", "warnings"}
+    assert set(d) == {"data", "count", "definition", "warnings", "reactivation_share", "reactivation_limit",
+                      "reactivation_warning"}
     assert d["count"] == 2
     q1, q2 = d["data"]
     assert set(q1) == {"period_start", "period_end", "complete", "customers_at_start", "customers_lost",
-                       "customers_acquired", "reactivated", "customers_at_end", "churn_rate", "history_complete"}
+                       "customers_acquired", "reactivated", "customers_at_end", "churn_rate", "history_complete",
+                       "reactivated_per_lost"}
     # purchases start 2023-12-01 (90-day threshold): 2024-Q1 starts before losses can show
     assert (q1["history_complete"], q2["history_complete"]) == (False, True)
     assert "undercounted" in d["warnings"][0] and "before 2024-02-29" in d["warnings"][0]

@@ -55,15 +55,21 @@ def test_a_short_history_is_a_warning_with_its_dates(shop: Path) -> None:
     assert w["periods"] == sum(not r["history_complete"] for r in d["churn"])
 
 
-def test_false_growth_warnings_carry_the_changes() -> None:
+def test_false_growth_warnings_carry_the_changes_and_the_comparison() -> None:
     rows = [
-        {"period_start": "2024-01-01", "revenue": 100.0, "units": 10.0, "customers": 5, "warning": None},
-        {"period_start": "2024-04-01", "revenue": 101.0, "units": 8.0, "customers": 5, "warning": "false growth? …"},
+        {"period_start": "2024-01-01", "revenue": 100.0, "units": 10.0, "customers": 5, "comparison": None,
+         "compared_with": None, "revenue_growth": None, "units_growth": None, "customers_growth": None,
+         "warning": None},
+        {"period_start": "2024-04-01", "revenue": 101.0, "units": 8.0, "customers": 5, "comparison": "year_before",
+         "compared_with": "2023-04-01", "revenue_growth": 0.03, "units_growth": -0.1, "customers_growth": 0.0,
+         "warning": "false growth? …"},
     ]
     (w,) = false_growth_warnings(rows)
     assert w["code"] == "false_growth" and w["period_start"] == "2024-04-01"
-    assert w["revenue_change"] == pytest.approx(0.01) and w["units_change"] == pytest.approx(-0.2)
+    # the changes against the period judged (a year before), not against the row above
+    assert w["revenue_change"] == pytest.approx(0.03) and w["units_change"] == pytest.approx(-0.1)
     assert w["customers_change"] == 0
+    assert (w["comparison"], w["compared_with"]) == ("year_before", "2023-04-01")
 
 
 def test_an_empty_workspace_has_the_status_only(tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ def test_a_refused_value_saves_nothing(duck_workspace: Workspace, changes: dict,
 
 def test_only_the_file_changes_the_database() -> None:
     assert "database_url" not in editable_settings()
-    assert set(editable_settings()) == set(documented_fields()) - {"database_url"}
+    # a table of days per segment is written in churnguard.toml, not in a one-line form field
+    assert set(editable_settings()) == set(documented_fields()) - {"database_url", "churn.threshold_by_segment"}
 
 
 def test_import_log_newest_first(duck_workspace: Workspace) -> None:
@@ -76,3 +77,17 @@ def test_an_upload_is_named_by_its_own_name(duck_workspace: Workspace, tmp_path:
     f.write_text("customer_id,occurred_at,amount\nC1,yesterday,5\n", encoding="utf-8")
     summary = import_data(duck_workspace, ImportOptions("transactions", file=f, file_name="订单.csv"))
     assert summary.file == "订单.csv" and summary.errors[0].file == "订单.csv"
+
+
+def test_the_database_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The DuckDB file holds personal data and password hashes: 0600, like the secret key."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        with Workspace.init(tmp_path / "ws") as ws:
+            db = ws.store.path
+    finally:
+        os.umask(old)
+    assert db is not None and db.exists()
+    assert db.stat().st_mode & 0o777 == 0o600

@@ -165,11 +165,22 @@ def _cell_text(v: Any) -> str | None:
 
 
 def read_excel(path: Path, sheet: str | None = None, progress: Progress | None = None) -> RawData:
-    """Read the first (or the named) sheet of an .xlsx workbook; the first non-empty row is the header."""
+    """Read the first (or the named) sheet of an .xlsx workbook; the first non-empty row is the header.
+
+    A truncated or damaged workbook, or one whose XML declares entities (an "XML bomb"; refused
+    by defusedxml, which openpyxl uses when it is installed), is an :class:`InputError` naming
+    the file, whether the damage shows when it is opened or halfway through the sheet.
+    """
     import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+
+    # what a damaged or hostile workbook raises while it is read (defusedxml's refusals are ValueErrors)
+    unreadable = (InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError,
+                  ValueError, ParseError)
 
     path = Path(path)
     if not path.is_file():
@@ -178,7 +189,7 @@ def read_excel(path: Path, sheet: str | None = None, progress: Progress | None =
         raise InputError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except unreadable as exc:
         raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -212,6 +223,9 @@ def read_excel(path: Path, sheet: str | None = None, progress: Progress | None =
             lines.append(rowno)
             if progress and rowno % 10_000 == 0:
                 progress(rowno, total)
+    except unreadable as exc:
+        raise InputError(f"{path}: not a readable .xlsx workbook; it may be cut short or damaged "
+                         f"({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
     if headers is None:

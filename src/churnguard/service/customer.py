@@ -25,6 +25,7 @@ from churnguard.compute.detect import Records
 from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index, spend_against_baseline
 from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.features import index_days
+from churnguard.compute.predict.reasons import split_reasons
 from churnguard.errors import InputError, NotComputedError, NotFoundError
 from churnguard.i18n import N_, Message
 from churnguard.service.common import resolve_as_of
@@ -54,7 +55,7 @@ VALUE_FIELDS = ("rfm_segment", "rfm_segment_label", "r_score", "f_score", "m_sco
                 "contract_status", "recurring_value", "renewal_probability", "contract_remaining_value", "core",
                 "core_reason")
 RISK_FIELDS = ("probability", "expected_value", "value_source", "value_at_risk", "expected_days_to_churn", "signals",
-               "signal_count", "reasons")
+               "signal_count", "reasons", "changes", "causes")
 
 
 @dataclass
@@ -258,6 +259,11 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
                 rank = int(ahead.count().execute()) + 1
             risk = {k: risk.get(k) for k in RISK_FIELDS}
             risk["reasons"] = _items(risk["reasons"], opts.language)
+            if risk.get("changes") is None:  # a run stored before reasons came in two lists
+                risk["changes"], risk["causes"] = split_reasons(risk["reasons"], opts.language or ws.settings.language)
+            else:
+                risk["changes"] = _items(risk["changes"], opts.language)
+                risk["causes"] = _items(risk["causes"], opts.language)
             risk["rank"] = int(rank)
             risk["scored"] = ws.store.memo(("scored", when), lambda: int(scored.count().execute()))
         signals = _snapshot_row(ws, "signals", when, cid, dates)

@@ -156,7 +156,9 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
         "p_alive_source": ctx.p_alive_source,
         "partial_recent_days": det.partial_recent_days,
         "partial_baseline_days": det.partial_baseline_days,
-        "partial_z": det.partial_z,
+        "partial_alpha": det.partial_alpha,
+        "partial_correction": "holm across spend or share of wallet, order size, frequency and dropped "
+                              "categories (bonferroni over the categories)",
         "partial_min_drop": det.partial_min_drop,
         "partial_min_orders": det.partial_min_orders,
         "partial_recorded_days": det.partial_recorded_days,

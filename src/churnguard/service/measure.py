@@ -26,8 +26,17 @@ from churnguard.compute.measure.compare import compare as _compare
 from churnguard.compute.measure.price_volume import price_volume as _price_volume
 from churnguard.compute.measure.retention import retention as _retention
 from churnguard.compute.measure.sources import Sources, spark_backend
-from churnguard.compute.measure.status import Thresholds, purchase_thresholds
+from churnguard.compute.measure.status import (
+    OVERALL,
+    Thresholds,
+    purchase_thresholds,
+    return_curve,
+    return_events,
+    return_window,
+    stored_thresholds,
+)
 from churnguard.errors import InputError
+from churnguard.i18n import N_, Message, Translator
 from churnguard.service.common import TableResult, resolve_as_of
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace
@@ -67,6 +76,14 @@ class MeasureOptions:
     engine: str = "store"
     data: Path | None = None
     end: date | None = None
+    rethreshold: bool = False  # learn the 'auto' threshold afresh instead of using the last run's
+
+
+@dataclass
+class ThresholdOptions(MeasureOptions):
+    """Options of :func:`threshold`: ``by="segment"`` adds each segment's own curve."""
+
+    by: str | None = None
 
 
 @dataclass
@@ -103,7 +120,7 @@ class PriceVolumeOptions(MeasureOptions):
 
     period: str = "quarter"
     start: date | None = None
-    tolerance: float = 0.02
+    tolerance: float = 0.0
 
 
 @dataclass
@@ -120,6 +137,16 @@ class _Context:
     src: Sources
     as_of: date
     as_of_source: str
+    store: Any = None
+    rethreshold: bool = False
+
+    def thresholds(self) -> Thresholds:
+        """The threshold in force: the last run's (dated by the as-of date) unless asked to learn it afresh."""
+        if self.store is not None and not self.rethreshold:
+            stored = stored_thresholds(self.store, self.settings.churn, self.as_of)
+            if stored is not None:
+                return stored
+        return purchase_thresholds(self.src, self.settings.churn, self.as_of)
 
 
 @contextlib.contextmanager
@@ -131,7 +158,8 @@ def _open(opts: MeasureOptions) -> Iterator[_Context]:
             raise InputError("--data is for --engine spark; the store engine reads the workspace's database")
         with Workspace.open(opts.workspace) as ws:
             as_of, source = resolve_as_of(ws.store, opts.end)
-            yield _Context(ws.settings, Sources.from_backend(ws.store.con), as_of, source)
+            yield _Context(ws.settings, Sources.from_backend(ws.store.con), as_of, source, ws.store,
+                           opts.rethreshold)
         return
     if opts.data is None:
         raise InputError("--engine spark needs --data DIR (a folder of transactions.parquet, contracts.parquet, …)")
@@ -140,12 +168,12 @@ def _open(opts: MeasureOptions) -> Iterator[_Context]:
     settings = load_settings(settings_file) if settings_file.exists() else Settings()
     src = Sources.from_parquet(spark_backend(), Path(opts.data))
     if opts.end is not None:
-        yield _Context(settings, src, opts.end, "given")
+        yield _Context(settings, src, opts.end, "given", rethreshold=opts.rethreshold)
         return
     last = src.last_date()
     if last is None:
         raise InputError(f"{opts.data}: no purchases or contracts yet")
-    yield _Context(settings, src, last, "last date in the data")
+    yield _Context(settings, src, last, "last date in the data", rethreshold=opts.rethreshold)
 
 
 def _definition(ctx: _Context, thresholds: Thresholds | None, **specific: Any) -> dict[str, Any]:
@@ -172,10 +200,12 @@ def churn_rate(opts: ChurnRateOptions) -> TableResult:
     P.check_period(opts.period)
     with _open(opts) as ctx:
         ctx.src.check_group(opts.by)
-        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        th = ctx.thresholds()
         frame = _churn_rate(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
                             basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
         warnings = _warm_up(ctx.src, th, frame)
+        react = _reactivation_share(frame, ctx.settings.churn.return_share)
+        react_warning = react.pop("warning")
         formula = ("customers_lost / customers_at_start" if opts.basis == "customers"
                    else "value_lost / value_at_start")
         value = {"customers": None,
@@ -185,7 +215,41 @@ def churn_rate(opts: ChurnRateOptions) -> TableResult:
             ctx, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
             start=opts.start, churn_rate=formula, value=value,
             denominator="customers active at the period start; those acquired during it are left out",
-        ), "warnings": warnings})
+        ), "warnings": warnings + ([react_warning] if react_warning else []), **react})
+
+
+REACTIVATION_WARNING = N_(
+    "%(share)s of the customers counted lost bought again later (more than twice churn.return_share, "
+    "%(limit)s): the churn threshold is too short for how these customers buy; see 'churnguard threshold'"
+)
+
+
+def _reactivation_share(frame: pd.DataFrame, return_share: float) -> dict[str, Any]:
+    """Reactivations as a share of losses over the periods shown, and a warning when it is high.
+
+    A definition under which many of the lost come back is not a churn definition: with the
+    threshold learned from the return curve about ``return_share`` of the lost should return,
+    so more than twice that says the threshold does not fit (a number set too short, or a
+    history that changed).
+    """
+    if frame.empty:
+        return {"reactivation_share": None, "reactivation_limit": round(2 * return_share, 6),
+                "warning": None, "reactivation_warning": None}
+    # every loss of the period, also of customers acquired in it: start + in - end
+    losses = (frame["customers_at_start"] + frame["customers_acquired"] + frame["reactivated"]
+              - frame["customers_at_end"]).astype("int64")
+    frame["reactivated_per_lost"] = [
+        (int(r) / int(x)) if x else None for r, x in zip(frame["reactivated"], losses, strict=True)
+    ]
+    lost, back = int(losses.sum()), int(frame["reactivated"].sum())
+    share = back / lost if lost else None
+    out: dict[str, Any] = {"reactivation_share": share, "reactivation_limit": round(2 * return_share, 6),
+                           "warning": None, "reactivation_warning": None}
+    if share is not None and share > 2 * return_share:
+        msg = Message(REACTIVATION_WARNING, share=f"{share:.0%}", limit=f"{2 * return_share:.0%}")
+        out["warning"] = msg
+        out["reactivation_warning"] = {"en": str(msg), "zh": Translator("zh").gettext(msg.msgid, **msg.values)}
+    return out
 
 
 def _warm_up(src: Sources, th: Thresholds, frame) -> list[str]:
@@ -220,7 +284,7 @@ def cohorts(opts: CohortsOptions) -> TableResult:
     """The cohort retention triangle (long form); see :mod:`churnguard.compute.measure.cohorts`."""
     P.check_period(opts.period, ("month", "quarter"))
     with _open(opts) as ctx:
-        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        th = ctx.thresholds()
         frame = _cohorts(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
                          basis=opts.basis, start=opts.start, thresholds=th)
         retained = ("customers of the cohort active at the end of the period"
@@ -237,7 +301,7 @@ def retention(opts: RetentionOptions) -> TableResult:
     """GRR, NRR, expansion and contraction per period; see :mod:`churnguard.compute.measure.retention`."""
     P.check_period(opts.period)
     with _open(opts) as ctx:
-        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        th = ctx.thresholds()
         frame = _retention(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
                            basis=opts.basis, start=opts.start, thresholds=th)
         return TableResult(frame, {"definition": _definition(
@@ -256,17 +320,27 @@ def price_volume(opts: PriceVolumeOptions) -> TableResult:
         frame = _price_volume(ctx.src, as_of=ctx.as_of, period=opts.period, start=opts.start,
                               tolerance=opts.tolerance)
         warnings = [
-            {"period_start": r.period_start, "warning": r.warning}
+            {"period_start": r.period_start, "comparison": r.comparison, "compared_with": r.compared_with,
+             "warning": r.warning}
             for r in frame.itertuples() if r.warning
         ]
+        comparison = frame.attrs["comparison"]
+        against = ("the same period a year before (the data are seasonal)" if comparison == "year_before"
+                   else "the previous period")
+        fall = "fall" if opts.tolerance == 0 else f"fall by more than {opts.tolerance:.0%}"
         return TableResult(frame, {
             "definition": {
                 "measure": "price-volume", "period": opts.period, "start": opts.start,
                 "as_of": ctx.as_of, "as_of_source": ctx.as_of_source, "engine": ctx.src.engine,
                 "split": "customer_effect = dN·q0·p0; volume_effect = N1·dq·p0; price_effect = N1·q1·dp; "
-                         "other_effect = change in revenue of transactions without a quantity",
-                "warning": f"revenue falls less than {opts.tolerance:.0%} or grows while units or customers fall",
+                         "other_effect = change in revenue of transactions without a quantity "
+                         "(each against the previous period)",
+                "warning": f"revenue holds or grows while units or buying customers {fall}, against {against}; "
+                           "never when revenue fell",
+                "comparison": comparison,
+                "tolerance": opts.tolerance,
             },
+            "seasonality": frame.attrs["seasonality"],
             "warnings": warnings,
         })
 
@@ -277,7 +351,7 @@ def compare(opts: CompareOptions) -> TableResult:
         raise InputError("--at: give the date of the change, e.g. --at 2024-07-01")
     window = P.parse_window(opts.window)
     with _open(opts) as ctx:
-        th = purchase_thresholds(ctx.src, ctx.settings.churn, ctx.as_of)
+        th = ctx.thresholds()
         frame, test = _compare(ctx.src, ctx.settings.churn, at=opts.at, window=window,
                                as_of=ctx.as_of, thresholds=th)
         notes = []
@@ -289,4 +363,63 @@ def compare(opts: CompareOptions) -> TableResult:
                                       churn_rate="customers_lost / customers_at_start, per window"),
             "comparison": test,
             "notes": notes,
+        })
+
+
+def threshold(opts: ThresholdOptions) -> TableResult:
+    """The return curve and the churn threshold it gives, overall and (``by="segment"``) per segment.
+
+    Rows: ``segment`` (``(overall)`` for everybody), ``gap_days``, ``customers_reached`` (once
+    inactive that long), ``customers_observed`` (followed through the whole return window),
+    ``return_share`` (Kaplan–Meier share who bought again within the window), ``judged``
+    (enough customers followed to trust the point) and ``chosen`` (the threshold of that
+    curve). Top level: ``thresholds`` (the threshold in force per segment, with its source)
+    and ``definition``. The curve is always learned from the data up to the as-of date; the
+    thresholds in force may be the last run's (``threshold_origin: stored``).
+
+    Examples
+    --------
+    >>> threshold(ThresholdOptions(workspace=Path("shop"), by="segment")).to_dict()  # doctest: +SKIP
+    """
+    if opts.by not in (None, "segment"):
+        raise InputError(f"--by: {opts.by!r} is not allowed; the threshold is learned per segment (--by segment)")
+    with _open(opts) as ctx:
+        churn = ctx.settings.churn
+        in_force = ctx.thresholds()
+        learned = (purchase_thresholds(ctx.src, churn.model_copy(update={"threshold_days": "auto"}), ctx.as_of)
+                   if in_force.mode == "fixed" or in_force.origin == "stored" else in_force)
+        window = return_window(ctx.src, churn, ctx.as_of)
+        events = return_events(ctx.src, ctx.as_of, window)
+        curves = [(OVERALL, return_curve(events, window), learned.default)]
+        if opts.by == "segment":
+            segs = sorted({s for s in events["segment"] if s is not None}, key=str)
+            for seg in segs:
+                chosen = learned.by_segment.get(seg) if learned.sources.get(seg) == "curve" else None
+                curves.append((seg, return_curve(events[events["segment"] == seg], window), chosen))
+        frames = []
+        for seg, curve, chosen in curves:
+            curve.insert(0, "segment", seg)
+            curve["chosen"] = curve["gap_days"] == chosen if learned.mode == "auto" else False
+            frames.append(curve)
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        describe = in_force.describe()
+        by_seg = describe.get("thresholds_by_segment") or []
+        if in_force.mode != "auto":  # one number for everybody (but segments with their own)
+            by_seg = [{"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
+                       "customers": None}, *by_seg]
+        return TableResult(frame, {
+            "thresholds": by_seg,
+            "threshold_days": in_force.default if in_force.mode != "auto" else "auto",
+            "threshold_overall_days": in_force.default,
+            "learned_overall_days": learned.default,
+            "learned_mode": learned.mode,
+            "definition": _definition(
+                ctx, in_force, measure="threshold", by=opts.by,
+                return_curve=(
+                    "for each gap g: of the customers once g days without a purchase (the first time), the "
+                    f"Kaplan-Meier share who bought again within {window} days; a point is "
+                    "judged when at least 30 customers were followed that long"),
+                rule=(f"threshold = the smallest judged gap with return_share <= {churn.return_share}; "
+                      "segments under churn.threshold_min_customers use the overall curve"),
+            ),
         })

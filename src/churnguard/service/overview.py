@@ -188,20 +188,21 @@ def _history_warning(churn: list[dict], definition: dict, status: dict) -> list[
     }]
 
 
-def _change(new: float | None, old: float | None) -> float | None:
-    return (new - old) / old if new is not None and old else None
-
-
 def false_growth_warnings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The false-growth warnings of price-volume rows, with the changes that raised them (for wording)."""
+    """The false-growth warnings of price-volume rows, with the changes that raised them (for wording).
+
+    The changes are against the period the row was judged against (``comparison``: the same
+    period a year before where the data are seasonal, else the previous one) and say which.
+    """
     out = []
-    for prev, r in zip([None, *rows[:-1]], rows, strict=True):
+    for r in rows:
         if not r["warning"]:
             continue
         out.append({
             "code": "false_growth", "period_start": r["period_start"], "message": r["warning"],
-            "revenue_change": _change(r["revenue"], prev and prev["revenue"]),
-            "units_change": _change(r["units"], prev and prev["units"]),
-            "customers_change": _change(r["customers"], prev and prev["customers"]),
+            "comparison": r.get("comparison"), "compared_with": r.get("compared_with"),
+            "revenue_change": r.get("revenue_growth"),
+            "units_change": r.get("units_growth"),
+            "customers_change": r.get("customers_growth"),
         })
     return out

@@ -15,15 +15,28 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect import Records, lost_within
+from churnguard.compute.detect.status import thresholds_at
 from churnguard.compute.detect.words import in_language
+from churnguard.compute.measure.status import store_thresholds
 from churnguard.compute.predict import (
     TabularChurnModel,
     features_as_of,
     retention_curves,
     score_report,
+    split_reasons,
+)
+from churnguard.compute.predict.early import (
+    EARLY,
+    decidable,
+    early_outcome,
+    judged_through,
+    lead_time_days,
+    longest_threshold,
+    warning_kind,
 )
 from churnguard.compute.predict.suite import (
     ModelSuite,
+    customer_explanations,
     customer_reasons,
     expected_days_to_churn,
     score_customers,
@@ -44,9 +57,13 @@ from churnguard.service.detect import (
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
 from churnguard.store.workspace import default_workspace_dir
+from churnguard.vocab import inert_text
 
 Step = Callable[[str], None]
 SCORES = "scores"
+#: a customer's reasons as stored with its scores: all of them (the larger first), what changed,
+#: the likely cause
+REASON_LISTS = ("reasons", "changes", "causes")
 
 
 def first_data_date(store) -> date | None:
@@ -139,10 +156,18 @@ def score_frame(ws: Workspace, ctx: DetectContext, suite: ModelSuite) -> pd.Data
     scores["expected_value"] = value.reindex(scores.index).fillna(0.0)
     scores["value_source"] = source.reindex(scores.index).fillna("trailing_12m_revenue")
     scores["value_at_risk"] = scores["probability"] * scores["expected_value"]
+    # early: not yet overdue, where a call can still change something; their own chance of
+    # leaving within the horizon (the early-warning model's) and value at risk by it
+    scores["warning"] = warning_kind(ctx.features.X).reindex(scores.index)
+    is_early = scores["warning"] == EARLY
+    scores["early_probability"] = scores["early_probability"].where(is_early)
+    scores["early_value_at_risk"] = scores["early_probability"] * scores["expected_value"]
     ranked = scores.sort_values("value_at_risk", ascending=False, kind="stable").index
     with_reasons = ranked[: s.model.reasons_for]
-    found = customer_reasons(suite, ctx.features, with_reasons, top=s.model.reasons, language=s.language)
-    scores["reasons"] = found.reindex(scores.index).map(lambda r: r if isinstance(r, list) else [])
+    found = customer_explanations(suite, ctx.features, with_reasons, top=s.model.reasons,
+                                  language=s.language).reindex(scores.index)
+    for col in REASON_LISTS:
+        scores[col] = found[col].map(lambda r: r if isinstance(r, list) else [])
     scores["top_reason"] = scores["reasons"].map(lambda r: r[0]["text"] if r else None)
     scores["expected_days_to_churn"] = expected_days_to_churn(scores["probability"], s.churn.horizon_days)
     sig = ctx.features.signals.reindex(scores.index)
@@ -196,6 +221,10 @@ def run(opts: RunOptions, step: Step | None = None) -> RunResult:
         sig = signals_frame(ctx)
         write_snapshot(ws.store, "signals", when, _snapshot_signals(sig))
         snaps.append("signals")
+        # the threshold in force from this date on: later imports do not move past churn rates
+        store_thresholds(ws.store, thresholds_at(ctx.records, ws.settings.churn, when, pinned=False),
+                         ws.settings.churn, when)
+        snaps.append("thresholds")
         seconds["defectors"] = round(time.perf_counter() - t, 2)
         counts = {
             "customers": int(len(ctx.profile)),
@@ -252,18 +281,24 @@ def _snapshot_signals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _snapshot_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    out = scores.drop(columns=["reasons"]).copy()
+    lists = [c for c in REASON_LISTS if c in scores.columns]
+    out = scores.drop(columns=lists).copy()
     out.attrs = {}
-    out["reasons"] = scores["reasons"].map(
-        lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
-    )
+    for col in lists:
+        out[col] = scores[col].map(
+            lambda r: to_json_text([{k: v for k, v in i.items()} for i in r]) if isinstance(r, list) else "[]"
+        )
     for col in ("name", "relationship", "segment", "region", "customer_type", "csm", "value_source", "signals",
-                "top_reason"):
+                "top_reason", "warning"):
         out[col] = out[col].astype("object").where(out[col].notna(), None)
     # stored riskiest value first with its rank, so a page of the worklist reads a range of
     # ranks instead of sorting 700k rows on every request (32 ms on a million customers)
     out = out.reset_index().sort_values(["value_at_risk", "customer_id"], ascending=[False, True], kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
+    # the place among the early warnings, by their own value at risk (ties by customer id)
+    early = out[out["warning"] == EARLY].sort_values(["early_value_at_risk", "customer_id"], ascending=[False, True],
+                                                     kind="stable")
+    out["early_rank"] = pd.Series(np.arange(1, len(early) + 1), index=early.index, dtype="float64").reindex(out.index)
     return out.reset_index(drop=True)
 
 
@@ -289,7 +324,9 @@ class AtRiskOptions:
 
     ``segment``, ``csm`` and ``signal`` (a warning-signal rule that fired) narrow the list;
     ``offset`` skips that many of the ranked rows (pages of a worklist); ``language`` says the
-    reasons in that language (default: as stored, in the workspace's language).
+    reasons in that language (default: as stored, in the workspace's language); ``early`` keeps
+    the early warnings only (customers not yet overdue), ranked by the early-warning model's
+    value at risk.
     """
 
     workspace: Path | None = None
@@ -301,6 +338,7 @@ class AtRiskOptions:
     signal: str | None = None
     offset: int = 0
     language: str | None = None
+    early: bool = False  # only customers not yet overdue, ranked by their early-warning value at risk
 
 
 @dataclass
@@ -329,7 +367,8 @@ class AtRiskResult:
 
 
 AT_RISK_COLUMNS = ("rank", "customer_id", "name", "probability", "expected_value", "value_source", "value_at_risk",
-                   "expected_days_to_churn", "reasons", "signals", "relationship", "segment", "customer_type", "csm")
+                   "warning", "early_probability", "early_value_at_risk", "expected_days_to_churn", "reasons",
+                   "changes", "causes", "signals", "relationship", "segment", "customer_type", "csm")
 
 
 def check_signal(signal: str | None) -> None:
@@ -353,6 +392,7 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
     check_signal(opts.signal)
     with Workspace.open(opts.workspace) as ws:
         store = ws.store
+        language = opts.language or ws.settings.language
         when = snapshot_date(store, SCORES, opts.as_of)
         snap = read_snapshot(store, SCORES, when)
         total = store.memo(("at_risk_total", when), lambda: snap.aggregate(
@@ -366,9 +406,16 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
         if opts.signal is not None:
             fired = ibis.literal(",") + snap.signals.fill_null("") + ibis.literal(",")
             snap = snap.filter(fired.contains(ibis.literal(f",{opts.signal},")))
+        if opts.early:
+            if "early_rank" not in snap.columns:
+                raise InputError(f"the scores of {when} were computed before early warnings were; "
+                                 "run 'churnguard run' again to mark them")
+            snap = snap.filter(snap.warning == EARLY)
         filters = (opts.min_value, opts.segment, opts.csm, opts.signal)
-        matching = store.memo(("at_risk_matching", when, filters), lambda: int(snap.count().execute()))
-        if "rank" in snap.columns:  # stored in rank order: a page of the unfiltered list is a range
+        matching = store.memo(("at_risk_matching", when, filters, opts.early), lambda: int(snap.count().execute()))
+        if opts.early:  # the early warnings' own order
+            top = snap.order_by([snap["early_rank"], snap.customer_id]).limit(opts.top, offset=opts.offset).to_pandas()
+        elif "rank" in snap.columns:  # stored in rank order: a page of the unfiltered list is a range
             if filters == (None,) * 4:
                 snap = snap.filter((snap["rank"] > opts.offset) & (snap["rank"] <= opts.offset + opts.top))
                 top = snap.order_by(snap["rank"]).to_pandas()
@@ -377,10 +424,16 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
         else:  # a run stored before ranks were
             top = (snap.order_by([snap.value_at_risk.desc(), snap.customer_id])
                    .limit(opts.top, offset=opts.offset).to_pandas())
-    top = top.drop(columns=["rank"], errors="ignore")  # the place in this list, filtered or not
+    top = top.drop(columns=["rank", "early_rank"], errors="ignore")  # the place in this list, filtered or not
     top.insert(0, "rank", np.arange(opts.offset + 1, opts.offset + len(top) + 1))
-    top["reasons"] = top["reasons"].map(
-        lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
+    for col in REASON_LISTS:
+        if col in top.columns:
+            top[col] = top[col].map(
+                lambda t: in_language(json.loads(t), opts.language) if isinstance(t, str) and t else [])
+    if "changes" not in top.columns:  # a run stored before reasons came in two lists
+        split = [split_reasons(r, language) for r in top["reasons"]]
+        top["changes"] = [c for c, _ in split]
+        top["causes"] = [c for _, c in split]
     frame = top[[c for c in AT_RISK_COLUMNS if c in top.columns]]
     return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]), matching, opts.offset)
 
@@ -412,7 +465,7 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     """The ``n`` customers with the most value at risk and their reasons, for a demo's summary.
 
     Runs the pipeline first when the workspace has no scores yet. Each item:
-    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …]}``.
+    ``{"customer_id", "probability", "value_at_risk", "reasons": [text, …], "causes": [text, …]}``.
     """
     with Workspace.open(workspace) as ws:
         has = bool(snapshot_dates(ws.store, SCORES))
@@ -421,7 +474,8 @@ def top_at_risk(workspace: Path | None = None, n: int = 5) -> list[dict[str, Any
     result = at_risk(AtRiskOptions(workspace, top=n))
     return [
         {"customer_id": r["customer_id"], "probability": round(float(r["probability"]), 3),
-         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]]}
+         "value_at_risk": round(float(r["value_at_risk"]), 2), "reasons": [x["text"] for x in r["reasons"]],
+         "causes": [x["text"] for x in r.get("causes") or []]}
         for r in result.frame.to_dict(orient="records")
     ]
 
@@ -449,6 +503,7 @@ class BacktestResult:
     by_relationship: dict[str, dict[str, Any]]
     flagged: pd.DataFrame
     training: dict[str, Any]
+    early: dict[str, Any] = field(default_factory=dict)
     # what the figures were computed from, for callers that look further (benchmarks)
     suite: ModelSuite | None = field(default=None, repr=False)
     features: Any = field(default=None, repr=False)
@@ -457,8 +512,13 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
-        "heuristic", "by_relationship", "flagged", "training", "features_left_out"}``; each scorer has ``roc_auc``,
-        ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20% and ``calibration``."""
+        "heuristic", "by_relationship", "early", "lead_time_days", "flagged", "training",
+        "features_left_out"}``; each
+        scorer has ``roc_auc``, ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20%
+        and ``calibration``. ``early`` holds the same three scorers' figures on the customers not
+        yet overdue on the date (``n_customers``, ``n_lost``, ``model``, ``baseline``,
+        ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`).
+        ``features_left_out`` lists the feature families the records cannot feed."""
         return {
             "as_of": self.as_of.isoformat(),
             "horizon_days": self.horizon_days,
@@ -467,6 +527,8 @@ class BacktestResult:
             "lost_rate": round(self.n_lost / self.n_customers, 4) if self.n_customers else None,
             **self.scorers,
             "by_relationship": self.by_relationship,
+            "early": self.early,
+            "lead_time_days": self.early.get("lead_time_days"),
             "flagged": _rows(self.flagged),
             "training": self.training,
             "features_left_out": self.training.get("features_left_out", []),
@@ -477,8 +539,9 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
     """Train on what was known at a past date, score that date, and compare with what happened next.
 
     "Actually left" uses the same churn definition on the records after the date (never the
-    simulator's truth). The default date is the last date in the data minus the horizon, the
-    latest whose outcome is fully known.
+    simulator's truth). The default date is the last date in the data minus the horizon and the
+    longest churn threshold: the latest whose outcome is fully known, including the early
+    warnings' (whose departures within the horizon are declared only a threshold later).
     """
     say = step or (lambda _m: None)
     with Workspace.open(opts.workspace) as ws:
@@ -492,13 +555,15 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
         last = last_data_date(ws.store)
         if last is None:
             raise ChurnguardError("the workspace holds no dated records yet")
-        when = opts.as_of or (last - timedelta(days=h))
+        records = Records.from_store(ws.store)
+        # the early warnings' outcome needs the records through date + horizon + threshold
+        longest = longest_threshold(records, settings.churn, last)
+        when = opts.as_of or (last - timedelta(days=h + longest))
         if when + timedelta(days=h) > last:
             raise InputError(
                 f"--as-of {when}: its {h}-day outcome is not known yet (data end {last}); "
                 f"choose {last - timedelta(days=h)} or earlier"
             )
-        records = Records.from_store(ws.store)
         say(f"training on what was known at {when}")
         suite = _train(ws, records, when, settings)
         say("scoring and comparing with what happened")
@@ -511,6 +576,7 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
             "baseline": score_report(y, scores["baseline_probability"]),
             "heuristic": score_report(y, scores["heuristic_probability"]),
         }
+        early = _early_figures(records, settings, when, h, longest, last, fs, scores)
         by_rel = {}
         rel = fs.profile["relationship"].reindex(scores.index)
         for name in sorted(rel.dropna().unique()):
@@ -532,7 +598,55 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
             "top_reason": found.map(lambda r: r[0]["text"] if isinstance(r, list) and r else None).to_numpy(),
         })
         return BacktestResult(when, h, int(len(y)), int(y.sum()), scorers, by_rel, flagged, suite.to_dict(),
-                              suite=suite, features=fs, scores=scores, outcome=y)
+                              early=early, suite=suite, features=fs, scores=scores, outcome=y)
+
+
+SCORERS = (("model", "probability"), ("baseline", "baseline_probability"), ("heuristic", "heuristic_probability"))
+
+
+def _early_figures(records: Records, settings: Settings, when: date, h: int, longest: int, last: date,
+                   fs: Any, scores: pd.DataFrame) -> dict[str, Any]:
+    """The backtest's figures on the customers who were not yet overdue on the date (see
+    :mod:`churnguard.compute.predict.early`)."""
+    kind = warning_kind(fs.X).reindex(scores.index)
+    through = min(judged_through(when, h, longest), last)
+    out = early_outcome(records, settings.churn, when, h, through).reindex(scores.index)
+    outcome = out["outcome"].fillna("gone_before")
+    early = kind == EARLY
+    known = decidable(fs.profile.reindex(scores.index), settings.churn, when, h, through)
+    outcome = outcome.where(known | (outcome == "gone_before"), "undetermined")
+    judged = early & outcome.isin(["lost", "kept"])
+    y = (outcome[judged] == "lost").astype("int64")
+    figures: dict[str, Any] = {
+        "n_customers": int(judged.sum()),
+        "n_lost": int(y.sum()),
+        "lost_rate": round(float(y.mean()), 4) if len(y) else None,
+        "not_yet_overdue": int(early.sum()),
+        "gone_before": int((early & (outcome == "gone_before")).sum()),
+        "undetermined": int((early & (outcome == "undetermined")).sum()),
+        "judged_through": through.isoformat(),
+        "threshold_days": longest,
+    }
+    if through < judged_through(when, h, longest):
+        figures["note"] = (f"the data end {last}, before {judged_through(when, h, longest)}: customers whose "
+                           f"outcome is not known yet are left out; choose --as-of "
+                           f"{last - timedelta(days=h + longest)} or earlier for the full picture")
+    ids = y.index
+    # the model's figures are those of the early-warning model where there is one
+    early_scorers = (("model", "early_probability"), *SCORERS[1:])
+    for name, col in early_scorers:
+        figures[name] = score_report(y, scores.loc[ids, col]) if len(ids) else {}
+    figures["lead_time_days"] = (lead_time_days(out.loc[ids, "days_to_end"], y == 1,
+                                                scores.loc[ids, "early_probability"]) if len(ids) else None)
+    figures["by_relationship"] = {}
+    rel = fs.profile["relationship"].reindex(ids)
+    for name in sorted(rel.dropna().unique()):
+        m = (rel == name).to_numpy()
+        if len(np.unique(y[m])) == 2:
+            figures["by_relationship"][name] = {"n_customers": int(m.sum()), "n_lost": int(y[m].sum()), **{
+                k: {x: v for x, v in score_report(y[m], scores.loc[ids[m], c]).items() if x in ("roc_auc", "pr_auc")}
+                for k, c in early_scorers}}
+    return figures
 
 
 # -- survival -----------------------------------------------------------------------------------
@@ -683,6 +797,8 @@ def score_table(opts: ScoreTableOptions) -> ScoreTableResult:
     scored = scored.reset_index(drop=True)
     if opts.output is not None:
         flat = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(i["text"] for i in r)))
+        # the user's ids and texts come back out: text a spreadsheet would run as a formula is inert
+        flat = flat.apply(lambda col: col.map(inert_text) if col.dtype == object else col)
         out = Path(opts.output)
         tmp = out.with_name(out.name + ".tmp")
         flat.to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -338,6 +338,7 @@ def _register_defaults() -> None:
     register("status", lambda o: workspace.status(o.workspace))
     register("imports", workspace.recent_imports_of, workspace.ImportsOptions)
     register("churn-rate", measure.churn_rate, measure.ChurnRateOptions)
+    register("threshold", measure.threshold, measure.ThresholdOptions)
     register("cohorts", measure.cohorts, measure.CohortsOptions)
     register("retention", measure.retention, measure.RetentionOptions)
     register("price-volume", measure.price_volume, measure.PriceVolumeOptions)

@@ -20,7 +20,8 @@ from churnguard.store.engine import describe_url
 
 #: Settings that only churnguard.toml changes: a wrong database URL typed into a web page
 #: would lock everyone out of the page that could put it right.
-FILE_ONLY_SETTINGS = ("database_url",)
+# a table of values (churn.threshold_by_segment) is edited in the file, not in a one-line form field
+FILE_ONLY_SETTINGS = ("database_url", "churn.threshold_by_segment")
 
 
 def init_workspace(path: Path, *, database_url: str | None = None, language: str | None = None) -> Workspace:

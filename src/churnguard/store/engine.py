@@ -108,8 +108,13 @@ class Store:
                     if not p.is_absolute() and base is not None:
                         p = base / p
                     self.path = p
+                    new = not p.exists()
                     with _DUCKDB_OPEN_CLOSE:
                         self.con = ibis.duckdb.connect(str(p))
+                    if new and p.exists():
+                        # personal data and password hashes: readable by the owner only, like the
+                        # secret key (DuckDB itself creates the file with the process umask)
+                        p.chmod(0o600)
             else:
                 self.path = None
                 self.con = ibis.postgres.connect(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 from detect_rows import D, contract, days, put, tx
 
@@ -12,6 +14,7 @@ from churnguard.compute.detect import (
     find_defectors,
     seasonal_index,
 )
+from churnguard.compute.detect.defectors import holm
 
 AS_OF = D("2024-12-31")
 
@@ -154,3 +157,75 @@ def test_a_partial_defection_the_team_recorded_is_listed_with_what_they_wrote(ws
     assert text == "团队于 60 天前（2024-11-01）记录为部分跳槽：价格，转向 华南供应链"
     settings.detect.partial_recorded_days = 0  # the rule switched off
     assert "told" not in detect(ws, settings).index
+
+
+def test_holm_judges_a_customers_tests_together():
+    """Holm (1979), Scand. J. Statist. 6, 65-70: the i-th smallest of m p-values is compared with
+    alpha / (m - i + 1), stopping at the first that is larger (the cut-offs worked by hand)."""
+    nan = np.nan
+    p = np.array([
+        [0.01, 0.04, nan],    # m = 2: 0.01 <= 0.025, then 0.04 <= 0.05: both
+        [0.02, 0.03, 0.04],   # m = 3: 0.02 > 0.0167: none (each alone would pass at 0.05)
+        [0.001, 0.5, 0.02],   # 0.001 <= 0.0167, 0.02 <= 0.025, 0.5 > 0.05
+        [nan, nan, nan],      # not judged
+        [0.04, nan, nan],     # one test: its own level
+    ])
+    got = holm(p, 0.05)
+    assert got.tolist() == [[True, True, False], [False, False, False], [True, False, True],
+                            [False, False, False], [True, False, False]]
+
+
+def weekly_buyers(rng, n_half: int, n_steady: int, half_days: int = 150) -> list[dict]:
+    """Customers buying about weekly (a week skipped one time in ten) at lognormal amounts
+    around 100 from 2023-07-03; the first ``n_half`` spend half as much per order over their last
+    ``half_days`` days."""
+    rows = []
+    start = D("2023-07-03")
+    weeks = (AS_OF - start).days // 7 + 1
+    for i in range(n_half + n_steady):
+        cid = f"{'half' if i < n_half else 'steady'}{i:03d}"
+        for w in range(weeks):
+            if rng.random() < 0.1:
+                continue
+            day = start + timedelta(days=7 * w + int(rng.integers(0, 3)))
+            if day > AS_OF:
+                continue
+            amount = 100.0 * float(rng.lognormal(-0.045, 0.3))
+            if i < n_half and (AS_OF - day).days < half_days:
+                amount /= 2
+            rows.append(tx(cid, day, round(amount, 2), category="A", quantity=1.0))
+    return rows
+
+
+def test_frequent_buyers_spending_half_are_found_and_steady_ones_rarely(workspace, settings):
+    rng = np.random.default_rng(11)
+    put(workspace, transactions=weekly_buyers(rng, n_half=40, n_steady=200))
+    found = detect(workspace, settings)
+    partial = found[found["kind"] == "partial"]
+    half = partial.index.str.startswith("half")
+    assert half.sum() / 40 > 0.5  # most of them
+    assert all("spend" in r for r in partial.loc[half, "rules"])
+    alpha = settings.detect.partial_alpha
+    # false alarms among the steady: at most the family-wise level, with binomial slack
+    assert (~half).sum() <= alpha * 200 + 2 * np.sqrt(200 * alpha * (1 - alpha))
+
+
+def test_steady_irregular_buyers_are_listed_at_most_at_the_nominal_level(workspace, settings):
+    # no minimum drop: the tests alone decide; 300 customers buying at random (Poisson, about
+    # every three weeks, amounts lognormal) with nothing changed: each is listed with chance
+    # at most alpha whichever of its tests fires
+    settings.detect.partial_min_drop = 0.0
+    rng = np.random.default_rng(5)
+    rows = []
+    start = D("2023-01-02")
+    for i in range(300):
+        n_days = (AS_OF - start).days + 1
+        bought = np.flatnonzero(rng.random(n_days) < 1 / 21)
+        for d in bought:
+            rows.append(tx(f"c{i:03d}", start + timedelta(days=int(d)), round(100 * float(rng.lognormal(0, 0.5)), 2),
+                           category=str(rng.choice(["A", "B", "C"], p=[0.6, 0.3, 0.1])), quantity=1.0))
+    put(workspace, transactions=rows)
+    found = detect(workspace, settings)
+    listed = int((found["kind"] == "partial").sum())
+    alpha = settings.detect.partial_alpha
+    assert listed <= alpha * 300 + 2 * np.sqrt(300 * alpha * (1 - alpha))

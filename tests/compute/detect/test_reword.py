@@ -52,8 +52,7 @@ def test_a_sentence_is_said_from_its_stored_numbers() -> None:
 def test_a_share_of_wallet_that_rose_is_not_said_to_have_fallen() -> None:
     from churnguard.compute.predict.reasons import _wallet
 
-    rose = _wallet({}, {"share_of_wallet": 1.01, "share_of_wallet_change": 0.36, "share_of_wallet_z": 0.6}, "en")
-    assert rose["code"] == "share_of_wallet_now"
-    assert rose["text"] == "share of wallet 101% now, 65% before (0.6 standard errors from its usual)"
+    # a share that rose argues against the risk: it is no reason at all
+    assert _wallet({}, {"share_of_wallet": 0.81, "share_of_wallet_change": 0.36, "share_of_wallet_z": 0.6}, "en") is None
     fell = _wallet({}, {"share_of_wallet": 0.31, "share_of_wallet_change": -0.31, "share_of_wallet_z": -2.3}, "zh")
     assert fell["text"] == "荷包占有率从 62% 降到 31%（低于自身常态 2.3 个标准误）"

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import stats
 
 from churnguard.compute.detect import SeasonalIndex
-from churnguard.compute.detect.trends import compound_poisson_z, order_count_z
+from churnguard.compute.detect.trends import compound_poisson_z, order_count_z, order_size_z
 
 
 def simulate_spend(rng, rate_r, rate_b, e_r, e_b, n, sigma=0.8):
@@ -67,3 +67,28 @@ def test_a_stored_index_reads_back_the_same_exposures():
     ago = np.arange(0, 366)
     assert np.allclose(back.exposure(0, ago), idx.exposure(0, ago))
     assert np.allclose(back.exposure(7, ago, orders=True), idx.exposure(7, ago, orders=True))
+
+
+def test_order_size_z_keeps_its_level_on_skewed_amounts():
+    # lognormal order amounts (log-sd 1), nothing changed; recent windows no larger than baselines
+    rng = np.random.default_rng(3)
+    for n_r, n_b in ((3, 6), (8, 17), (25, 50), (10, 10)):
+        a, b = rng.lognormal(4, 1.0, (20000, n_r)), rng.lognormal(4, 1.0, (20000, n_b))
+        z, _ = order_size_z(a.sum(1), n_r, b.sum(1), n_b, (a**2).sum(1) + (b**2).sum(1))
+        assert (stats.norm.cdf(z) < 0.05).mean() <= 0.05
+    # a baseline with fewer orders than the recent window is not judged (the test would not hold it)
+    z, _ = order_size_z([500.0], [10], [300.0], [3], [60000.0])
+    assert np.isnan(z[0])
+
+
+def test_order_size_z_sees_orders_halve_at_an_unchanged_pace():
+    # 25 recent orders of about 50 against 50 of about 100 (log-sd 0.3): a plain two-sample t-test
+    rng = np.random.default_rng(4)
+    a, b = rng.lognormal(np.log(50), 0.3, 25), rng.lognormal(np.log(100), 0.3, 50)
+    z, drop = order_size_z([a.sum()], [25], [b.sum()], [50], [(a**2).sum() + (b**2).sum()])
+    t = stats.ttest_ind(a, b, alternative="less")
+    assert np.isclose(z[0], stats.norm.ppf(max(t.pvalue, 1e-12)))
+    assert np.isclose(drop[0], 1 - a.mean() / b.mean())
+    # the compound Poisson spend test of the same orders over 180 and 365 days sees far less
+    zc, _ = compound_poisson_z([a.sum()], [180.0], [b.sum()], [365.0], [(a**2).sum() + (b**2).sum()])
+    assert z[0] < -5 and zc[0] > z[0]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from measure_rows import D, contract, customer, tx
+from measure_rows import D, contract, tx
 
-from churnguard.compute.measure import customer_spells, purchase_thresholds
+from churnguard.compute.measure import customer_spells
 from churnguard.settings import ChurnSettings
 
 
@@ -121,23 +121,3 @@ def test_customers_with_a_contract_are_contractual_only(duck):
     src = duck(transactions=[tx("x", "2023-01-01")],
                contracts=[contract("c1", "x", "2024-01-01", "2024-06-30")])
     assert spells(src, "2024-12-31") == [("x", 1, "2024-01-01", "2024-06-30")]
-
-
-def test_auto_threshold_is_the_segment_percentile_of_gaps(duck):
-    # segment s: gaps 10, 20, 30, 40 -> nearest-rank 75% = 30; segment t: gaps 100 -> 100
-    src = duck(
-        customers=[customer("a", "s"), customer("b", "t"), customer("c", None)],
-        transactions=[tx("a", d) for d in ("2024-01-01", "2024-01-11", "2024-01-31", "2024-03-01", "2024-04-10")]
-        + [tx("b", "2024-01-01"), tx("b", "2024-04-10"), tx("c", "2024-01-01")],
-    )
-    th = purchase_thresholds(src, ChurnSettings(threshold_days="auto", auto_percentile=0.75), D("2024-12-31"))
-    assert th.mode == "auto"
-    assert th.by_segment == {"s": 30, "t": 100, None: 40}  # c: no gaps -> overall 75% of 10..100
-    assert th.describe()["threshold_days"] == "auto"
-    got = spells(src, "2024-12-31", threshold_days="auto", auto_percentile=0.75)
-    assert got == [
-        ("a", 1, "2024-01-01", "2024-03-31"),  # 2024-03-01 + 30
-        ("a", 2, "2024-04-10", "2024-05-10"),  # gap 40 > 30: reactivated
-        ("b", 1, "2024-01-01", "2024-07-19"),  # 2024-04-10 + 100
-        ("c", 1, "2024-01-01", "2024-02-10"),  # 2024-01-01 + 40
-    ]

@@ -35,6 +35,7 @@ def test_every_customer_route_needs_a_token(run_site: Site, path: str, header: s
 @pytest.mark.parametrize("cli_args, path", [
     (["at-risk", "--top", "15"], "/api/at-risk?top=15"),
     (["at-risk", "--top", "5", "--signal", "price_exposure", "--offset", "1"], "/api/at-risk?top=5&signal=price_exposure&offset=1"),
+    (["at-risk", "--top", "5", "--early"], "/api/at-risk?top=5&early=true"),
     (["defectors", "--stored"], "/api/defectors"),
     (["defectors", "--stored", "--kind", "partial", "--limit", "3"], "/api/defectors?kind=partial&limit=3"),
     (["core-customers", "--stored", "--top", "5"], "/api/core-customers?top=5"),
@@ -92,6 +93,12 @@ def test_one_customer_is_the_cli_json(run_site: Site) -> None:
     assert d == cli_json(run_site, "customer", top["customer_id"], "--limit", "10")
     assert d["risk"]["rank"] == 1 and d["risk"]["value_at_risk"] == pytest.approx(top["value_at_risk"])
     assert [x["text"] for x in d["risk"]["reasons"]] == [x["text"] for x in top["reasons"]]
+    # what changed and the likely cause: the same two lists as the worklist's, said by the CLI too
+    for key in ("changes", "causes"):
+        assert [x["text"] for x in d["risk"][key]] == [x["text"] for x in top[key]]
+    assert d["risk"]["causes"]
+    text = runner.invoke(cli, ["customer", top["customer_id"], "--workspace", str(run_site.path)])
+    assert text.exit_code == 0 and "likely cause: " + d["risk"]["causes"][0]["text"] in text.stdout.replace("\n", "")
     assert d["profile"]["customer_id"] == top["customer_id"] and d["value"]["rfm_segment"]
     dates = [e["date"] for e in d["timeline"]["data"]]
     assert dates == sorted(dates, reverse=True) and d["timeline"]["count"] == 10 <= d["timeline"]["total"]
@@ -177,6 +184,8 @@ def test_lang_says_reasons_and_evidence_in_that_language(run_site: Site) -> None
         assert [r["customer_id"] for r in en] == [r["customer_id"] for r in zh]
         assert [x["text"] for r in en for x in r["reasons"]] == [reword(x, "en") for r in zh for x in r["reasons"]]
         assert all(x["text"].isascii() for r in en for x in r["reasons"] if x["code"] != "chain")
+        assert [x["text"] for r in en for x in r["causes"]] == [reword(x, "en") for r in zh for x in r["causes"]]
+        assert all(x["text"].isascii() for r in en for x in r["causes"] + r["changes"] if "chain" not in x["code"])
         ev = c.get("/api/defectors?limit=20&lang=en").json()["data"]
         assert ev and all(x["text"].isascii() for r in ev for x in r["evidence"])
         one = c.get(f"/api/customers/{zh[0]['customer_id']}?lang=en").json()

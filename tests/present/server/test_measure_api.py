@@ -34,6 +34,7 @@ def test_api_churn_rate_is_the_cli_json(demo_site: Site) -> None:
     ("/api/status", {}, ["status"]),
     ("/api/churn-rate", {"basis": "value", "from": "2025-01-01", "to": "2025-12-31"},
      ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--to", "2025-12-31"]),
+    ("/api/threshold", {"by": "segment"}, ["threshold", "--by", "segment"]),
 ])
 def test_every_figure_endpoint_is_the_cli_json(demo_site: Site, path: str, params: dict, command: list) -> None:
     with demo_site.client("li") as c:
@@ -111,6 +112,17 @@ def _signed_in(site: Site, lang: str) -> Iterator[httpx.Client]:
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
         assert c.post("/login", data={"user_id": "li", "password": PASSWORD, "csrf_token": token}).status_code == 303
         yield c
+
+
+def test_churn_page_draws_the_return_curve(demo_site: Site) -> None:
+    with demo_site.client("li") as c:
+        api = c.get("/api/threshold").json()
+    with _signed_in(demo_site, "zh-CN") as c:
+        page = c.get("/churn").text
+    assert 'id="return-curve"' in page and "回购曲线" in page and 'id="chart-return-curve-chart"' in page
+    assert f"当前生效的流失阈值为 {api['threshold_overall_days']} 天" in page
+    assert 'id="reactivation-note"' in page and "回流客户占流失客户的比例" in page
+    assert api["count"] > 0 and {"gap_days", "return_share", "judged", "chosen"} <= set(api["data"][0])
 
 
 def test_churn_page_shows_the_same_figures(demo_site: Site) -> None:

@@ -70,6 +70,12 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         first = top["data"][0]
         assert all(x["text"] in zh.text for x in first["reasons"])
         assert f'{first["value_at_risk"]:,.0f}' in zh.text  # numbers formatted, grouped
+        # each row: what changed and the likely cause (or 原因不明：建议回访), in two lists
+        cells_zh = cells(zh.text, "at-risk-table")
+        for row, cell in zip(top["data"], cells_zh, strict=True):
+            assert all(x["text"] in cell for x in row["changes"] + row["causes"])
+            assert not row["causes"] or "可能原因" in cell
+        assert any(x["code"] == "cause_unknown" for r in top["data"] for x in r["causes"])
     with signed_in(run_site, "li", "en") as c:
         en = c.get("/at-risk")
         assert "<h1>Customers at risk</h1>" in en.text
@@ -77,6 +83,8 @@ def test_worklist_ranks_value_at_risk_with_reasons_in_each_language(run_site: Si
         said = [(x["text"], reword(x, "en")) for r in top["data"] for x in r["reasons"]]
         assert said and all(english in en.text and chinese not in en.text for chinese, english in said)
         assert any(CJK.search(chinese) for chinese, _ in said)
+        causes = [reword(x, "en") for r in top["data"] for x in r["causes"]]
+        assert "Likely cause" in en.text and all(c in en.text for c in causes)
         assert "Value at risk = churn probability × expected value" in en.text
 
 
@@ -102,9 +110,24 @@ def test_worklist_filters_and_pages(run_site: Site) -> None:
         filtered = c.get("/at-risk", params={"segment": segment, "page": 1})
         assert "No customer at risk matches" not in filtered.text
         assert c.get("/at-risk", params={"segment": "no such segment"}).text.count("No customer at risk matches") == 1
-        for bad in ("/at-risk?page=0", "/at-risk?page=x", "/at-risk?signal=nonsense", "/at-risk?signal=DROP%20TABLE"):
+        for bad in ("/at-risk?page=0", "/at-risk?page=x", "/at-risk?signal=nonsense", "/at-risk?signal=DROP%20TABLE",
+                    "/at-risk?warning=late"):
             r = c.get(bad)
             assert r.status_code == 422 and 'id="error-message"' in r.text, bad
+
+
+def test_worklist_of_early_warnings(run_site: Site) -> None:
+    with run_site.client("li") as api:
+        early = api.get("/api/at-risk?top=1000&early=true").json()
+    assert early["count"] > 0 and {r["warning"] for r in early["data"]} == {"early"}
+    with signed_in(run_site, "li", "en") as c:
+        every = cells(c.get("/at-risk").text, "at-risk-table")
+        # each customer is marked, early or overdue
+        assert all(("warning-early" in row) != ("warning-overdue" in row) for row in every)
+        r = c.get("/at-risk", params={"warning": "early"})
+        assert 'id="early-hint"' in r.text
+        assert rows(r.text, "at-risk-table") == [x["customer_id"] for x in early["data"]][:50]
+        assert all("warning-early" in row and ">early warning<" in row for row in cells(r.text, "at-risk-table"))
 
 
 def test_a_csm_works_their_own_list_and_may_look_at_everyones(run_site: Site) -> None:
@@ -165,6 +188,9 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
         t = r.text
         assert d["profile"]["name"] in t and 'id="risk-reasons"' in t
         assert all(x["text"] in t for x in top["reasons"])
+        # the two lists: what changed and the likely cause (or that no cause shows)
+        assert top["causes"] and all(x["text"] in t for x in top["changes"] + top["causes"])
+        assert "发生了什么变化" in t and "可能原因" in t
         assert "风险价值排名：第 1 位" in t and "月度消费与自身常态对比" in t
         chart = json.loads(re.search(r'<script type="application/json" id="chart-spend">(.*?)</script>', t, re.S).group(1))
         assert [tr["type"] for tr in chart["data"]] == ["bar", "bar", "scatter"]
@@ -173,8 +199,8 @@ def test_customer_page_in_both_languages(run_site: Site) -> None:
     with signed_in(run_site, "li", "en") as c:
         t = c.get(f"/customers/{cid}").text
         assert "Monthly spend against its own baseline" in t and "Risk and reasons" in t
-        reasons = re.search(r'<ul id="risk-reasons">(.*?)</ul>', t, re.S).group(1)
-        assert reasons and "rank 1" not in reasons
+        reasons = re.search(r'<div id="risk-reasons">(.*?)</div>', t, re.S).group(1)
+        assert reasons and "rank 1" not in reasons and "What changed" in reasons and "Likely cause" in reasons
         assert 'href="/api/customers/' in t
 
 

@@ -114,6 +114,9 @@ def test_price_volume_page_words_the_false_growth_warning(demo_site: Site) -> No
     if flagged:  # the simulated company raises prices, so some month shows it
         assert "False growth in" in page and "Check prices." in page
         assert "是虚假增长吗？" in zh and "请检查价格" in zh
+        # and against which period it was judged
+        assert all(r["comparison"] in ("previous", "year_before") and r["compared_with"] for r in flagged)
+        assert page.count("Compared with") == len(flagged) and zh.count("对比") >= len(flagged)
 
 
 def test_long_tables_are_paged(demo_site: Site) -> None:

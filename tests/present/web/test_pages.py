@@ -234,6 +234,9 @@ def test_assets_are_local_and_headers_strict(site: Site) -> None:
     assert css.status_code == 200 and charts.status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store", "a signed-in page is never kept by a browser or proxy"
+    assert "no-store" not in css.headers.get("cache-control", "")
+    assert js.headers["cache-control"].startswith("public")
     assert not re.search(r'(src|href)="(https?:)?//', page.text), "nothing from another site"
     assert "<script>" not in page.text  # no inline scripts (CSP)
 

@@ -11,10 +11,13 @@ Partial
     frequency fell, or it stopped buying a category it used to buy regularly — or the team
     recorded a partial defection (a churn-reasons row of kind partial) within
     ``detect.partial_recorded_days``. Each test
-    accounts for the customer's own variability (:mod:`churnguard.compute.detect.trends`); a
-    drop must be both ``detect.partial_z`` standard errors below the baseline and at least
-    ``detect.partial_min_drop`` of it, and only customers with at least
-    ``detect.partial_min_orders`` purchase days in the two windows are judged. A share of wallet
+    accounts for the customer's own variability (:mod:`churnguard.compute.detect.trends`). A
+    customer's tests are judged together, so that one whose buying did not change is listed
+    with a chance of at most ``detect.partial_alpha``: Holm's step-down across its spend (or
+    share of wallet), order-size, frequency and dropped-category tests, Bonferroni over the
+    categories (:func:`holm`). A drop must also be at least ``detect.partial_min_drop`` of the baseline,
+    and only customers with at least ``detect.partial_min_orders`` purchase days in the two
+    windows are judged. A share of wallet
     above 100% in the baseline means the wallet estimates are below what the customer bought
     from us; such a customer is judged by its spend instead.
 """
@@ -29,7 +32,7 @@ from scipy import stats
 
 from churnguard.compute.detect.profile import safe_ratio
 from churnguard.compute.detect.status import CONTRACTUAL
-from churnguard.compute.detect.trends import SeasonalIndex, compound_poisson_z, order_count_z
+from churnguard.compute.detect.trends import SeasonalIndex, compound_poisson_z, order_count_z, order_size_z
 from churnguard.compute.detect.words import fmt_share, say
 from churnguard.settings import Settings
 
@@ -65,7 +68,9 @@ def partial_tests(profile: pd.DataFrame, index: SeasonalIndex, settings: Setting
 
     Columns: ``expected_orders`` (recent orders the baseline predicts), ``spend_z``,
     ``spend_drop``, ``spend_rate_r``, ``spend_rate_b`` (per 30.44 seasonally weighted days),
-    ``freq_z``, ``freq_drop``, ``sow_r``, ``sow_b``, ``sow_z``, ``sow_drop``, ``has_wallet``.
+    ``freq_z``, ``freq_drop``, ``size_z``, ``size_drop``, ``order_size_r``, ``order_size_b``
+    (the mean order, seasonally adjusted), ``sow_r``, ``sow_b``, ``sow_z``, ``sow_drop``,
+    ``has_wallet``.
     """
     det = settings.detect
     rec, base = det.partial_recent_days, det.partial_baseline_days
@@ -84,6 +89,13 @@ def partial_tests(profile: pd.DataFrame, index: SeasonalIndex, settings: Setting
     out["spend_rate_b"] = safe_ratio(profile["p_spend_b"], e_b) * month
     freq_z, freq_drop, expected = order_count_z(profile["p_orders_r"], eo_r, profile["p_orders_b"], eo_b)
     out["freq_z"], out["freq_drop"], out["expected_orders"] = freq_z, freq_drop, expected
+    # the size of the orders, given their number: seasonal order-size factors = spend / order exposure
+    size_r, size_b = safe_ratio(e_r, eo_r), safe_ratio(e_b, eo_b)
+    size_z, size_drop = order_size_z(profile["p_spend_r"], profile["p_orders_r"], profile["p_spend_b"],
+                                     profile["p_orders_b"], profile["p_sumsq"], size_r, size_b)
+    out["size_z"], out["size_drop"] = size_z, size_drop
+    out["order_size_r"] = safe_ratio(profile["p_spend_r"], profile["p_orders_r"] * size_r)
+    out["order_size_b"] = safe_ratio(profile["p_spend_b"], profile["p_orders_b"] * size_b)
     out["baseline_days"] = oldest - rec
     has_wallet = (profile.get("w_quarters_r", 0) >= 1) & (profile.get("w_quarters_b", 0) >= 2)
     if "wallet_r" in profile:
@@ -138,37 +150,93 @@ def complete_defectors(profile: pd.DataFrame, settings: Settings, p_alive: pd.Se
     return frame
 
 
+def holm(pvalues: np.ndarray, alpha: float) -> np.ndarray:
+    """Holm's step-down rejections, row by row: ``pvalues`` is (customers × tests), NaN = not tested.
+
+    A row's tests are sorted by p-value; the i-th smallest (from 0) is rejected while every one
+    up to it is at most ``alpha / (m - i)``, ``m`` the row's tests. The chance of rejecting any
+    true null of a row is at most ``alpha`` whatever the dependence between its tests.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+    Journal of Statistics* 6(2), 65–70.
+    """
+    p = np.asarray(pvalues, dtype="float64")
+    if p.ndim != 2 or not p.size:
+        return np.zeros(p.shape, dtype=bool)
+    m = np.isfinite(p).sum(axis=1, keepdims=True)
+    order = np.argsort(np.where(np.isfinite(p), p, np.inf), axis=1, kind="stable")
+    sorted_p = np.take_along_axis(p, order, axis=1)
+    step = np.arange(p.shape[1])[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(sorted_p) & (sorted_p <= alpha / np.maximum(m - step, 1))
+    ok = np.cumprod(ok, axis=1).astype(bool)  # stop at the first test not rejected
+    out = np.zeros(p.shape, dtype=bool)
+    np.put_along_axis(out, order, ok, axis=1)
+    return out
+
+
 def partial_defectors(profile: pd.DataFrame, tests: pd.DataFrame, dropped: pd.DataFrame | None,
                       settings: Settings, exclude: pd.Index, language: str) -> pd.DataFrame:
-    """Partial defectors among customers not in ``exclude`` (the complete defectors)."""
+    """Partial defectors among customers not in ``exclude`` (the complete defectors).
+
+    A customer's tests — its spend (or share of wallet), the size of its orders, its purchase
+    frequency and the categories it could have dropped — are judged together at the
+    family-wise level ``detect.partial_alpha`` (Holm's step-down across the four, Bonferroni
+    over the categories), so a customer whose buying did not change is listed with at most
+    that chance.
+    """
     det = settings.detect
-    zc = -abs(det.partial_z)
+    alpha = det.partial_alpha
     alive = ~profile.index.isin(exclude) & ~profile["lost"].to_numpy()
     t = tests[alive]
     # judged on both windows together: selecting on the baseline alone would pick customers
     # whose baseline was high by chance, and they "drop" back to their mean
     n_orders = profile.loc[t.index, "p_orders_r"] + profile.loc[t.index, "p_orders_b"]
-    judged = n_orders >= det.partial_min_orders
+    judged = (n_orders >= det.partial_min_orders).to_numpy()
     big = det.partial_min_drop
-    sow = judged & t["has_wallet"] & (t["sow_z"] <= zc) & (t["sow_drop"] >= big)
-    spend = judged & ~t["has_wallet"] & (t["spend_z"] <= zc) & (t["spend_drop"] >= big)
-    freq = judged & (t["freq_z"] <= zc) & (t["freq_drop"] >= big)
-    breadth_ids: dict[str, list] = {}
+    wallet = t["has_wallet"].to_numpy(dtype=bool)
+    # one-sided p-values (NaN: not tested); the amount is judged as share of wallet where the
+    # customer has wallet estimates, else as spend: one test either way
+    p_amount = np.where(wallet, stats.norm.cdf(t["sow_z"].to_numpy(dtype="float64")),
+                        stats.norm.cdf(t["spend_z"].to_numpy(dtype="float64")))
+    p_freq = stats.norm.cdf(t["freq_z"].to_numpy(dtype="float64"))
+    p_size = stats.norm.cdf(t["size_z"].to_numpy(dtype="float64"))
+    # dropped categories: the smallest p-value times the categories that could have dropped
+    p_breadth = np.full(len(t), np.nan)
+    dd = None
     if dropped is not None and len(dropped):
-        # Bonferroni over the categories a customer bought in its baseline (at most a handful)
-        cut = stats.norm.cdf(zc)
-        dd = dropped[dropped["customer_id"].isin(t.index)]
-        n_cat = dd.groupby("customer_id")["category"].transform("size").clip(lower=1)
-        dd = dd[dd["p_zero"] * n_cat < cut]
+        dd = dropped[dropped["customer_id"].isin(t.index)].copy()
+        n_cat = dd["n_categories"] if "n_categories" in dd else dd.groupby("customer_id")["category"].transform("size")
+        dd["p_adj"] = np.minimum(1.0, dd["p_zero"] * n_cat.clip(lower=1))
+        best = dd.groupby("customer_id")["p_adj"].min()
+        p_breadth = best.reindex(t.index).to_numpy(dtype="float64")
+    pv = np.column_stack([p_amount, p_size, p_freq, p_breadth])
+    pv[~judged] = np.nan
+    rejected = holm(pv, alpha)
+    # the level each kind of evidence was rejected at (Holm's step), for the categories within it
+    level = pd.Series(np.where(rejected[:, 3], _holm_level(pv, 3, alpha), np.nan), index=t.index)
+    # smaller orders count where what the customer spends with us (its share of wallet where
+    # known) fell by the minimum drop too: smaller orders bought more often are no defection
+    amount_drop = np.where(wallet, t["sow_drop"].to_numpy(dtype="float64"), t["spend_drop"].to_numpy(dtype="float64"))
+    size = pd.Series(rejected[:, 1] & (amount_drop >= big), index=t.index)
+    sow = pd.Series(rejected[:, 0] & wallet & (t["sow_drop"].to_numpy() >= big), index=t.index)
+    spend = pd.Series(rejected[:, 0] & ~wallet & (t["spend_drop"].to_numpy() >= big), index=t.index)
+    freq = pd.Series(rejected[:, 2] & (t["freq_drop"].to_numpy() >= big), index=t.index)
+    breadth_ids: dict[str, list] = {}
+    if dd is not None and len(dd):
+        dd = dd.assign(level=level.reindex(dd["customer_id"]).to_numpy())
+        dd = dd[dd["p_adj"] <= dd["level"]]
         for cid, grp in dd.groupby("customer_id"):
-            breadth_ids[cid] = grp.sort_values("p_zero").to_dict("records")
+            breadth_ids[cid] = grp.sort_values(["p_zero", "category"]).to_dict("records")
     rec = det.partial_recent_days
     # the company's own record of a partial defection (churn-reasons, kind partial), recent enough
     ago = profile.loc[t.index, "last_partial_record_days"] if "last_partial_record_days" in profile else None
     recorded = (ago <= det.partial_recorded_days) if ago is not None and det.partial_recorded_days > 0 \
         else pd.Series(False, index=t.index)
     rows = []
-    flagged = t.index[sow | spend | freq | recorded | t.index.isin(list(breadth_ids))]
+    flagged = t.index[sow | spend | size | freq | recorded | t.index.isin(list(breadth_ids))]
     for cid in flagged:
         x = t.loc[cid]
         evidence, rules = [], []
@@ -187,6 +255,13 @@ def partial_defectors(profile: pd.DataFrame, tests: pd.DataFrame, dropped: pd.Da
                                 {"after": x["spend_rate_r"], "before": x["spend_rate_b"], "recent": rec,
                                  "drop": x["spend_drop"], "z": abs(x["spend_z"])},
                                 drop=fmt_share(x["spend_drop"]), z=f"{abs(x['spend_z']):.1f}"))
+        if size[cid]:
+            if "spend" not in rules:
+                rules.append("spend")
+            evidence.append(say("order_size_down", language,
+                                {"after": x["order_size_r"], "before": x["order_size_b"], "recent": rec,
+                                 "drop": x["size_drop"], "z": abs(x["size_z"])},
+                                drop=fmt_share(x["size_drop"]), z=f"{abs(x['size_z']):.1f}"))
         if freq[cid]:
             rules.append("frequency")
             evidence.append(say("frequency_down", language,
@@ -203,6 +278,16 @@ def partial_defectors(profile: pd.DataFrame, tests: pd.DataFrame, dropped: pd.Da
     frame = pd.DataFrame(rows, columns=["customer_id", "rules", "lost_at", "evidence"])
     frame["kind"] = "partial"
     return frame
+
+
+def _holm_level(pv: np.ndarray, col: int, alpha: float) -> np.ndarray:
+    """The Holm level ``alpha / (m - i)`` at which column ``col`` of each row is judged."""
+    finite = np.isfinite(pv)
+    m = finite.sum(axis=1)
+    own = np.where(finite[:, col], pv[:, col], np.inf)
+    # the tests judged before it: smaller p-values, ties broken by column as the sort does
+    before = (finite & ((pv < own[:, None]) | ((pv == own[:, None]) & (np.arange(pv.shape[1]) < col)))).sum(axis=1)
+    return alpha / np.maximum(m - before, 1)
 
 
 def _recorded_evidence(p: pd.Series, language: str) -> dict:

@@ -14,6 +14,7 @@ from datetime import date
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from churnguard.schema import TABLES
 
@@ -109,12 +110,21 @@ class Records:
         if fraction >= 1:
             return self
         base = self.full or self
-        cu = base.customers
-        keys = cu.select("customer_id", key=ibis.coalesce(cu.group_id, cu.customer_id))
-        chosen = base.materialize(
-            keys.filter(sample_filter(keys.key, fraction, seed)).select("customer_id"),
-            ("sample", "ids", fraction, seed),
-        )
+        key = ("sample", "ids", fraction, seed)
+        if key not in base.cache:
+            cu = base.customers
+            keys = cu.select("customer_id", key=ibis.coalesce(cu.group_id, cu.customer_id)).to_pandas()
+            keys = keys.sort_values("customer_id", kind="stable")
+            # drawn here by a seeded hash of the key, not by the engine's own hash: every engine
+            # (DuckDB, PostgreSQL) then draws the same customers
+            picked = keys.loc[seeded_draw(keys["key"], seed) < fraction, ["customer_id"]].reset_index(drop=True)
+            chosen = ibis.memtable(picked)
+            if base.con is not None:  # one temporary table, read at every training date
+                import uuid
+
+                chosen = base.con.create_table(f"cg_tmp_{uuid.uuid4().hex[:12]}", chosen, temp=True)
+            base.cache[key] = chosen
+        chosen = base.cache[key]
         names = ("customers", "transactions", "contracts", "interactions", "complaints", "surveys",
                  "churn_reasons", "wallet_estimates")
         tables = {}
@@ -159,12 +169,21 @@ class Records:
         return i.filter(~i.kind.isin(NOT_CONTACT))
 
 
-def sample_filter(column: ir.StringColumn, fraction: float, seed: int) -> ir.BooleanColumn:
-    """A deterministic pseudo-random ``fraction`` of the values of ``column``, chosen in the engine.
+def seeded_draw(values: object, seed: int = 0) -> np.ndarray:
+    """A number in [0, 1) for each value, fixed by the value and ``seed`` alone.
 
-    The same key is in or out of the sample on every date, so a sampled training set keeps
-    each customer's whole history.
+    A keyed hash (SipHash, :func:`pandas.util.hash_array`) of the value's text: the same id
+    gets the same number on every run, engine and machine, whatever the row order, so a
+    sample or a hold-out drawn with it is the same everywhere.
+
+    Examples
+    --------
+    >>> a = seeded_draw(["C1", "C2", "C3"], seed=3)
+    >>> bool(((a >= 0) & (a < 1)).all()), bool((seeded_draw(["C3", "C1"], seed=3) == a[[2, 0]]).all())
+    (True, True)
     """
-    buckets = 10_000
-    h = (column.concat(ibis.literal(f"#{seed}"))).hash()
-    return ((h % buckets) + buckets) % buckets < int(round(fraction * buckets))
+    import pandas as pd
+
+    text = pd.Series(values, dtype="object").astype(str).to_numpy(dtype=object)
+    h = pd.util.hash_array(text, hash_key=f"churnguard{int(seed) % 1_000_000:06d}"[:16], categorize=False)
+    return (h >> np.uint64(11)).astype("float64") / float(1 << 53)

@@ -117,10 +117,11 @@ def complaint(p: pd.DataFrame, s: SignalSettings, index: SeasonalIndex, lang: st
 
     def make(cid: str) -> dict:
         cat = p.at[cid, "last_complaint_category"]
-        cat = cat if isinstance(cat, str) and cat else "?"
+        plain = "" if isinstance(cat, str) and cat else "_plain"  # no category: said without it, not as "?"
+        values = {} if plain else {"category": cat}
         if is_open[cid]:
-            return say("complaint_open", lang, {"days": p.at[cid, "oldest_open_complaint_days"], "category": cat})
-        return say("complaint_new", lang, {"days": p.at[cid, "last_complaint_days"], "category": cat})
+            return say("complaint_open" + plain, lang, {"days": p.at[cid, "oldest_open_complaint_days"], **values})
+        return say("complaint_new" + plain, lang, {"days": p.at[cid, "last_complaint_days"], **values})
 
     return fire, _evidence(p.index, fire, make, lang)
 
@@ -179,10 +180,11 @@ def chain(p: pd.DataFrame, s: SignalSettings, index: SeasonalIndex, lang: str | 
     fire = p["group_lost_recent"] >= 1
 
     def make(cid: str) -> dict:
-        when = p.at[cid, "group_last_lost_at"]
-        return say("chain", lang, {"count": p.at[cid, "group_lost_recent"], "group": str(p.at[cid, "group_id"]),
-                                   "days": s.chain_days, "example": str(p.at[cid, "group_lost_example"]),
-                                   "when": when.date().isoformat() if pd.notna(when) else "?"})
+        when, example = p.at[cid, "group_last_lost_at"], p.at[cid, "group_lost_example"]
+        values = {"count": p.at[cid, "group_lost_recent"], "group": str(p.at[cid, "group_id"]), "days": s.chain_days}
+        if pd.isna(when) or not isinstance(example, str) or not example:  # said without them, not as "?"
+            return say("chain_plain", lang, values)
+        return say("chain", lang, {**values, "example": example, "when": when.date().isoformat()})
 
     return fire, _evidence(p.index, fire, make, lang)
 

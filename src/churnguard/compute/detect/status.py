@@ -1,8 +1,8 @@
 """Who is active and who is lost as of a date, by the workspace's churn definition.
 
 The definition is measure's (:mod:`churnguard.compute.measure.status`), and so are the
-non-contractual thresholds (a fixed number of days, or with ``auto`` a percentile of each
-segment's gaps between purchases): the same customer is lost in the churn rate, in the list
+non-contractual thresholds (a fixed number of days, or with ``auto`` the one learned from each
+segment's return curve): the same customer is lost in the churn rate, in the list
 of defectors and in the model's labels. Measure builds every spell of every customer;
 detection needs only the current one, which depends only on the last purchase and the last
 run of contract cover, so it is computed here from those two aggregates (far cheaper on ten
@@ -34,7 +34,9 @@ NON_CONTRACTUAL = "non_contractual"
 
 
 def _settings_key(churn: ChurnSettings) -> tuple:
-    return (churn.threshold_days, churn.auto_percentile, churn.auto_fallback_days, churn.grace_days)
+    return (churn.threshold_days, churn.return_share, churn.return_window_days, churn.threshold_min_customers,
+            tuple(sorted(churn.threshold_by_segment.items())), churn.auto_percentile, churn.auto_fallback_days,
+            churn.grace_days)
 
 
 def pin_thresholds(records: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
@@ -69,7 +71,7 @@ def thresholds_at(records: Records, churn: ChurnSettings, as_of: date, pinned: b
 
 def threshold_days(thresholds: Thresholds, segment: object) -> int:
     """The threshold that applies to a customer of ``segment``."""
-    if thresholds.mode != "auto":
+    if not thresholds.by_segment:
         return thresholds.default
     seg = segment if isinstance(segment, str) else None
     return thresholds.by_segment.get(seg, thresholds.default)
@@ -77,7 +79,7 @@ def threshold_days(thresholds: Thresholds, segment: object) -> int:
 
 def _threshold_date(last: ir.DateValue, segment: ir.StringValue, thresholds: Thresholds) -> ir.DateValue:
     """``last`` plus the customer's threshold (a CASE over literal intervals: portable)."""
-    if thresholds.mode != "auto" or not thresholds.by_segment:
+    if not thresholds.by_segment:
         return last + ibis.interval(days=thresholds.default)
     branches = [
         (segment.isnull() if s is None else segment == s, last + ibis.interval(days=d))
@@ -93,7 +95,7 @@ def customer_status(records: Records, churn: ChurnSettings, as_of: date, pinned:
     ``pinned=False`` judges with the thresholds of ``as_of`` itself even when others are pinned.
     """
     th = thresholds_at(records, churn, as_of, pinned)
-    th_key = (th.mode, th.default, tuple(sorted(((str(k), v) for k, v in th.by_segment.items()))))
+    th_key = (th.mode, th.default, tuple(sorted((str(k), v) for k, v in th.by_segment.items())))
     key = ("status", as_of, records.sample, _settings_key(churn), th_key)
     return records.materialize(status_expr(records, churn, as_of, th), key)
 

@@ -47,6 +47,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "({drop} lower, {z} standard errors)",
         "近 {recent} 天月均消费 {after}，此前 {before}（经季节调整，下降 {drop}，{z} 个标准误）",
     ),
+    "order_size_down": (
+        "orders of {after} on average in the last {recent} days vs {before} before, seasonally adjusted "
+        "({drop} smaller, {z} standard errors)",
+        "近 {recent} 天平均每单 {after}，此前 {before}（经季节调整，减少 {drop}，{z} 个标准误）",
+    ),
     "frequency_down": (
         "{orders} purchases in the last {recent} days where about {expected} were usual ({drop} fewer)",
         "近 {recent} 天购买 {orders} 次，按常态应约 {expected} 次（减少 {drop}）",
@@ -118,6 +123,43 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "已 {days} 天未购买（平时每 {usual} 天一次）",
     ),
     "recency_plain": ("no purchase for {days} days", "已 {days} 天未购买"),
+    "recency_typical": (
+        "no purchase for {days} days (customers usually buy every {usual})",
+        "已 {days} 天未购买（客户通常每 {usual} 天购买一次）",
+    ),
+    "share_of_wallet_fell": (
+        "share of wallet fell from {before} to {after}",
+        "荷包占有率从 {before} 降到 {after}",
+    ),
+    "wallet_elsewhere": (
+        "buys less from us against its estimated needs ({z} standard errors below its usual)",
+        "在我方的采购相对其估计需求下降（低于自身常态 {z} 个标准误）",
+    ),
+    "wallet_elsewhere_plain": (
+        "buys less from us against its estimated needs",
+        "在我方的采购相对其估计需求下降",
+    ),
+    "complaint_open_plain": ("complaint open {days} days", "投诉已 {days} 天未解决"),
+    "complaint_past_plain": ("complaint {days} days ago", "{days} 天前有投诉"),
+    "complaint_new_plain": ("new complaint {days} days ago", "{days} 天前新投诉"),
+    "satisfaction_low_plain": ("satisfaction {level} of 5 in its last survey", "最近一次满意度调查为 {level} 分（满分 5）"),
+    "region_complaints_plain": (
+        "complaints in its region: {rate} per 1,000 customers in the last 60 days (usually {usual})",
+        "所在地区近 60 天投诉 {rate} 件/千客户（平时 {usual}）",
+    ),
+    "price_rise": (
+        "prices it pays rose {rise}",
+        "其采购价格上涨 {rise}",
+    ),
+    "renewal_silence_plain": (
+        "contract ends in {days} days and no renewal inquiry",
+        "合同 {days} 天后到期，尚无续约咨询",
+    ),
+    "chain_plain": (
+        "{count} related customer(s) in group {group} lost in the last {days} days",
+        "同一集团 {group} 近 {days} 天有 {count} 家关联客户流失",
+    ),
+    "cause_unknown": ("cause unknown: call and ask", "原因不明：建议回访"),
     "no_purchase": ("no purchase on record", "无购买记录"),
     "frequency": (
         "{recent} purchases in the last 90 days, {year} in the last year ({before} the year before)",
@@ -206,7 +248,12 @@ FORMATS: dict[str, dict[str, Any]] = {
     "p_alive": {"p_alive": fmt_share},
     "share_of_wallet": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
     "share_of_wallet_now": {"before": fmt_share, "after": fmt_share, "z": _one_decimal},
+    "share_of_wallet_fell": {"before": fmt_share, "after": fmt_share},
+    "wallet_elsewhere": {"z": _one_decimal},
+    "price_rise": {"rise": fmt_share},
+    "region_complaints_plain": {"rate": _one_decimal, "usual": _one_decimal},
     "spend_down": {"drop": fmt_share, "z": _one_decimal},
+    "order_size_down": {"drop": fmt_share, "z": _one_decimal},
     "frequency_down": {"expected": _one_decimal, "drop": fmt_share},
     "spend_trend": {"drop": fmt_share, "z": _one_decimal},
     "frequency_trend": {"expected": _one_decimal},

@@ -59,6 +59,8 @@ def retention(src: Sources, churn: ChurnSettings, *, as_of: date, period: str = 
     spells = customer_spells(src, churn, as_of, thresholds)
     if basis == "recurring":
         spells = spells.filter(spells.relationship == CONTRACTUAL)
+    if start is not None and start > as_of:  # no period to show (as churn_rate says)
+        raise InputError(f"--from {start} is after --to {as_of}")
     k_last = period_index(as_of, period)
     if start is not None:
         k_first = period_index(start, period)

@@ -9,7 +9,14 @@ many past observation dates labelled by what happened within the horizon; the gr
 from churnguard.compute.predict.features import FEATURES, FeatureSet, build_features, features_as_of
 from churnguard.compute.predict.metrics import calibration_table, score_report, top_k
 from churnguard.compute.predict.models import ChurnModel, LogisticBaseline, RecencyHeuristic
-from churnguard.compute.predict.reasons import CAUSE_FAMILIES, family_contributions, reason_codes, top_family
+from churnguard.compute.predict.reasons import (
+    CAUSE_FAMILIES,
+    explain,
+    family_contributions,
+    reason_codes,
+    split_reasons,
+    top_family,
+)
 from churnguard.compute.predict.survival import RetentionCurves, retention_curves
 from churnguard.compute.predict.tabular import (
     Preprocessing,
@@ -21,6 +28,7 @@ from churnguard.compute.predict.training import TrainingSet, build_training_set,
 
 __all__ = [
     "CAUSE_FAMILIES",
+    "explain",
     "FEATURES",
     "ChurnModel",
     "FeatureSet",
@@ -39,6 +47,7 @@ __all__ = [
     "observation_dates",
     "parse_target",
     "reason_codes",
+    "split_reasons",
     "retention_curves",
     "score_report",
     "top_family",

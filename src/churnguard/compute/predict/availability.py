@@ -35,13 +35,14 @@ FAMILY_NEEDS: dict[str, tuple[str, ...]] = {
     "chain": ("customers.group_id",),
     "payment": ("transactions.due_at",),
     "returns": ("transactions",),
-    "tenure": ("transactions",),
+    "tenure": (),  # the first of acquisition, purchase and contract: any record will do
     "value": ("transactions",),
 }
 
 #: features whose needs differ from their family's
 FEATURE_NEEDS: dict[str, tuple[str, ...]] = {
     "recurring_value": ("contracts",),
+    "value_12m": (),  # purchases of the last year plus recurring value: either will do
     "customer_type": ("customers.customer_type",),
     "segment": ("customers.segment",),
     "region": ("customers.region",),
@@ -56,7 +57,9 @@ SOURCES: tuple[str, ...] = tuple(sorted(
 
 def needs_of(feature: str, family: str) -> tuple[str, ...]:
     """The sources ``feature`` (of ``family``) needs."""
-    return FEATURE_NEEDS.get(feature) or FAMILY_NEEDS.get(family, ("transactions",))
+    if feature in FEATURE_NEEDS:
+        return FEATURE_NEEDS[feature]
+    return FAMILY_NEEDS.get(family, ("transactions",))
 
 
 def present_sources(records: Any, sources: Iterable[str] = SOURCES) -> set[str]:

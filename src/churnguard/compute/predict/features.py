@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect.defectors import partial_tests, usual_gap_days
-from churnguard.compute.detect.profile import customer_profile, safe_ratio
+from churnguard.compute.detect.profile import customer_profile, round_significant, safe_ratio
 from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.signals import RULES, evaluate_signals, price_change, trend_tests
 from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index
@@ -33,12 +33,16 @@ FEATURES: dict[str, str] = {
     "orders_prev_365d": "frequency",
     "orders_total": "frequency",
     "order_trend": "frequency",
+    "orders_30d_z": "frequency",
+    "orders_90d_z": "frequency",
+    "orders_90d_vs_usual": "frequency",
     "trend_freq_z": "frequency",
     "partial_freq_z": "frequency",
     "spend_90d": "spend",
     "spend_365d": "spend",
     "spend_trend": "spend",
     "avg_order_value": "spend",
+    "order_value_change": "spend",
     "trend_spend_z": "spend",
     "partial_spend_z": "spend",
     "categories_recent": "breadth",
@@ -54,6 +58,8 @@ FEATURES: dict[str, str] = {
     "usual_contact_gap": "contact",
     "contact_recency_ratio": "contact",
     "contact_trend": "contact",
+    "contacts_30d_z": "contact",
+    "contacts_90d_z": "contact",
     "days_since_unsubscribe": "unsubscribe",
     "contractual": "relationship",
     "days_to_contract_end": "contract",
@@ -137,6 +143,24 @@ def index_days(settings: Settings) -> int:
     return max(det.partial_recent_days + det.partial_baseline_days, sig.spend_trend_days + 365)
 
 
+def against_own_usual(recent: pd.Series, year: pd.Series, window: int, history_days: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """How the last ``window`` days compare with the customer's own rate before them.
+
+    The customer's usual rate is its count over the rest of the last year (or of its history,
+    when shorter); returns the ratio of the recent count to the count that rate predicts, and
+    a Poisson z, ``(recent - expected) / sqrt(expected)`` (NaN without a baseline). What comes
+    before a departure — orders and contacts thinning against the customer's own habit — is
+    seen here, while the days since the last purchase still look normal.
+    """
+    base_days = np.clip(np.minimum(history_days.fillna(0).to_numpy(dtype="float64"), 365.0) - window, 0, None)
+    before = (year - recent).clip(lower=0).to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(base_days >= window, before * window / base_days, np.nan)
+        ratio = np.where(expected > 0, recent.to_numpy(dtype="float64") / expected, np.nan)
+        z = np.where(expected > 0, (recent.to_numpy(dtype="float64") - expected) / np.sqrt(expected), np.nan)
+    return ratio, z
+
+
 def build_features(profile: pd.DataFrame, signals: pd.DataFrame, index: SeasonalIndex,
                    settings: Settings) -> pd.DataFrame:
     """The feature table of the active customers (pandas arithmetic on one row per customer)."""
@@ -153,6 +177,17 @@ def build_features(profile: pd.DataFrame, signals: pd.DataFrame, index: Seasonal
               "returns_365d"):
         f[c] = p[c]
     f["order_trend"] = safe_ratio(p["orders_180d"], p["orders_365d"])
+    bought_for = p["first_purchase_days"]
+    f["orders_90d_vs_usual"], f["orders_90d_z"] = against_own_usual(p["orders_90d"], p["orders_365d"], 90, bought_for)
+    f["orders_30d_z"] = against_own_usual(p["orders_30d"], p["orders_365d"], 30, bought_for)[1]
+    contacted_for = p["first_contact_days"]
+    f["contacts_90d_z"] = against_own_usual(p["contacts_90d"], p["contacts_365d"], 90, contacted_for)[1]
+    f["contacts_30d_z"] = against_own_usual(p["contacts_30d"], p["contacts_365d"], 30, contacted_for)[1]
+    # average order in the last 90 days against the rest of the year (smaller orders, dearer goods)
+    value_90 = safe_ratio(p["spend_90d"], p["orders_90d"])
+    value_before = safe_ratio(p["spend_365d"] - p["spend_90d"], p["orders_365d"] - p["orders_90d"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f["order_value_change"] = np.where((value_90 > 0) & (value_before > 0), np.log(value_90 / value_before), np.nan)
     trend = trend_tests(p, settings.signals, index)
     part = partial_tests(p, index, settings)
     f["trend_freq_z"] = trend["freq_z"]
@@ -200,7 +235,10 @@ def build_features(profile: pd.DataFrame, signals: pd.DataFrame, index: Seasonal
         f[f"sig_{name}"] = sig[f"sig_{name}"].fillna(False).astype("float64")
     numeric = [c for c in FEATURES if c not in CATEGORICAL]
     f[numeric] = f[numeric].astype("float64").replace([np.inf, -np.inf], np.nan)
-    return f[list(FEATURES)]
+    # ratios of rounded sums are exact functions of them; rounding again keeps every feature
+    # to the digits that repeat from run to run
+    f[numeric] = round_significant(f[numeric].to_numpy())
+    return f[list(FEATURES)].sort_index(kind="stable")
 
 
 def features_as_of(records: Records, settings: Settings, as_of: date, *, sample: float = 1.0,

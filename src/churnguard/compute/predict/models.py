@@ -21,6 +21,7 @@ import inspect
 import numpy as np
 import pandas as pd
 
+from churnguard.compute.detect.records import seeded_draw
 from churnguard.errors import FitError, InputError, NotFittedError
 
 
@@ -134,8 +135,9 @@ class ChurnModel:
         self.prep_ = _Prepared(X, self.categorical)
         Xp = self.prep_.transform(X)
         if calibration_X is None:
-            rng = np.random.default_rng(self.random_state)
-            hold = rng.random(len(Xp)) < 0.2
+            # held out by a seeded hash of the row's id, not its position: the same customers
+            # whatever order the rows came in
+            hold = seeded_draw(_row_ids(Xp.index), self.random_state) < 0.2
             if len(np.unique(y[hold])) < 2 or len(np.unique(y[~hold])) < 2:
                 hold = np.zeros(len(Xp), bool)
             cal_X, cal_y = Xp[hold], y[hold]
@@ -155,6 +157,8 @@ class ChurnModel:
             reg_lambda=1.0,
             n_jobs=int(self.n_jobs),
             random_state=self.random_state,
+            deterministic=True,
+            force_col_wise=True,
             verbose=-1,
         )
         fit_args: dict = {"categorical_feature": self.prep_.categorical or "auto"}
@@ -211,6 +215,14 @@ class ChurnModel:
         return pd.Series(gain, index=self.feature_names_).sort_values(ascending=False)
 
 
+def _row_ids(index: pd.Index) -> pd.Index:
+    """The customer id of each row (the ``customer_id`` level when there is one) with the rest
+    of a row's key, as text: what a seeded draw of rows is keyed on."""
+    if isinstance(index, pd.MultiIndex):
+        return pd.Index(["|".join(map(str, k)) for k in index])
+    return pd.Index(index.astype(str))
+
+
 def _fit_calibrator(kind: str, raw: np.ndarray | None, y: np.ndarray | None):
     if raw is None or y is None or len(np.unique(y)) < 2:
         return None
@@ -229,6 +241,14 @@ def _apply_calibrator(cal, raw: np.ndarray) -> np.ndarray:
     if hasattr(cal, "predict_proba"):
         return cal.predict_proba(raw.reshape(-1, 1))[:, 1]
     return cal.predict(raw)
+
+
+def _one_thread():
+    """Linear algebra on one thread: a multi-threaded BLAS adds in an order that varies, and the
+    solver carries those last bits into coefficients that differ from run to run."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def _signed_log(X: np.ndarray) -> np.ndarray:
@@ -300,7 +320,8 @@ class LogisticBaseline:
             keep = np.sort(keep)
             if len(np.unique(y[keep])) == 2:
                 Xp, y = Xp.iloc[keep], y[keep]
-        self.pipeline_.fit(Xp, y)
+        with _one_thread():
+            self.pipeline_.fit(Xp, y)
         return self
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +334,8 @@ class LogisticBaseline:
         """Probabilities, shape ``(n, 2)``."""
         if not hasattr(self, "pipeline_"):
             raise NotFittedError("this LogisticBaseline is not fitted yet; call fit(X, y) first")
-        return self.pipeline_.predict_proba(self._frame(X))
+        with _one_thread():
+            return self.pipeline_.predict_proba(self._frame(X))
 
 
 class RecencyHeuristic:

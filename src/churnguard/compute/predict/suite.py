@@ -21,8 +21,8 @@ from churnguard.compute.predict.availability import present_sources, split_featu
 from churnguard.compute.predict.features import CATEGORICAL, FEATURES, FeatureSet
 from churnguard.compute.predict.metrics import score_report
 from churnguard.compute.predict.models import ChurnModel, LogisticBaseline, RecencyHeuristic
-from churnguard.compute.predict.reasons import reason_codes
-from churnguard.compute.predict.training import TrainingSet, build_training_set
+from churnguard.compute.predict.reasons import explain
+from churnguard.compute.predict.training import TrainingSet, build_early_training_set, build_training_set
 from churnguard.errors import FitError
 from churnguard.settings import Settings
 
@@ -36,6 +36,9 @@ class ModelSuite:
     baseline: LogisticBaseline
     heuristic: RecencyHeuristic
     training: dict[str, Any] = field(default_factory=dict)
+    #: ranks the customers not yet overdue by the chance they leave within the horizon (None
+    #: when the history is too short to learn it: the main model ranks them then)
+    early_model: ChurnModel | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """How the suite was trained (dates, rows, sample, hold-out figures, top features)."""
@@ -43,7 +46,7 @@ class ModelSuite:
 
 
 def train_suite(records: Records, settings: Settings, as_of: date, *, first_data_date: date | None = None,
-                training: TrainingSet | None = None) -> ModelSuite:
+                training: TrainingSet | None = None, early: bool = True) -> ModelSuite:
     """Fit the model, the baseline and the heuristic on observation dates before ``as_of``.
 
     Features whose records the workspace does not hold (no interactions, customers without a
@@ -89,7 +92,45 @@ def train_suite(records: Records, settings: Settings, as_of: date, *, first_data
             {"feature": k, "gain": round(float(v), 1)} for k, v in model.feature_importances_.head(10).items()
         ],
     }
-    return ModelSuite(as_of, model, baseline, heuristic, info)
+    early_model = None
+    if early:
+        ets = build_early_training_set(records, settings, as_of, first_data_date=first_data_date, sample=ts.sample)
+        if ets is not None:
+            early_model, info["early_model"] = _fit_early(ets, settings, kept)
+        else:
+            info["early_model"] = {"note": "too little history to learn early warnings; the main model ranks them"}
+    return ModelSuite(as_of, model, baseline, heuristic, info, early_model)
+
+
+def _fit_early(ts: TrainingSet, settings: Settings, columns: list[str] | None = None
+               ) -> tuple[ChurnModel, dict[str, Any]]:
+    """The early-warning model: trees on the older dates, calibration on the newest (on ``columns``:
+    the features the records can feed, as for the main model).
+
+    Early departures are rare (a few in a hundred customers not yet overdue), so the trees stop
+    growing once the newest date's log loss stops improving for 20 rounds: a fixed number of
+    trees fits noise on a few hundred positives.
+    """
+    m = settings.model
+    when = ts.observed_at
+    newest = when == when.max()
+    model = ChurnModel(n_estimators=m.trees, learning_rate=m.learning_rate, num_leaves=m.num_leaves,
+                       n_jobs=m.threads, random_state=m.seed, categorical=CATEGORICAL, early_stopping_rounds=20)
+    X = ts.X if columns is None else ts.X[[c for c in columns if c in ts.X.columns]]
+    if len(ts.dates) > 1 and ts.y[newest].nunique() == 2 and ts.y[~newest].nunique() == 2:
+        model.fit(X[~newest], ts.y[~newest], calibration_X=X[newest], calibration_y=ts.y[newest])
+    else:
+        model.fit(X, ts.y)
+    info = {
+        "observation_dates": [d.isoformat() for d in ts.dates],
+        "rows": int(len(ts.y)),
+        "positive_rate": round(float(ts.y.mean()), 4),
+        "trees": int(model.n_trees_),
+        "top_features": [
+            {"feature": k, "gain": round(float(v), 1)} for k, v in model.feature_importances_.head(10).items()
+        ],
+    }
+    return model, info
 
 
 def score_customers(suite: ModelSuite, fs: FeatureSet, *, top: int = 3, language: str = "en",
@@ -100,35 +141,56 @@ def score_customers(suite: ModelSuite, fs: FeatureSet, *, top: int = 3, language
     -------
     pandas.DataFrame
         Index ``customer_id``; columns ``probability`` (the calibrated model),
-        ``baseline_probability``, ``heuristic_probability``, ``reasons`` (list of
+        ``baseline_probability``, ``heuristic_probability``, ``early_probability`` (the early-warning
+        model's chance that the customer leaves within the horizon; the main model's without
+        one), ``reasons`` (list of
         ``{"family", "contribution", "code", "text", "values"}``; only for ``reasons_for`` when
-        given, an empty list for the others) and ``top_reason`` (its text).
+        given, an empty list for the others), ``changes`` and ``causes`` (the same reasons in
+        two lists: what changed, the likely cause) and ``top_reason`` (the first reason's text).
     """
     X = fs.X
     out = pd.DataFrame(index=X.index)
     if X.empty:
-        for c in ("probability", "baseline_probability", "heuristic_probability", "reasons", "top_reason"):
+        for c in ("probability", "baseline_probability", "heuristic_probability", "early_probability", "reasons",
+                  "changes", "causes", "top_reason"):
             out[c] = pd.Series(dtype="object")
         return out
     out["probability"] = suite.model.predict_proba(X)[:, 1]
     out["baseline_probability"] = suite.baseline.predict_proba(X)[:, 1]
     out["heuristic_probability"] = suite.heuristic.predict_proba(X)[:, 1]
+    early_model = getattr(suite, "early_model", None)  # a suite saved before early warnings has none
+    out["early_probability"] = (early_model.predict_proba(X)[:, 1] if early_model is not None
+                                else out["probability"])
     if reasons:
-        found = customer_reasons(suite, fs, X.index if reasons_for is None else reasons_for, top=top,
-                                 language=language)
-        out["reasons"] = found.reindex(X.index).map(lambda r: r if isinstance(r, list) else [])
+        found = customer_explanations(suite, fs, X.index if reasons_for is None else reasons_for, top=top,
+                                      language=language).reindex(X.index)
+        for col in ("reasons", "changes", "causes"):
+            out[col] = found[col].map(lambda r: r if isinstance(r, list) else [])
         out["top_reason"] = out["reasons"].map(lambda r: r[0]["text"] if r else None)
     return out
 
 
-def customer_reasons(suite: ModelSuite, fs: FeatureSet, customers: pd.Index, *, top: int = 3,
-                     language: str = "en") -> pd.Series:
-    """The model's top reasons for ``customers`` (per-feature contributions cost ~0.5 ms a customer)."""
+def customer_explanations(suite: ModelSuite, fs: FeatureSet, customers: pd.Index, *, top: int = 3,
+                          language: str = "en") -> pd.DataFrame:
+    """The model's reasons for ``customers``: columns ``reasons``, ``changes`` and ``causes`` of
+    :func:`~churnguard.compute.predict.reasons.explain` (per-feature contributions cost ~0.5 ms a
+    customer). A customer with a single purchase is judged against the median usual gap between
+    purchases of all the feature set's customers."""
     Xr = fs.X.loc[fs.X.index.intersection(customers)]
     if Xr.empty:
-        return pd.Series(dtype=object)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("reasons", "changes", "causes")})
     contrib = suite.model.contributions(Xr)
-    return reason_codes(contrib, Xr, fs.profile, top=top, language=language)
+    gaps = fs.X["usual_purchase_gap"].dropna() if "usual_purchase_gap" in fs.X.columns else pd.Series(dtype=float)
+    return explain(contrib, Xr, fs.profile, top=top, language=language,
+                   typical_gap=float(gaps.median()) if len(gaps) else None)
+
+
+def customer_reasons(suite: ModelSuite, fs: FeatureSet, customers: pd.Index, *, top: int = 3,
+                     language: str = "en") -> pd.Series:
+    """The model's top reasons for ``customers`` as one list each (``reasons`` of
+    :func:`customer_explanations`)."""
+    found = customer_explanations(suite, fs, customers, top=top, language=language)
+    return found["reasons"] if len(found) else pd.Series(dtype=object)
 
 
 def expected_days_to_churn(probability: pd.Series, horizon_days: int) -> pd.Series:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status, lost_within, pin_thresholds
+from churnguard.compute.predict.early import EARLY, decidable, early_outcome, longest_threshold, warning_kind
 from churnguard.compute.predict.features import features_as_of
 from churnguard.errors import FitError
 from churnguard.settings import Settings
@@ -122,11 +123,69 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
         y.index = X.index
         frames.append(X)
         labels.append(y)
-    X = pd.concat(frames)
-    y = pd.concat(labels)
+    # rows in one order whatever order the engine returned them in: (date, customer id)
+    X = pd.concat(frames).sort_index(kind="stable")
+    y = pd.concat(labels).reindex(X.index)
+    if y.empty:  # an as-of date long after the data: nobody to learn from
+        raise FitError(
+            f"no customer has features on the observation dates ({min(dates)} to {max(dates)}); "
+            f"choose an as-of date nearer the data"
+        )
     if y.nunique() < 2:
         raise FitError(
             f"the {len(y):,} training rows all have the same outcome ({'lost' if y.iloc[0] else 'kept'}); "
             "a churn model needs both kept and lost customers"
         )
+    return TrainingSet(X, y, list(dates), share)
+
+
+def build_early_training_set(records: Records, settings: Settings, as_of: date, *,
+                             first_data_date: date | None = None, sample: float | None = None) -> TrainingSet | None:
+    """Features and early-warning labels of the customers not yet overdue at past dates.
+
+    At each observation date D the rows are the active customers that were not yet overdue
+    (:func:`~churnguard.compute.predict.early.warning_kind`). (The main label needs the churn
+    threshold to pass within the horizon, which a customer who bought recently cannot reach
+    when the threshold is longer than the horizon: the main model learns nothing about them.)
+    One model for contract customers and the others keeps one scale of probability across
+    them (a mix of two models' probabilities ranked contract leavers below the other model's
+    stayers on the 5,000-customer demo). The label is 1 when the customer's
+    last purchase or the end of its contract cover fell within the horizon and it was declared
+    lost by D + horizon + the longest threshold, 0 when it still bought or was covered after
+    the horizon (customers already gone on D, or whose outcome is open, are left out). A date
+    is usable only when D + horizon + threshold is on or before ``as_of``, so nothing after
+    ``as_of`` is read.
+
+    Returns None when no date fits or the labels have a single class: the suite then ranks the
+    early customers with the main model.
+    """
+    h = settings.churn.horizon_days
+    m = settings.model
+    longest = longest_threshold(records, settings.churn, as_of)
+    # the newest date whose customers with the shortest threshold have a known outcome; a
+    # customer enters a date's rows only when its own threshold has passed by ``as_of``
+    shortest = int(settings.churn.grace_days) + 1
+    dates = observation_dates(as_of, h + shortest, m.observation_dates, m.observation_spacing_days, first_data_date)
+    if not dates:
+        return None
+    pin_thresholds(records, settings.churn, as_of)
+    share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))
+    part = records.sampled(share, m.seed)
+    frames, labels = [], []
+    for d in dates:
+        fs = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
+        through = min(d + timedelta(days=h + longest), as_of)
+        ok = (warning_kind(fs.X) == EARLY) & decidable(fs.profile.reindex(fs.X.index), settings.churn, d, h, through)
+        X = fs.X[ok.to_numpy()]
+        out = early_outcome(part, settings.churn, d, h, through)["outcome"].reindex(X.index)
+        keep = out.isin(["lost", "kept"]).to_numpy()
+        X, y = X[keep], (out[keep] == "lost").astype("int64")
+        X = X.assign(observed_at=pd.Timestamp(d)).set_index("observed_at", append=True).swaplevel()
+        y.index = X.index
+        frames.append(X)
+        labels.append(y)
+    X = pd.concat(frames).sort_index(kind="stable")
+    y = pd.concat(labels).reindex(X.index)
+    if y.nunique() < 2 or int(y.sum()) < 10:
+        return None
     return TrainingSet(X, y, list(dates), share)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
 from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep
 from churnguard.service import customer, detect, predict, value
@@ -18,7 +19,8 @@ from churnguard.service import customer, detect, predict, value
 router = APIRouter(tags=["customers"])
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
 
-AsOfQ = Annotated[date | None, Query(description="The run date to read (default: the latest run).")]
+AsOfQ = Annotated[date | None, Query(description="The run date to read (default: the latest run).",
+                                     ge=EARLIEST_DATE, le=LATEST_DATE)]
 OffsetQ = Annotated[int, Query(ge=0, le=100_000_000, description="Skip this many rows.")]
 CsmQ = Annotated[str | None, Query(max_length=200, description="Only this CSM's customers (managers; a CSM's "
                                                               "own scope wins).")]
@@ -45,12 +47,15 @@ def get_at_risk(
     signal: Annotated[str | None, Query(max_length=50, description="Only customers where this warning signal fired.")] = None,
     as_of: AsOfQ = None,
     lang: LangQ = None,
+    early: Annotated[bool, Query(description="Only early warnings: customers not yet overdue, by their own risk.")] = False,
 ) -> Response:
     """Living customers ranked by value at risk, with reasons: `{"as_of", "data": [{rank, customer_id,
-    probability, expected_value, value_at_risk, reasons: [{code, text, values}], signals, segment, csm, …}],
-    "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk --json`."""
+    probability, expected_value, value_at_risk, warning ("early" or "overdue"), early_probability,
+    early_value_at_risk, reasons: [{code, text, values}], changes: […], causes: […], signals, segment, csm,
+    …}], "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk
+    --json`; `early=true` lists the early warnings only (as `--early`)."""
     return json_result(predict.at_risk(predict.AtRiskOptions(
-        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang)))
+        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang, early=early)))
 
 
 @router.get("/defectors", name="api_defectors", responses=ERRORS)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, stored_result
 from churnguard.present.server.deps import AnyUser, FiguresDep
 
@@ -16,8 +17,10 @@ router = APIRouter(tags=["measure"])
 
 Period = Literal["month", "quarter", "year"]
 PeriodQ = Annotated[Period, Query(description="Length of each period.")]
-FromQ = Annotated[date | None, Query(alias="from", description="First period: the one holding this date.")]
-ToQ = Annotated[date | None, Query(alias="to", description="As-of date; nothing later is read.")]
+#: dates the engines handle (churnguard.bounds); others are refused with a 422 naming the parameter
+DATE_RANGE = {"ge": EARLIEST_DATE, "le": LATEST_DATE}
+FromQ = Annotated[date | None, Query(alias="from", description="First period: the one holding this date.", **DATE_RANGE)]
+ToQ = Annotated[date | None, Query(alias="to", description="As-of date; nothing later is read.", **DATE_RANGE)]
 Group = Literal["segment", "region", "customer_type", "csm", "relationship"]
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
 
@@ -38,6 +41,19 @@ def get_churn_rate(
     return stored_result(figures.get("churn-rate", period=period, basis=basis, by=by, start=start, end=end))
 
 
+@router.get("/threshold", name="api_threshold", responses=ERRORS)
+def get_threshold(
+    user: AnyUser,
+    figures: FiguresDep,
+    by: Annotated[Literal["segment"] | None, Query(description="segment: each segment's own return curve too.")] = None,
+    end: ToQ = None,
+) -> Response:
+    """The return curve and the churn threshold: `{"data": [{segment, gap_days, customers_reached,
+    customers_observed, return_share, judged, chosen}], "count", "thresholds", "definition"}`, as
+    `churnguard threshold --json` prints it."""
+    return stored_result(figures.get("threshold", by=by, end=end))
+
+
 @router.get("/cohorts", name="api_cohorts", responses=ERRORS)
 def get_cohorts(
     user: AnyUser,
@@ -45,7 +61,7 @@ def get_cohorts(
     period: Annotated[Literal["month", "quarter"], Query(description="Length of each period.")] = "month",
     basis: Annotated[Literal["customers", "revenue"],
                      Query(description="customers (still active) or revenue of the cohort.")] = "customers",
-    start: Annotated[date | None, Query(alias="from", description="Earliest cohort.")] = None,
+    start: Annotated[date | None, Query(alias="from", description="Earliest cohort.", **DATE_RANGE)] = None,
     end: ToQ = None,
 ) -> Response:
     """The cohort retention triangle, long form: `{"data": [{cohort_start, cohort_size, period_offset,
@@ -74,10 +90,12 @@ def get_price_volume(
     period: PeriodQ = "quarter",
     start: FromQ = None,
     end: ToQ = None,
-    tolerance: Annotated[float, Query(ge=0, lt=1, description="Revenue 'holds' when it falls by less than this.")] = 0.02,
+    tolerance: Annotated[float, Query(
+        ge=0, lt=1, description="Units or buying customers count as fallen only when they fall by more than this.")] = 0.0,
 ) -> Response:
     """Revenue change split into customer, volume and price effects, with false-growth warnings:
-    `{"data": [{period_start, revenue, units, customers, …, warning}], "count", "definition", "warnings"}`,
+    `{"data": [{period_start, revenue, units, customers, …, comparison, compared_with, revenue_growth, units_growth,
+    customers_growth, warning}], "count", "definition", "seasonality", "warnings"}`,
     as `churnguard price-volume --json`."""
     return stored_result(figures.get("price-volume", period=period, start=start, end=end, tolerance=tolerance))
 

@@ -115,12 +115,14 @@ def handle_errors(fn: Callable) -> Callable:
 
 
 def parse_date_option(value: str | None, option: str = "--as-of") -> date | None:
-    """Parse a YYYY-MM-DD option value, with an error naming the option."""
+    """Parse a YYYY-MM-DD option value within the dates the engines handle, with an error naming the option."""
+    from churnguard.bounds import check_date
+    from churnguard.errors import InputError
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
-        from churnguard.errors import InputError
-
         raise InputError(f"{option}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+    return check_date(parsed, option)

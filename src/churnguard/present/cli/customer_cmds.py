@@ -75,8 +75,9 @@ def register(app: typer.Typer) -> None:
             r = d["risk"]
             console.print(f"  risk: {100 * r['probability']:.1f}%, value at risk {r['value_at_risk']:,.0f} "
                           f"(#{r['rank']} of {r['scored']:,})", highlight=False)
-            for x in r["reasons"]:
-                console.print(f"    - {x['text']}", highlight=False)
+            for title, key in (("what changed", "changes"), ("likely cause", "causes")):
+                if r.get(key):
+                    console.print(f"    {title}: " + "; ".join(x["text"] for x in r[key]), highlight=False)
         if d["defector"]:
             console.print(f"  {d['defector']['kind']} defector: "
                           + "; ".join(x["text"] for x in d["defector"]["evidence"]), highlight=False)

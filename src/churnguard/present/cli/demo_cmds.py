@@ -151,3 +151,5 @@ def _print_summary(directory: Path) -> None:
                       f"{at_risk} {tr.format_number(round(r['value_at_risk']))}", highlight=False)
         for reason in r["reasons"][:3]:
             console.print(f"      · {reason}", highlight=False)
+        if r.get("causes"):
+            console.print(f"      {_('Likely cause')}: " + "; ".join(r["causes"]), highlight=False)

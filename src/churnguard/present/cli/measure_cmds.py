@@ -24,8 +24,10 @@ DEFINITIONS = (
     "- contractual customer (has a contract): active while it holds one; lost on the day its last "
     "contract ends or is cancelled without a renewal starting within churn.grace_days (default 0).\n"
     "- non-contractual customer: lost on the day the gap since its last purchase reaches "
-    "churn.threshold_days (a number, or 'auto' = the churn.auto_percentile of its segment's "
-    "gaps between purchases); buying again later is a reactivation, not an un-churn.\n"
+    "churn.threshold_days (a number, or 'auto' = learned per segment from the return curve: the "
+    "shortest gap after which at most churn.return_share of the customers once inactive that long "
+    "bought again; see 'churnguard threshold'); a purchase on the threshold day keeps the customer; "
+    "buying again later is a reactivation, not an un-churn.\n"
     "- churn rate = customers lost during the period / customers active at its start "
     "(customers acquired during the period are not in the denominator): 400 at the start, "
     "20 lost -> 5.0%.\n"
@@ -38,6 +40,9 @@ PeriodOpt = Annotated[str, typer.Option("--period", help="month, quarter or year
 FromOpt = Annotated[str | None, typer.Option("--from", help="First period: the one holding this date (YYYY-MM-DD); default: the first in the data.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="store (the workspace's DuckDB/PostgreSQL) or spark (Parquet files in --data).")]
+RethresholdOpt = Annotated[bool, typer.Option(
+    "--rethreshold",
+    help="Learn the 'auto' threshold afresh from the data up to --to instead of using the one stored by the last 'churnguard run'.")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="With --engine spark: folder with transactions.parquet, contracts.parquet, customers.parquet.")]
 
 
@@ -106,8 +111,63 @@ def _footer(defn: dict) -> None:
     console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")
 
 
+def _language(workspace: Path | None) -> str:
+    """The workspace's language (en when there is no readable workspace)."""
+    from churnguard.settings import SETTINGS_FILE, load_settings
+    from churnguard.store.workspace import default_workspace_dir
+
+    try:
+        return load_settings(Path(workspace or default_workspace_dir()) / SETTINGS_FILE).language
+    except Exception:  # a missing or broken settings file: the command has reported it already
+        return "en"
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+
+    @app.command("threshold", help=(
+        "The churn threshold learned from the data: the return curve (for each gap without a purchase, "
+        "the share of customers once inactive that long who bought again) and the gap chosen, overall "
+        "and per segment.\n\n" + DEFINITIONS
+        + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
+        "  churnguard threshold --to 2024-12-31"
+    ))
+    @handle_errors
+    def threshold(
+        by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
+        end: Annotated[str | None, typer.Option("--as-of", "--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")] = None,
+        engine: EngineOpt = "store",
+        data: DataOpt = None,
+        workspace: WorkspaceOpt = None,
+        json_out: JsonOpt = False,
+        rethreshold: RethresholdOpt = False,
+    ) -> None:
+        opts = svc.ThresholdOptions(workspace=workspace, engine=engine, data=data,
+                                    end=parse_date_option(end, "--as-of"), by=by, rethreshold=rethreshold)
+        result = svc.threshold(opts)
+        if json_out:
+            print_json(result)
+            return
+        d = result.to_dict()
+        rows = d["data"]
+        for seg in dict.fromkeys(r["segment"] for r in rows):
+            t = RichTable(title=f"return curve · {seg}")
+            for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
+                t.add_column(head, justify="right")
+            for r in rows:
+                if r["segment"] != seg:
+                    continue
+                mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
+                t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
+                          _fmt(r["return_share"], True), mark)
+            console.print(t)
+        t = RichTable(title="threshold in force")
+        for head in ("segment", "days", "source", "customers"):
+            t.add_column(head, justify="right")
+        for r in d["thresholds"]:
+            t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
+        console.print(t)
+        console.print(f"[dim]{d['definition']['non_contractual'].get('threshold_source', '')}[/dim]", highlight=False)
 
     @app.command("churn-rate", help=(
         "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
@@ -126,9 +186,10 @@ def register(app: typer.Typer) -> None:
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
+        rethreshold: RethresholdOpt = False,
     ) -> None:
         opts = svc.ChurnRateOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
             period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
         )
         result = svc.churn_rate(opts)
@@ -146,7 +207,13 @@ def register(app: typer.Typer) -> None:
         console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
         print_trend(d["data"], period, by)
         _footer(d["definition"])
+        if d.get("reactivation_share") is not None:
+            console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
+                          f"(limit {d['reactivation_limit']:.0%})", highlight=False)
+        lang = _language(workspace)
         for w in d.get("warnings", []):
+            if w == (d.get("reactivation_warning") or {}).get("en"):
+                w = d["reactivation_warning"].get(lang, w)
             console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
     @app.command("cohorts", help=(
@@ -164,9 +231,10 @@ def register(app: typer.Typer) -> None:
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
+        rethreshold: RethresholdOpt = False,
     ) -> None:
         opts = svc.CohortsOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
             period=period, basis=basis, start=parse_date_option(start, "--from"),
         )
         result = svc.cohorts(opts)
@@ -204,9 +272,10 @@ def register(app: typer.Typer) -> None:
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
+        rethreshold: RethresholdOpt = False,
     ) -> None:
         opts = svc.RetentionOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
             period=period, basis=basis, start=parse_date_option(start, "--from"),
         )
         result = svc.retention(opts)
@@ -222,7 +291,9 @@ def register(app: typer.Typer) -> None:
     @app.command("price-volume", help=(
         "Revenue change per period split into customer-count, volume (units per customer) and "
         "price effects, with a warning when revenue holds or grows while units or customers fall "
-        "(false growth after a price rise).\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
+        "(false growth after a price rise; never when revenue fell). Each period is compared with "
+        "the same period a year before where the data are seasonal, else with the previous one; "
+        "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
         "  churnguard price-volume --period month --json"
     ))
     @handle_errors
@@ -230,7 +301,9 @@ def register(app: typer.Typer) -> None:
         period: PeriodOpt = "quarter",
         start: FromOpt = None,
         end: ToOpt = None,
-        tolerance: Annotated[float, typer.Option("--tolerance", help="Revenue 'holds' when it falls by less than this fraction.")] = 0.02,
+        tolerance: Annotated[float, typer.Option(
+            "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
+                                "fraction (default 0: any fall).")] = 0.0,
         engine: EngineOpt = "store",
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
@@ -249,6 +322,12 @@ def register(app: typer.Typer) -> None:
                 ("revenue_change", "change"), ("customer_effect", "customers eff."),
                 ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
         console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
+        season = d["seasonality"]
+        against = (f"the same {period} a year before (the data are seasonal)"
+                   if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
+        r = season["lag12_correlation"].get("revenue")
+        console.print(f"  false growth judged against {against}; {season['months']} complete months"
+                      + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
         for w in d["warnings"]:
             console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
                           highlight=False)
@@ -269,9 +348,10 @@ def register(app: typer.Typer) -> None:
         data: DataOpt = None,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
+        rethreshold: RethresholdOpt = False,
     ) -> None:
         opts = svc.CompareOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
             at=parse_date_option(at, "--at"), window=window,
         )
         result = svc.compare(opts)

@@ -85,17 +85,23 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--signal", help="Only customers where this warning signal fired (e.g. complaint).")
         ] = None,
         offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many of the ranked customers.")] = 0,
+        early: Annotated[
+            bool, typer.Option("--early", help="Only early warnings: customers not yet overdue, by their own risk.")
+        ] = False,
         workspace: WorkspaceOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Living customers ranked by value at risk (churn probability × expected value), with reasons.
 
-        Reads the scores of the latest 'churnguard run'.
+        Reads the scores of the latest 'churnguard run'. Each customer is marked 'early' (not yet
+        overdue: bought within its usual gap, or more than 30 days of contract left) or 'overdue';
+        --early lists the early ones only, ranked by the early-warning model's value at risk.
 
         Example: churnguard at-risk --top 10 --min-value 50000 --signal complaint
+                 churnguard at-risk --early --top 20
         """
         result = svc.at_risk(svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value, segment, csm,
-                                               signal, offset))
+                                               signal, offset, early=early))
         if json_out:
             print_json(result)
             return
@@ -105,11 +111,16 @@ def register(app: typer.Typer) -> None:
             f"over {d['customers_scored']:,} scored customers"
         )
         t = RichTable(show_header=True)
-        for col in ("#", "customer", "p(churn)", "value", "value at risk", "csm", "reasons"):
+        for col in ("#", "customer", "p(churn)", "value", "value at risk", "warning", "csm", "what changed",
+                    "likely cause"):
             t.add_column(col, justify="right" if col in ("#", "p(churn)", "value", "value at risk") else "left")
         for r in d["data"]:
-            t.add_row(str(r["rank"]), r["customer_id"], _pct(r["probability"]), f"{r['expected_value']:,.0f}",
-                      f"{r['value_at_risk']:,.0f}", str(r.get("csm") or ""), "; ".join(x["text"] for x in r["reasons"]))
+            p, v = ((r["early_probability"], r["early_value_at_risk"]) if early
+                    else (r["probability"], r["value_at_risk"]))
+            t.add_row(str(r["rank"]), r["customer_id"], _pct(p), f"{r['expected_value']:,.0f}",
+                      f"{v:,.0f}", str(r.get("warning") or ""), str(r.get("csm") or ""),
+                      "; ".join(x["text"] for x in r.get("changes") or []),
+                      "; ".join(x["text"] for x in r.get("causes") or []))
         console.print(t)
 
     @app.command("backtest")
@@ -117,7 +128,8 @@ def register(app: typer.Typer) -> None:
     def backtest(
         as_of: Annotated[
             str | None,
-            typer.Option("--as-of", help="The past date to replay (default: the last date in the data minus the horizon)."),
+            typer.Option("--as-of", help="The past date to replay (default: the last date in the data minus the "
+                                         "horizon and the longest churn threshold, the latest whose outcome is known)."),
         ] = None,
         horizon: Annotated[int | None, typer.Option("--horizon", help="Days (default: churn.horizon_days).")] = None,
         workspace: WorkspaceOpt = None,
@@ -128,7 +140,9 @@ def register(app: typer.Typer) -> None:
         The model is trained only on what was known at that date; "actually left" comes from
         the records after it, by the same churn definition. Reports ROC AUC, PR AUC,
         precision/recall/lift at the top 10% and the Brier score for the model, the logistic
-        baseline and the recency heuristic, and a calibration table.
+        baseline and the recency heuristic, and a calibration table; then the same for the early
+        warnings alone (customers not yet overdue on the date, where a call can still help) and
+        the lead time: how many days before they left the model flagged them.
 
         Example: churnguard backtest --as-of 2026-06-30 --horizon 90 --json
         """
@@ -152,6 +166,23 @@ def register(app: typer.Typer) -> None:
             t.add_row(name, *[str(d[name][c]) for c in cols])
         console.print(t)
         _say_left_out(d["features_left_out"])
+        e = d["early"]
+        console.print(
+            f"[bold]early warnings[/]: {e['n_customers']:,} customers not yet overdue on the date, {e['n_lost']:,} of "
+            f"them left within the horizon (judged with the records through {e['judged_through']}); lead time "
+            + (f"{e['lead_time_days']:.0f} days" if e.get("lead_time_days") is not None else "—")
+            + " (median days to departure of the lost among the top 10%)"
+        )
+        if e.get("note"):
+            console.print(f"  [yellow]{e['note']}[/]")
+        if e["n_customers"]:
+            t = RichTable(show_header=True)
+            t.add_column("scorer")
+            for c in cols:
+                t.add_column(c.replace("_", " "), justify="right")
+            for name in ("model", "baseline", "heuristic"):
+                t.add_row(name, *[str(e[name].get(c)) for c in cols])
+            console.print(t)
         t = RichTable(title="calibration of the model (deciles)", show_header=True)
         for c in ("bin", "n", "predicted", "observed"):
             t.add_column(c, justify="right")

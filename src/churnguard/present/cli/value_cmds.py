@@ -21,6 +21,7 @@ from churnguard.present.cli.common import (
     print_json,
 )
 from churnguard.service import value as svc
+from churnguard.vocab import inert_text
 
 TimeUnitOpt = Annotated[
     str,
@@ -38,7 +39,9 @@ def _write_out(result: svc.ValueResult, out: Path) -> None:
         )
     frame = result.to_frame()
     if suffix == ".csv":
-        # UTF-8 with BOM: Excel then shows Chinese names and labels correctly
+        # UTF-8 with BOM: Excel then shows Chinese names and labels correctly; text that
+        # Excel would run as a formula (an imported name "=HYPERLINK(…)") is written inert
+        frame = frame.apply(lambda col: col.map(inert_text) if col.dtype == object else col)
         frame.to_csv(out, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     else:
         frame.to_parquet(out, index=False)

@@ -35,15 +35,28 @@ def _value(tr: Any, value: Any, kind: str, period: str) -> Any:
     return value
 
 
+def _cell(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write ``value`` to a cell; text is always text, never a formula.
+
+    openpyxl stores any text starting with ``=`` as a formula, so an imported segment written
+    ``=HYPERLINK(...)`` would come out live; such text is kept as a string cell instead (shown
+    as typed, never evaluated). Nothing in a report is meant to be a formula.
+    """
+    c = ws.cell(row=row, column=column, value=value)
+    if c.data_type == "f":
+        c.data_type = "s"
+    return c
+
+
 def _write_table(ws: Any, table: Table, tr: Any, bold: Any, start_row: int = 1) -> None:
     from openpyxl.utils import get_column_letter
 
     for j, col in enumerate(table.columns, start=1):
-        c = ws.cell(row=start_row, column=j, value=col.label)
+        c = _cell(ws, start_row, j, col.label)
         c.font = bold
     for i, row in enumerate(table.rows, start=start_row + 1):
         for j, (col, value) in enumerate(zip(table.columns, row, strict=True), start=1):
-            c = ws.cell(row=i, column=j, value=_value(tr, value, col.kind, table.period))
+            c = _cell(ws, i, j, _value(tr, value, col.kind, table.period))
             if col.kind in NUMBER_FORMATS:
                 c.number_format = NUMBER_FORMATS[col.kind]
     for j, col in enumerate(table.columns, start=1):
@@ -65,23 +78,22 @@ def write_excel(data: ReportData, path: Path) -> None:
     taken: set[str] = set()
     first = wb.active
     first.title = sheet_name(tr.gettext("Overview"), taken)
-    first["A1"] = c.title
-    first["A1"].font = Font(bold=True, size=14)
-    first["A2"] = c.subtitle
+    _cell(first, 1, 1, c.title).font = Font(bold=True, size=14)
+    _cell(first, 2, 1, c.subtitle)
     row = 4
     for label, value, kind in c.headline:
-        first.cell(row=row, column=1, value=label)
-        v = first.cell(row=row, column=2, value=value)
+        _cell(first, row, 1, label)
+        v = _cell(first, row, 2, value)
         if kind in NUMBER_FORMATS:
             v.number_format = NUMBER_FORMATS[kind]
         row += 1
     row += 1
     for _code, title, text in c.warnings:
-        first.cell(row=row, column=1, value=title).font = bold
-        first.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True, vertical="top")
+        _cell(first, row, 1, title).font = bold
+        _cell(first, row, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
     for problem in c.problems.values():
-        first.cell(row=row, column=1, value=problem)
+        _cell(first, row, 1, problem)
         row += 1
     first.column_dimensions["A"].width = 34
     first.column_dimensions["B"].width = 90

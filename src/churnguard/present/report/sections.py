@@ -198,6 +198,9 @@ def _price_volume(data: ReportData) -> Table | None:
         [[r["period_start"], r["revenue"], r["units"], r["customers"], r["avg_price"], r["revenue_change"],
           r["customer_effect"], r["volume_effect"], r["price_effect"], r["other_effect"],
           _("yes") if r["warning"] else ""] for r in rows],
-        note=_("Revenue change from the period before, split into: fewer or more buying customers; fewer or more units per customer; higher or lower prices. A price rise can hide lost volume behind flat revenue."),
+        note=_("Revenue change from the period before, split into: fewer or more buying customers; fewer or more units per customer; higher or lower prices. A price rise can hide lost volume behind flat revenue.")
+        + ("" if tr.language == "zh" else " ") + (_("False growth (revenue held or grew while units or buying customers fell) is judged against the same period a year before: the data are seasonal.")
+                 if d.get("definition", {}).get("comparison") == "year_before"
+                 else _("False growth (revenue held or grew while units or buying customers fell) is judged against the period before.")),
         chart=chart,
     )

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import churnguard
 from churnguard.present.server.deps import KeepOpen, ServerState
+from churnguard.present.server.edge import check_text
 from churnguard.present.server.errors import API_PREFIX, install_error_handlers
 from churnguard.present.server.security import BodyLimit, SecurityHeaders, csrf_protect, session_secret
 from churnguard.store import Workspace
@@ -55,6 +56,7 @@ def create_app(workspace_path: Path | str) -> FastAPI:
         docs_url=None,  # our own /api/docs page: the default one loads Swagger UI from a CDN
         redoc_url=None,
         openapi_url=None,  # served by present/api/docs.py under /api
+        dependencies=[Depends(check_text)],  # no control characters in any parameter or form field
     )
     state = ServerState(workspace_path=path, env=make_env(),
                         keep_open=KeepOpen(path) if settings.database_url.startswith("duckdb") else None)

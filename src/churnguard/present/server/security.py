@@ -117,6 +117,10 @@ class SecurityHeaders:
                 ):
                     if k not in names:
                         headers.append((k, v))
+                # pages and API answers hold one user's data: no browser or proxy may keep them
+                # (a shared computer's back button, a caching proxy); assets set their own policy
+                if b"cache-control" not in names and not scope.get("path", "").startswith("/assets/"):
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

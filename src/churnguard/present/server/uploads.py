@@ -15,12 +15,21 @@ from churnguard.schema import table_for_kind
 from churnguard.service.imports import ImportOptions, ImportSummary, import_data
 from churnguard.store import Workspace
 
+#: Longest upload name kept, in UTF-8 bytes: file systems allow 255 bytes per name (not characters;
+#: a Chinese character takes three), and the name is stored in a temporary folder as it is.
+MAX_NAME_BYTES = 200
+
 
 def safe_filename(name: str | None) -> str:
-    """The last part of an uploaded file's name, without control characters (``..`` and paths go)."""
+    """The last part of an uploaded file's name, without control characters (``..`` and paths go).
+
+    A long name keeps its end (the extension tells the reader apart), cut to
+    :data:`MAX_NAME_BYTES` bytes of UTF-8 and never inside a character.
+    """
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    return base[-200:]
+    tail = base.encode("utf-8")[-MAX_NAME_BYTES:]
+    return tail.decode("utf-8", errors="ignore").lstrip(".")  # a cut character's bytes at the start go
 
 
 def import_upload(ws: Workspace, kind: str, upload: UploadFile | None, *, encoding: str | None = None,

@@ -158,3 +158,25 @@ def spend_against_baseline(x: list[str], spend: list[float], baseline: list[floa
                      yaxis={"gridcolor": GRID, "tickformat": "~s", "rangemode": "tozero"}, legend=_legend())
     layout["margin"] = {"l": 55, "r": 10, "t": 30, "b": 10}
     return {"data": traces, "layout": layout}
+
+
+def return_curve(gaps: list[int], shares: list[float | None], limit: float, chosen: int | None,
+                 judged: list[bool]) -> dict[str, Any]:
+    """The return curve: share of customers once ``gap`` days inactive who bought again.
+
+    Points not judged (too few customers followed through the window) are drawn open; a dashed
+    line marks ``churn.return_share`` and a vertical one the threshold chosen.
+    """
+    symbols = ["circle" if j else "circle-open" for j in judged]
+    traces = [{"type": "scatter", "mode": "lines+markers", "x": gaps, "y": shares,
+               "line": {"color": COLOURS[0]}, "marker": {"symbol": symbols, "size": 7, "color": COLOURS[0]},
+               "hovertemplate": "%{x} d: %{y:.1%}<extra></extra>"}]
+    shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": limit, "y1": limit,
+               "line": {"dash": "dash", "color": GRID}}]
+    if chosen is not None:
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": chosen, "x1": chosen,
+                       "line": {"dash": "dot", "color": COLOURS[1 % len(COLOURS)]}})
+    layout = _layout(height=280, showlegend=False, yaxis={"tickformat": ".0%", "rangemode": "tozero", "gridcolor": GRID},
+                     xaxis={"title": {"text": "days"}, "automargin": True}, shapes=shapes)
+    layout["margin"] = {"l": 50, "r": 10, "t": 10, "b": 10}
+    return {"data": traces, "layout": layout}

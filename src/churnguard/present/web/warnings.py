@@ -32,6 +32,14 @@ def _words(tr: Translator, w: dict[str, Any], period: str) -> tuple[str, str]:
                               "on a shrinking base. Check prices.", **values)
         else:
             text = translate_message(tr, w.get("message", ""))
+        if w.get("compared_with"):
+            compared = tr.format_period(w["compared_with"], period)
+            sep = "" if tr.language == "zh" else " "
+            if w.get("comparison") == "year_before":
+                text += sep + tr.gettext("Compared with %(compared)s, the same period a year before (the data are "
+                                         "seasonal).", compared=compared)
+            else:
+                text += sep + tr.gettext("Compared with the previous period, %(compared)s.", compared=compared)
         return title, text
     if w.get("code") == "history_short":
         return (tr.gettext("History too short"),

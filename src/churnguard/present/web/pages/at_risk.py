@@ -22,6 +22,7 @@ NAV = NavItem("at_risk", N_("At risk"), order=30)
 PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 TextQ = Annotated[str | None, Query(max_length=200)]
 SignalQ = Annotated[str | None, Query(max_length=50, pattern=r"^[a-z_]*$")]
+WarningQ = Annotated[str | None, Query(max_length=10, pattern=r"^(early)?$")]
 
 
 @router.get("/at-risk", name="at_risk")
@@ -34,16 +35,21 @@ def at_risk_page(
     segment: TextQ = None,
     csm: TextQ = None,
     signal: SignalQ = None,
+    warning: WarningQ = None,
     page: PageQ = 1,
 ) -> Response:
-    """Customers at risk, riskiest value first; a CSM sees their own unless they ask for all."""
+    """Customers at risk, riskiest value first; a CSM sees their own unless they ask for all.
+    ``warning=early`` lists the early warnings only (customers not yet overdue)."""
     tr = translator_for(request)
-    form = {"segment": segment or "", "csm": csm or "", "signal": signal or "", "scope": "mine" if scope.mine else "all"}
+    early = warning == "early"
+    form = {"segment": segment or "", "csm": csm or "", "signal": signal or "", "scope": "mine" if scope.mine else "all",
+            "warning": "early" if early else ""}
     who = scope.csm if scope.csm is not None else (csm or None)
 
     def fetch(offset: int, limit: int):
         r = predict.at_risk(predict.AtRiskOptions(ws.path, top=limit, offset=offset, segment=segment or None,
-                                                  csm=who, signal=signal or None, language=tr.language))
+                                                  csm=who, signal=signal or None, language=tr.language,
+                                                  early=early))
         return r, r.matching
 
     shown = one_page(fetch, page)

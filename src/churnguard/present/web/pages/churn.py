@@ -12,7 +12,7 @@ from churnguard.errors import ChurnguardError
 from churnguard.i18n import N_, Translator
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
 from churnguard.present.web import labels
-from churnguard.present.web.charts import hbar, rate_lines
+from churnguard.present.web.charts import hbar, rate_lines, return_curve
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.paging import Pager
 from churnguard.present.web.render import render, render_problem
@@ -66,7 +66,24 @@ def churn_page(
         series.setdefault(name, [None] * len(starts))[starts.index(r["period_start"])] = r["churn_rate"]
     solid = [all(r["history_complete"] for r in rows if r["period_start"] == s) for s in starts]
     pager = Pager(page, len(rows))
+    curve_chart, threshold = None, None
+    try:  # the return curve behind the 'auto' threshold (the figures of 'churnguard threshold')
+        th = figures.get("threshold").data
+        pts = [r for r in th["data"] if r["segment"] == "(overall)"]
+        chosen = next((r["gap_days"] for r in pts if r["chosen"]), None)
+        limit = float(th["definition"]["non_contractual"].get("return_share") or 0.10)
+        if pts:
+            curve_chart = return_curve([r["gap_days"] for r in pts], [r["return_share"] for r in pts], limit,
+                                       chosen, [bool(r["judged"]) for r in pts])
+        threshold = th["threshold_overall_days"]
+    except ChurnguardError:
+        pass
+    warning = d.get("reactivation_warning")
     return render(request, "churn.html", {
+        "curve_chart": curve_chart, "threshold": threshold,
+        "reactivation_share": d.get("reactivation_share"),
+        # said in the reader's language (the result carries the warning in both)
+        "reactivation_warning": (warning or {}).get(tr.language) if warning else None,
         "form": form, "rows": pager.rows(rows), "pager": pager, "definition": d["definition"], "problem": None,
         "stored": stored, "chart": rate_lines(x_labels, series, solid) if rows else None,
         "incomplete": not all(solid), "value_basis": basis != "customers", "group_label": group_label,

@@ -42,6 +42,7 @@ from churnguard.compute.predict.suite import (
     score_customers,
     train_suite,
 )
+from churnguard.compute.predict.training import MIN_HISTORY_DAYS
 from churnguard.errors import ChurnguardError, FitError, InputError
 from churnguard.i18n import LANGUAGES
 from churnguard.service.common import last_data_date, resolve_as_of
@@ -558,7 +559,7 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
         records = Records.from_store(ws.store)
         # the early warnings' outcome needs the records through date + horizon + threshold
         longest = longest_threshold(records, settings.churn, last)
-        when = opts.as_of or (last - timedelta(days=h + longest))
+        when = opts.as_of or _default_backtest_date(ws, last, h, longest)
         if when + timedelta(days=h) > last:
             raise InputError(
                 f"--as-of {when}: its {h}-day outcome is not known yet (data end {last}); "
@@ -602,6 +603,20 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
 
 
 SCORERS = (("model", "probability"), ("baseline", "baseline_probability"), ("heuristic", "heuristic_probability"))
+
+
+def _default_backtest_date(ws: Workspace, last: date, h: int, longest: int) -> date:
+    """The last date minus the horizon and the longest threshold — unless the history before that
+    date is too short to train on (18 months of purchases and a learned threshold of ten months,
+    as in the CDNOW log): then the earliest date the model can be trained for, and the early
+    warnings' outcome is judged with the records there are (their customers whose fate the data
+    do not yet show are counted as undetermined)."""
+    wanted = last - timedelta(days=h + longest)
+    first = first_data_date(ws.store)
+    if first is None:
+        return wanted
+    trainable = first + timedelta(days=h + MIN_HISTORY_DAYS)
+    return min(max(wanted, trainable), last - timedelta(days=h))
 
 
 def _early_figures(records: Records, settings: Settings, when: date, h: int, longest: int, last: date,

@@ -129,7 +129,9 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[
             str | None,
             typer.Option("--as-of", help="The past date to replay (default: the last date in the data minus the "
-                                         "horizon and the longest churn threshold, the latest whose outcome is known)."),
+                                         "horizon and the longest churn threshold, the latest whose outcome is known; "
+                                         "on a history too short for that, the earliest date a model can be "
+                                         "trained for)."),
         ] = None,
         horizon: Annotated[int | None, typer.Option("--horizon", help="Days (default: churn.horizon_days).")] = None,
         workspace: WorkspaceOpt = None,

@@ -1,4 +1,4 @@
-"""The docstring examples of the users, settings and language modules run and print what they say."""
+"""The docstring examples of the users, settings, language and feature-availability modules run and print what they say."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["churnguard.i18n", "churnguard.service.users", "churnguard.service.workspace"])
+@pytest.mark.parametrize("name", ["churnguard.i18n", "churnguard.service.users", "churnguard.service.workspace",
+                                  "churnguard.compute.predict.availability"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

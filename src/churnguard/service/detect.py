@@ -21,7 +21,8 @@ from churnguard.compute.detect import (
 from churnguard.compute.detect.defectors import DEFECTOR_COLUMNS
 from churnguard.compute.detect.status import CONTRACTUAL
 from churnguard.compute.detect.words import in_language
-from churnguard.compute.predict.features import FeatureSet, features_as_of
+from churnguard.compute.predict.availability import needs_of, present_sources
+from churnguard.compute.predict.features import FEATURES, FeatureSet, features_as_of
 from churnguard.errors import InputError
 from churnguard.service.common import resolve_as_of
 from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates
@@ -301,7 +302,8 @@ class SignalResult:
         return self.frame
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "as_of_source", "rules": [{rule, on, fired, label}], "data": [rows], "count"}``."""
+        """``{"as_of", "as_of_source", "rules": [{rule, on, fired, label, needs}], "data": [rows], "count"}``;
+        a rule's ``needs`` lists the records it lacks (a table or table.column; empty: it has its data)."""
         rows = _rows(self.frame)
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "rules": self.rules,
                 "data": rows, "count": len(rows)}
@@ -329,9 +331,12 @@ def signals(opts: SignalOptions) -> SignalResult:
         frame = signals_frame(ctx)
         sig = ctx.features.signals
         lang = 1 if ws.settings.language == "zh" else 0
+        # a rule whose records the workspace does not hold cannot fire: say what it needs
+        present = present_sources(ctx.records.known_at(ctx.as_of))
         rules = [
             {"rule": name, "on": bool(getattr(ws.settings.signals, name)), "fired": int(sig[f"sig_{name}"].sum()),
-             "label": RULE_HELP[name][lang]}
+             "label": RULE_HELP[name][lang],
+             "needs": [x for x in needs_of(f"sig_{name}", FEATURES.get(f"sig_{name}", name)) if x not in present]}
             for name in RULE_HELP
         ]
         if opts.rule:

@@ -262,7 +262,11 @@ def _warm_up(src: Sources, th: Thresholds, frame) -> list[str]:
     figures as an improvement.
     """
     v = src.transactions.occurred_at.min().to_pandas()
-    if v is None or pd.isna(v) or frame.empty:
+    if frame.empty:
+        return []
+    if v is None or pd.isna(v):
+        # no purchases (contracts only): losses are seen when a contract ends, never late
+        frame["history_complete"] = True
         return []
     first = pd.Timestamp(v).date()
     longest = max([th.default, *th.by_segment.values()])

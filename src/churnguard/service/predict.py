@@ -42,6 +42,7 @@ from churnguard.compute.predict.suite import (
     score_customers,
     train_suite,
 )
+from churnguard.compute.predict.training import MIN_HISTORY_DAYS
 from churnguard.errors import ChurnguardError, FitError, InputError
 from churnguard.i18n import LANGUAGES
 from churnguard.service.common import last_data_date, resolve_as_of
@@ -126,9 +127,13 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "as_of_source", "counts", "snapshots", "model", "seconds", "notes"}``."""
+        """``{"as_of", "as_of_source", "counts", "snapshots", "model", "features_left_out", "seconds",
+        "notes"}``; ``features_left_out`` lists the feature families the workspace's records cannot
+        feed: ``[{"family", "needs": [table or table.column, …], "features": [name, …]}]``."""
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
-                "snapshots": self.snapshots, "model": self.model, "seconds": self.seconds, "notes": self.notes}
+                "snapshots": self.snapshots, "model": self.model,
+                "features_left_out": self.model.get("features_left_out", []), "seconds": self.seconds,
+                "notes": self.notes}
 
 
 def _value_step(ws: Workspace, as_of: date, say: Step) -> str | None:
@@ -508,11 +513,13 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
-        "heuristic", "by_relationship", "early", "lead_time_days", "flagged", "training"}``; each
+        "heuristic", "by_relationship", "early", "lead_time_days", "flagged", "training",
+        "features_left_out"}``; each
         scorer has ``roc_auc``, ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20%
         and ``calibration``. ``early`` holds the same three scorers' figures on the customers not
         yet overdue on the date (``n_customers``, ``n_lost``, ``model``, ``baseline``,
-        ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`)."""
+        ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`).
+        ``features_left_out`` lists the feature families the records cannot feed."""
         return {
             "as_of": self.as_of.isoformat(),
             "horizon_days": self.horizon_days,
@@ -525,6 +532,7 @@ class BacktestResult:
             "lead_time_days": self.early.get("lead_time_days"),
             "flagged": _rows(self.flagged),
             "training": self.training,
+            "features_left_out": self.training.get("features_left_out", []),
         }
 
 
@@ -551,7 +559,7 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
         records = Records.from_store(ws.store)
         # the early warnings' outcome needs the records through date + horizon + threshold
         longest = longest_threshold(records, settings.churn, last)
-        when = opts.as_of or (last - timedelta(days=h + longest))
+        when = opts.as_of or _default_backtest_date(ws, last, h, longest)
         if when + timedelta(days=h) > last:
             raise InputError(
                 f"--as-of {when}: its {h}-day outcome is not known yet (data end {last}); "
@@ -595,6 +603,20 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
 
 
 SCORERS = (("model", "probability"), ("baseline", "baseline_probability"), ("heuristic", "heuristic_probability"))
+
+
+def _default_backtest_date(ws: Workspace, last: date, h: int, longest: int) -> date:
+    """The last date minus the horizon and the longest threshold — unless the history before that
+    date is too short to train on (18 months of purchases and a learned threshold of ten months,
+    as in the CDNOW log): then the earliest date the model can be trained for, and the early
+    warnings' outcome is judged with the records there are (their customers whose fate the data
+    do not yet show are counted as undetermined)."""
+    wanted = last - timedelta(days=h + longest)
+    first = first_data_date(ws.store)
+    if first is None:
+        return wanted
+    trainable = first + timedelta(days=h + MIN_HISTORY_DAYS)
+    return min(max(wanted, trainable), last - timedelta(days=h))
 
 
 def _early_figures(records: Records, settings: Settings, when: date, h: int, longest: int, last: date,

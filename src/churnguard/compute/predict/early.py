@@ -24,6 +24,7 @@ customer whose outcome the data do not yet show (``undetermined``).
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, timedelta
 
 import numpy as np
@@ -44,8 +45,13 @@ def usual_gap_or_segment(X: pd.DataFrame) -> pd.Series:
     for a customer with fewer than two purchases."""
     gap = pd.to_numeric(X["usual_purchase_gap"], errors="coerce")
     seg = X["segment"].astype("object").where(X["segment"].notna(), "\x00none")
-    by_segment = gap.groupby(seg).transform("median")
-    return gap.fillna(by_segment).fillna(gap.median())
+    with warnings.catch_warnings():
+        # a segment (or a workspace of contracts) without a single repeat purchase has no
+        # median: NaN, as meant, without numpy's "Mean of empty slice"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        by_segment = gap.groupby(seg).transform("median")
+        overall = gap.median()
+    return gap.fillna(by_segment).fillna(overall)
 
 
 def warning_kind(X: pd.DataFrame) -> pd.Series:

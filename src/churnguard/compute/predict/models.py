@@ -292,7 +292,9 @@ class LogisticBaseline:
         self.prep_ = _Prepared(X, self.categorical)
         Xp = self._frame(X)
         numeric = [c for c in self.prep_.columns if c not in self.prep_.categories]
-        cats = list(self.prep_.categories)
+        # a category column without a single value (customers imported without a segment) has
+        # nothing to encode: the imputer would drop it and leave the encoder no column at all
+        cats = [c for c, values in self.prep_.categories.items() if values]
         transformers = []
         if numeric:
             transformers.append((

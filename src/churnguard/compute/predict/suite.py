@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect.records import Records
-from churnguard.compute.predict.features import CATEGORICAL, FeatureSet
+from churnguard.compute.predict.availability import present_sources, split_features
+from churnguard.compute.predict.features import CATEGORICAL, FEATURES, FeatureSet
 from churnguard.compute.predict.metrics import score_report
 from churnguard.compute.predict.models import ChurnModel, LogisticBaseline, RecencyHeuristic
 from churnguard.compute.predict.reasons import explain
 from churnguard.compute.predict.training import TrainingSet, build_early_training_set, build_training_set
+from churnguard.errors import FitError
 from churnguard.settings import Settings
 
 
@@ -47,26 +49,35 @@ def train_suite(records: Records, settings: Settings, as_of: date, *, first_data
                 training: TrainingSet | None = None, early: bool = True) -> ModelSuite:
     """Fit the model, the baseline and the heuristic on observation dates before ``as_of``.
 
+    Features whose records the workspace does not hold (no interactions, customers without a
+    segment …) are left out of the model and the baseline; ``training["features_left_out"]``
+    says which and what they need (:mod:`~churnguard.compute.predict.availability`).
+
     Raises
     ------
     FitError
-        When the data are too short for a full horizon before ``as_of`` or every training row
-        has the same outcome.
+        When the data are too short for a full horizon before ``as_of``, every training row
+        has the same outcome, or no feature has data.
     """
     ts = training or build_training_set(records, settings, as_of, first_data_date=first_data_date)
+    kept, left_out = split_features(FEATURES, present_sources(records.known_at(as_of)))
+    kept = [c for c in kept if c in ts.X.columns]
+    if not kept:
+        raise FitError("no feature has data: the churn model needs transactions or contracts")
+    X = ts.X[kept]
     m = settings.model
     when = ts.observed_at
     newest = when == when.max()
     model = ChurnModel(n_estimators=m.trees, learning_rate=m.learning_rate, num_leaves=m.num_leaves,
                        n_jobs=m.threads, random_state=m.seed, categorical=CATEGORICAL)
     if len(ts.dates) > 1 and ts.y[newest].nunique() == 2 and ts.y[~newest].nunique() == 2:
-        model.fit(ts.X[~newest], ts.y[~newest], calibration_X=ts.X[newest], calibration_y=ts.y[newest])
-        holdout = score_report(ts.y[newest], model.predict_proba(ts.X[newest])[:, 1])
+        model.fit(X[~newest], ts.y[~newest], calibration_X=X[newest], calibration_y=ts.y[newest])
+        holdout = score_report(ts.y[newest], model.predict_proba(X[newest])[:, 1])
         holdout = {k: v for k, v in holdout.items() if k != "calibration"}
     else:
-        model.fit(ts.X, ts.y)
+        model.fit(X, ts.y)
         holdout = {}
-    baseline = LogisticBaseline(categorical=CATEGORICAL).fit(ts.X, ts.y)
+    baseline = LogisticBaseline(categorical=CATEGORICAL).fit(X, ts.y)
     heuristic = RecencyHeuristic().fit(ts.X, ts.y)
     info = {
         "observation_dates": [d.isoformat() for d in ts.dates],
@@ -75,6 +86,8 @@ def train_suite(records: Records, settings: Settings, as_of: date, *, first_data
         "customer_sample": round(ts.sample, 4),
         "horizon_days": settings.churn.horizon_days,
         "calibration_holdout": holdout,
+        "features_used": len(kept),
+        "features_left_out": left_out,
         "top_features": [
             {"feature": k, "gain": round(float(v), 1)} for k, v in model.feature_importances_.head(10).items()
         ],
@@ -83,14 +96,16 @@ def train_suite(records: Records, settings: Settings, as_of: date, *, first_data
     if early:
         ets = build_early_training_set(records, settings, as_of, first_data_date=first_data_date, sample=ts.sample)
         if ets is not None:
-            early_model, info["early_model"] = _fit_early(ets, settings)
+            early_model, info["early_model"] = _fit_early(ets, settings, kept)
         else:
             info["early_model"] = {"note": "too little history to learn early warnings; the main model ranks them"}
     return ModelSuite(as_of, model, baseline, heuristic, info, early_model)
 
 
-def _fit_early(ts: TrainingSet, settings: Settings) -> tuple[ChurnModel, dict[str, Any]]:
-    """The early-warning model: trees on the older dates, calibration on the newest.
+def _fit_early(ts: TrainingSet, settings: Settings, columns: list[str] | None = None
+               ) -> tuple[ChurnModel, dict[str, Any]]:
+    """The early-warning model: trees on the older dates, calibration on the newest (on ``columns``:
+    the features the records can feed, as for the main model).
 
     Early departures are rare (a few in a hundred customers not yet overdue), so the trees stop
     growing once the newest date's log loss stops improving for 20 rounds: a fixed number of
@@ -101,10 +116,11 @@ def _fit_early(ts: TrainingSet, settings: Settings) -> tuple[ChurnModel, dict[st
     newest = when == when.max()
     model = ChurnModel(n_estimators=m.trees, learning_rate=m.learning_rate, num_leaves=m.num_leaves,
                        n_jobs=m.threads, random_state=m.seed, categorical=CATEGORICAL, early_stopping_rounds=20)
+    X = ts.X if columns is None else ts.X[[c for c in columns if c in ts.X.columns]]
     if len(ts.dates) > 1 and ts.y[newest].nunique() == 2 and ts.y[~newest].nunique() == 2:
-        model.fit(ts.X[~newest], ts.y[~newest], calibration_X=ts.X[newest], calibration_y=ts.y[newest])
+        model.fit(X[~newest], ts.y[~newest], calibration_X=X[newest], calibration_y=ts.y[newest])
     else:
-        model.fit(ts.X, ts.y)
+        model.fit(X, ts.y)
     info = {
         "observation_dates": [d.isoformat() for d in ts.dates],
         "rows": int(len(ts.y)),

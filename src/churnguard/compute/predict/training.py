@@ -49,8 +49,12 @@ class TrainingSet:
         return pd.Series(self.X.index.get_level_values("observed_at"), index=self.X.index)
 
 
+#: days of data an observation date needs before it (for the features' yearly windows to mean something)
+MIN_HISTORY_DAYS = 180
+
+
 def observation_dates(as_of: date, horizon_days: int, count: int, spacing_days: int,
-                      first_data_date: date | None = None, min_history_days: int = 180) -> list[date]:
+                      first_data_date: date | None = None, min_history_days: int = MIN_HISTORY_DAYS) -> list[date]:
     """Past observation dates whose horizon ends by ``as_of``, newest first.
 
     Dates with less than ``min_history_days`` of data before them are dropped.
@@ -108,7 +112,7 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
     if not dates:
         raise FitError(
             f"no observation date with a full {h}-day horizon before {as_of}; the data must cover at least "
-            f"{h + 180} days before the date to train a churn model"
+            f"{h + MIN_HISTORY_DAYS} days before the date to train a churn model"
         )
     pin_thresholds(records, settings.churn, as_of)
     share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))

@@ -5,6 +5,9 @@ Each command module has ``register(app)``; adding a module here adds its command
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
 from churnguard.present.cli import (
@@ -21,6 +24,7 @@ from churnguard.present.cli import (
     value_cmds,
     workspace_cmds,
 )
+from churnguard.present.cli.common import command_line, report_unexpected
 
 app = typer.Typer(
     name="churnguard",
@@ -35,6 +39,27 @@ for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds
     _module.register(app)
 
 
+def _workspace_in(argv: list[str]) -> Path | None:
+    """The ``--workspace``/``-w`` value of a command line, if any (for the error log's folder)."""
+    for i, arg in enumerate(argv):
+        if arg in ("--workspace", "-w") and i + 1 < len(argv):
+            return Path(argv[i + 1])
+        if arg.startswith("--workspace="):
+            return Path(arg.split("=", 1)[1])
+    return None
+
+
 def main() -> None:
-    """Entry point of the ``churnguard`` script."""
-    app()
+    """Entry point of the ``churnguard`` script.
+
+    Commands turn errors into messages themselves (``handle_errors``); whatever still escapes
+    (an error while the command line is parsed or a command is set up) ends here as one line,
+    with the trace in the log, never as a traceback.
+    """
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the outermost edge
+        sys.exit(report_unexpected(exc, command_line(), _workspace_in(sys.argv[1:])))

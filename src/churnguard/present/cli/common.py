@@ -46,8 +46,56 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+#: exit code of an unexpected error (a fault of the program, not of the input): EX_SOFTWARE
+UNEXPECTED_EXIT = 70
+
+
+def report_unexpected(exc: BaseException, what: str, workspace: Path | None = None) -> int:
+    """Say in one line on stderr that ``what`` failed and where the full trace went; return the exit code."""
+    from churnguard.present.errorlog import one_line, write_trace
+
+    path = write_trace(exc, what, workspace)
+    where = f"full trace in {path}" if path is not None else "no log folder could be written"
+    err_console.print(f"error: {what} failed unexpectedly: {one_line(exc)} ({where})", style="bold red",
+                      highlight=False, markup=False, soft_wrap=True)
+    return UNEXPECTED_EXIT
+
+
+def _context_path() -> str | None:
+    """The running command's path (``churnguard model train``) from the command-line library's
+    context, when there is one (Typer ≥ 0.29 carries its own copy of Click)."""
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            module = __import__(name, fromlist=["get_current_context"])
+        except ImportError:
+            continue
+        ctx = module.get_current_context(silent=True)
+        if ctx is not None:
+            return "churnguard " + " ".join(ctx.command_path.split()[1:]) if " " in ctx.command_path else None
+    return None
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The running command (``churnguard run``); outside one, ``churnguard`` and the words of the
+    command line before its first option (at most three)."""
+    if argv is None and (path := _context_path()):
+        return path
+    words = []
+    for arg in sys.argv[1:] if argv is None else argv:
+        if arg.startswith("-") or len(words) == 3:
+            break
+        words.append(arg)
+    return " ".join(["churnguard", *words])
+
+
+#: exceptions that are the command line's own way out (exit codes, usage errors): not faults
+_PASS = (typer.Exit, typer.Abort, typer.BadParameter, getattr(typer, "TyperException", typer.Exit), KeyboardInterrupt)
+
+
 def handle_errors(fn: Callable) -> Callable:
-    """Turn a :class:`ChurnguardError` into a message on stderr and its exit code."""
+    """Turn a :class:`ChurnguardError` into a message on stderr and its exit code; any other
+    error into one line on stderr, with the full trace in the workspace's log
+    (:mod:`churnguard.present.errorlog`) and exit code :data:`UNEXPECTED_EXIT`."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,6 +104,12 @@ def handle_errors(fn: Callable) -> Callable:
         except ChurnguardError as exc:
             err_console.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except _PASS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the edge: no traceback reaches the user
+            workspace = kwargs.get("workspace")
+            code = report_unexpected(exc, command_line(), workspace if isinstance(workspace, Path) else None)
+            raise typer.Exit(code) from None
 
     return wrapper
 

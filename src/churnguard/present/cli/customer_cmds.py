@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         if d["value"]:
             v = d["value"]
             console.print(f"  value: RFM {v['rfm_segment_label']}, CLV {v['clv'] or 0:,.0f}, "
-                          f"P(alive) {v['p_alive'] if v['p_alive'] is not None else '—'}; {v['core_reason']}",
+                          f"P(alive) {'—' if v['p_alive'] is None else format(v['p_alive'], '.2f')}; {v['core_reason']}",
                           highlight=False)
         if d["risk"]:
             r = d["risk"]

@@ -102,10 +102,11 @@ def register(app: typer.Typer) -> None:
         d = result.to_dict()
         console.print(f"[bold]warning signals as of {d['as_of']}[/] ({d['as_of_source']})")
         t = RichTable(show_header=True)
-        for col in ("rule", "on", "fired", "meaning"):
+        for col in ("rule", "on", "fired", "meaning", "needs (not in the data)"):
             t.add_column(col)
         for r in d["rules"]:
-            t.add_row(r["rule"], "yes" if r["on"] else "off", f"{r['fired']:,}", r["label"])
+            t.add_row(r["rule"], "yes" if r["on"] else "off", f"{r['fired']:,}", r["label"],
+                      " + ".join(r.get("needs") or []))
         console.print(t)
         t = RichTable(show_header=True)
         for col in ("customer", "signals", "csm", "evidence"):

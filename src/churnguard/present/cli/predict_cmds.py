@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from churnguard.compute.predict.availability import describe_left_out
 from churnguard.present.cli.common import (
     AsOfOpt,
     JsonOpt,
@@ -29,6 +30,13 @@ ModelDirOpt = Annotated[
 
 def _pct(v: object) -> str:
     return "" if v is None else f"{100 * float(v):.1f}%"
+
+
+def _say_left_out(left_out: list[dict]) -> None:
+    """Which feature families the model went without, and what importing would add them."""
+    if left_out:
+        console.print(f"  features left out (no data): {describe_left_out(left_out)}", markup=False,
+                      highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +65,7 @@ def register(app: typer.Typer) -> None:
         hold = d["model"].get("calibration_holdout") or {}
         if hold:
             console.print(f"  model on its newest training date: ROC AUC {hold.get('roc_auc')}, PR AUC {hold.get('pr_auc')}")
+        _say_left_out(d["features_left_out"])
         for note in d["notes"]:
             console.print(f"  [yellow]{note}[/]")
         console.print(f"  snapshots: {', '.join(d['snapshots'])}; seconds: {d['seconds']}")
@@ -120,7 +129,9 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[
             str | None,
             typer.Option("--as-of", help="The past date to replay (default: the last date in the data minus the "
-                                         "horizon and the longest churn threshold, the latest whose outcome is known)."),
+                                         "horizon and the longest churn threshold, the latest whose outcome is known; "
+                                         "on a history too short for that, the earliest date a model can be "
+                                         "trained for)."),
         ] = None,
         horizon: Annotated[int | None, typer.Option("--horizon", help="Days (default: churn.horizon_days).")] = None,
         workspace: WorkspaceOpt = None,
@@ -156,6 +167,7 @@ def register(app: typer.Typer) -> None:
         for name in ("model", "baseline", "heuristic"):
             t.add_row(name, *[str(d[name][c]) for c in cols])
         console.print(t)
+        _say_left_out(d["features_left_out"])
         e = d["early"]
         console.print(
             f"[bold]early warnings[/]: {e['n_customers']:,} customers not yet overdue on the date, {e['n_lost']:,} of "

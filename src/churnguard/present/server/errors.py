@@ -12,6 +12,7 @@ to a status in :data:`CHURNGUARD_STATUS`; a user's mistake is always a 4xx with 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,7 @@ from churnguard.errors import (
     WorkspaceError,
 )
 from churnguard.i18n import N_, Translator, message_of, translate_message
+from churnguard.present.errorlog import one_line, write_trace
 
 log = logging.getLogger("churnguard.server")
 
@@ -204,7 +206,62 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        tr = error_translator(request)
-        return error_response(request, 500, "internal_error",
-                              tr.gettext("Something went wrong on the server; the log says what."))
+        return unexpected_response(request, exc)
+
+    # innermost of the app's own middleware (added first): the error is answered here and not
+    # raised further, so the server's console shows one line instead of uvicorn's traceback
+    app.add_middleware(CatchUnexpected)
+
+
+def _log_unexpected(request: Request, exc: Exception) -> Path | None:
+    """One line on the server's log, the full trace in the workspace's log file."""
+    what = f"{request.method} {request.url.path}"
+    state = getattr(request.app.state, "churnguard", None)
+    path = write_trace(exc, what, getattr(state, "workspace_path", None))
+    log.error("%s failed: %s (full trace in %s)", what, one_line(exc), path)
+    return path
+
+
+def unexpected_response(request: Request, exc: Exception) -> Response:
+    """A fault of the program: one line on the console, the trace in the log, a 500 in the one shape."""
+    path = _log_unexpected(request, exc)
+    tr = error_translator(request)
+    what = f"{request.method} {request.url.path}"
+    if path is None:
+        message = tr.gettext("Something went wrong on the server; the log says what.")
+    else:
+        message = tr.gettext("Something went wrong on the server: %(what)s failed (%(error)s); the full "
+                             "trace is in %(log)s.", what=what, error=one_line(exc, 200), log=str(path))
+    return error_response(request, 500, "internal_error", message, {"log": None if path is None else str(path)})
+
+
+class CatchUnexpected:
+    """ASGI middleware: an exception a route lets through becomes :func:`unexpected_response`.
+
+    Starlette answers such an exception with the app's handler too, but then raises it again
+    so that the server prints its traceback; here it stops.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the edge: no traceback reaches anyone
+            request = Request(scope, receive)
+            if started:  # part of the answer is out: nothing more can be said to the client
+                _log_unexpected(request, exc)
+                return
+            await unexpected_response(request, exc)(scope, receive, send)

@@ -127,8 +127,14 @@ def test_spark_engine_through_the_service(spark_con, tmp_path, reference):
     settings.churn.grace_days = 3
     (ws / "churnguard.toml").write_text(render_settings(settings), encoding="utf-8")
     result = svc_churn_rate(ChurnRateOptions(workspace=ws, engine="spark", data=folder, end=AS_OF))
-    # the service adds history_complete (a flag on the figures, not a figure) to the computation
+    # the service adds history_complete (a flag on the figures, not a figure) and reactivated_per_lost
+    # (reactivated ÷ lost, from the figures) to the computation
     assert result.frame["history_complete"].dtype == bool
-    pd.testing.assert_frame_equal(result.frame.drop(columns=["history_complete"]), reference["churn_quarter"],
+    frame = result.frame
+    losses = frame["customers_at_start"] + frame["customers_acquired"] + frame["reactivated"] - frame["customers_at_end"]
+    ratio = (frame["reactivated"] / losses).where(losses > 0)
+    np.testing.assert_allclose(frame["reactivated_per_lost"].astype(float), ratio.astype(float), rtol=1e-9)
+    pd.testing.assert_frame_equal(frame.drop(columns=["history_complete", "reactivated_per_lost"]),
+                                  reference["churn_quarter"],
                                   check_exact=True)
     assert result.to_dict()["definition"]["engine"] == "pyspark"

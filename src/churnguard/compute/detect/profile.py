@@ -70,10 +70,23 @@ class _Days:
         return (col > self.ago(oldest)) & (col <= self.ago(newest))
 
 
+#: Amounts are summed as decimals: exact, so the same records give the same sums to the last bit
+#: on every run and engine (a parallel floating-point sum adds in an order that varies, and
+#: rounding afterwards still flips a last digit now and then). Four decimals keep every cent.
+EXACT = "decimal(18, 4)"
+#: squares need the width: DuckDB keeps a product of two DECIMAL(18, 4) at width 18
+EXACT_WIDE = "decimal(38, 4)"
+
+
+def _exact_sum(x: ir.NumericColumn, where: ir.BooleanColumn | None = None) -> ir.FloatingScalar:
+    """The exact sum of ``x`` (a decimal column) as a float."""
+    return x.sum(where=where).cast("float64")
+
+
 def _orders(r: Records) -> ir.Table:
     """Purchases per customer and day: one "order" a day (order ids are optional in users' data)."""
     p = r.purchases
-    return p.group_by(["customer_id", "occurred_at"]).aggregate(amount=p.amount.sum())
+    return p.group_by(["customer_id", "occurred_at"]).aggregate(amount=_exact_sum(p.amount.cast(EXACT)))
 
 
 def _purchase_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
@@ -84,36 +97,36 @@ def _purchase_aggregates(r: Records, d: _Days, w: Windows) -> ir.Table:
     # bought at a huge rate and then "dropped" (most partial-defector false alarms at 20,000
     # simulated customers). The window tests leave it out; their exposure starts the day after.
     o = o.mutate(first_day=o.occurred_at.min().over(ibis.window(group_by=o.customer_id)))
-    day, amt = o.occurred_at, o.amount
+    day, amt = o.occurred_at, o.amount.cast(EXACT)
     later = day > o.first_day
     pr, pb = w.recent, w.recent + w.baseline
     tr, tb = w.trend, w.trend + 365
-    sq = amt * amt
+    sq = amt.cast(EXACT_WIDE) * amt.cast(EXACT_WIDE)
     return o.group_by("customer_id").aggregate(
         first_purchase_at=day.min(),
         orders_total=o.count(),
-        spend_total=amt.sum(),
+        spend_total=_exact_sum(amt),
         orders_30d=o.count(where=d.last(day, 30)),
         orders_90d=o.count(where=d.last(day, 90)),
         orders_180d=o.count(where=d.last(day, 180)),
         orders_365d=o.count(where=d.last(day, 365)),
         orders_prev_365d=o.count(where=d.between(day, 365, 730)),
-        spend_90d=amt.sum(where=d.last(day, 90)),
-        spend_180d=amt.sum(where=d.last(day, 180)),
-        spend_365d=amt.sum(where=d.last(day, 365)),
-        spend_prev_365d=amt.sum(where=d.between(day, 365, 730)),
+        spend_90d=_exact_sum(amt, d.last(day, 90)),
+        spend_180d=_exact_sum(amt, d.last(day, 180)),
+        spend_365d=_exact_sum(amt, d.last(day, 365)),
+        spend_prev_365d=_exact_sum(amt, d.between(day, 365, 730)),
         # partial defection windows: recent vs the baseline just before it
         p_orders_r=o.count(where=d.last(day, pr)),
         p_orders_b=o.count(where=d.between(day, pr, pb) & later),
-        p_spend_r=amt.sum(where=d.last(day, pr)),
-        p_spend_b=amt.sum(where=d.between(day, pr, pb) & later),
-        p_sumsq=sq.sum(where=d.last(day, pb) & later),
+        p_spend_r=_exact_sum(amt, d.last(day, pr)),
+        p_spend_b=_exact_sum(amt, d.between(day, pr, pb) & later),
+        p_sumsq=_exact_sum(sq, d.last(day, pb) & later),
         # spend-trend signal windows
         t_orders_r=o.count(where=d.last(day, tr)),
         t_orders_b=o.count(where=d.between(day, tr, tb) & later),
-        t_spend_r=amt.sum(where=d.last(day, tr)),
-        t_spend_b=amt.sum(where=d.between(day, tr, tb) & later),
-        t_sumsq=sq.sum(where=d.last(day, tb) & later),
+        t_spend_r=_exact_sum(amt, d.last(day, tr)),
+        t_spend_b=_exact_sum(amt, d.between(day, tr, tb) & later),
+        t_sumsq=_exact_sum(sq, d.last(day, tb) & later),
     )
 
 
@@ -254,18 +267,19 @@ def _wallet_aggregates(r: Records, as_of: date) -> ir.Table | None:
     )
     o = _orders(r)
     o = o.filter(o.occurred_at >= base_from)
-    o = o.mutate(quarter=o.occurred_at.truncate("Q").cast("date"), sq=o.amount * o.amount)
-    oq = o.group_by(["customer_id", "quarter"]).aggregate(spend=o.amount.sum(), sumsq=o.sq.sum())
+    o = o.mutate(quarter=o.occurred_at.truncate("Q").cast("date"), amt=o.amount.cast(EXACT))
+    o = o.mutate(sq=o.amt.cast(EXACT_WIDE) * o.amt.cast(EXACT_WIDE))
+    oq = o.group_by(["customer_id", "quarter"]).aggregate(spend=o.amt.sum(), sumsq=o.sq.sum())
     j = we.left_join(oq, [we.customer_id == oq.customer_id, we.period_start == oq.quarter])
     recent = j.period_start >= recent_from
     return j.group_by(j.customer_id).aggregate(
         w_quarters_r=j.count(where=recent),
         w_quarters_b=j.count(where=~recent),
-        wallet_r=j.estimated_total_spend.sum(where=recent),
-        wallet_b=j.estimated_total_spend.sum(where=~recent),
-        w_spend_r=j.spend.fill_null(0).sum(where=recent),
-        w_spend_b=j.spend.fill_null(0).sum(where=~recent),
-        w_sumsq=j.sumsq.fill_null(0).sum(),
+        wallet_r=_exact_sum(j.estimated_total_spend.cast(EXACT), recent),
+        wallet_b=_exact_sum(j.estimated_total_spend.cast(EXACT), ~recent),
+        w_spend_r=_exact_sum(j.spend.fill_null(0), recent),
+        w_spend_b=_exact_sum(j.spend.fill_null(0), ~recent),
+        w_sumsq=_exact_sum(j.sumsq.fill_null(0)),
     )
 
 

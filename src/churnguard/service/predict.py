@@ -352,6 +352,8 @@ class AtRiskResult:
     customers_scored: int
     matching: int = 0
     offset: int = 0
+    #: the feature families the run's model went without for want of records (``run``'s own list)
+    features_left_out: list[dict[str, Any]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The rows."""
@@ -359,12 +361,13 @@ class AtRiskResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "data": [rows], "count", "matching", "offset", "total_value_at_risk",
-        "customers_scored"}``; ``matching`` is how many customers pass the filters (``count`` of
-        them are listed, from ``offset``)."""
+        "customers_scored", "features_left_out"}``; ``matching`` is how many customers pass the
+        filters (``count`` of them are listed, from ``offset``); ``features_left_out`` is what the
+        run that scored them said it left out (``{family, needs, features}``)."""
         rows = _rows(self.frame)
         return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows), "matching": self.matching,
                 "offset": self.offset, "total_value_at_risk": round(self.total_value_at_risk, 2),
-                "customers_scored": self.customers_scored}
+                "customers_scored": self.customers_scored, "features_left_out": self.features_left_out}
 
 
 AT_RISK_COLUMNS = ("rank", "customer_id", "name", "probability", "expected_value", "value_source", "value_at_risk",
@@ -436,7 +439,18 @@ def at_risk(opts: AtRiskOptions) -> AtRiskResult:
         top["changes"] = [c for c, _ in split]
         top["causes"] = [c for _, c in split]
     frame = top[[c for c in AT_RISK_COLUMNS if c in top.columns]]
-    return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]), matching, opts.offset)
+    return AtRiskResult(when, frame, float(total["v"] or 0.0), int(total["n"]), matching, opts.offset,
+                        _left_out_of(ws, when))
+
+
+def _left_out_of(ws: Workspace, when: date) -> list[dict[str, Any]]:
+    """What the model of the run of ``when`` left out, as its saved description says ([] when it
+    has none: a run before this was recorded, or a model that had every table)."""
+    path = ws.path / "models" / f"churn-{when.isoformat()}.json"
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("features_left_out", []))
+    except (OSError, ValueError):
+        return []
 
 
 def at_risk_choices(workspace: Path | None = None, as_of: date | None = None,

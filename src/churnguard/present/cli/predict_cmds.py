@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
                       "; ".join(x["text"] for x in r.get("changes") or []),
                       "; ".join(x["text"] for x in r.get("causes") or []))
         console.print(t)
+        _say_left_out(d["features_left_out"])
 
     @app.command("backtest")
     @handle_errors

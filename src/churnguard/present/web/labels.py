@@ -223,6 +223,29 @@ SATISFACTION: dict[int, str] = {
     1: N_("very dissatisfied"),
 }
 
+#: Feature families of the churn model (``features_left_out`` names them).
+FEATURE_FAMILIES: dict[str, str] = {
+    "recency": N_("days since the last purchase"),
+    "frequency": N_("purchase frequency"),
+    "spend": N_("spend"),
+    "breadth": N_("breadth of categories bought"),
+    "wallet": N_("share of wallet"),
+    "contact": N_("contacts"),
+    "unsubscribe": N_("unsubscribes"),
+    "relationship": N_("contract or not"),
+    "contract": N_("contract end and renewal"),
+    "complaint": N_("complaints"),
+    "satisfaction": N_("satisfaction"),
+    "service_region": N_("service problems in the region"),
+    "price": N_("prices paid"),
+    "chain": N_("related customers"),
+    "payment": N_("late payments"),
+    "returns": N_("returns"),
+    "tenure": N_("tenure"),
+    "value": N_("value"),
+    "profile": N_("segment, region and customer type"),
+}
+
 #: Customer columns whose values are codes, by column.
 CODES: dict[str, dict] = {
     **GROUP_VALUES,
@@ -239,4 +262,6 @@ CODES: dict[str, dict] = {
     "severity": SEVERITIES,
     "contract_status": CONTRACT_STATUS,
     "satisfaction": SATISFACTION,
+    "feature_family": FEATURE_FAMILIES,
+    "table": TABLES,
 }

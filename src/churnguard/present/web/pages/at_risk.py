@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from churnguard.errors import NotComputedError
 from churnguard.i18n import N_
 from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep, translator_for
+from churnguard.present.web import labels
 from churnguard.present.web.lists import can_open, one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
@@ -64,7 +65,25 @@ def at_risk_page(
     return render(request, "at_risk.html", {
         "computed": True, "form": form, "scope": scope, "d": d, "pager": pager, "choices": choices,
         "can_open": can_open(own), "names": _names(ws, d["data"]),
+        "left_out_text": left_out_text(tr, d["features_left_out"]),
     })
+
+
+def left_out_text(tr, left_out: list[dict]) -> str:
+    """``联系（需要 接触记录）; …``: each family the model went without and the records it needs,
+    in the reader's language (a column as ``table.column``: the name an import maps to)."""
+    def need(source: str) -> str:
+        table, _, column = source.partition(".")
+        name = tr.gettext(labels.TABLES[table]) if table in labels.TABLES else table
+        return f"{name} · {column}" if column else name
+
+    items = []
+    for item in left_out:
+        family = item.get("family", "")
+        name = tr.gettext(labels.FEATURE_FAMILIES[family]) if family in labels.FEATURE_FAMILIES else family
+        items.append(tr.gettext("%(family)s (needs %(records)s)") % {
+            "family": name, "records": " + ".join(need(n) for n in item.get("needs", []))})
+    return "; ".join(items)
 
 
 def _names(ws, rows: list[dict]) -> dict[str, str]:

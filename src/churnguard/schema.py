@@ -261,6 +261,18 @@ API_TOKENS = Table(
     natural_key=("token_hash",),
 )
 
+LOGIN_FAILURES = Table(
+    "login_failures",
+    None,
+    (
+        _c("subject", help="'user:NAME' or 'address:IP' that gave wrong passwords"),
+        _c("failures", "int64", help="wrong passwords in a row (forgotten after a quiet spell)"),
+        _c("last_failure_at", "timestamp"),
+        _c("locked_until", "timestamp", help="no password is checked for the subject before this (UTC)"),
+    ),
+    natural_key=("subject",),
+)
+
 #: Importable tables by the KIND the CLI takes.
 KINDS: dict[str, Table] = {
     t.kind: t
@@ -279,7 +291,7 @@ KINDS: dict[str, Table] = {
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {
-    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS)
+    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, LOGIN_FAILURES)
 }
 
 #: Where each dated kind keeps its date (first seen / date range in ``status``).

@@ -113,6 +113,31 @@ class WebSettings(_Section):
     session_hours: int = Field(
         12, gt=0, le=24 * 90, description="hours a web login lasts (read when the server starts)"
     )
+    secure_cookie: bool = Field(
+        False,
+        description=(
+            "send the login cookie over HTTPS only: set true when the server is reached through a TLS proxy "
+            "(read when the server starts)"
+        ),
+    )
+    login_free_tries: int = Field(
+        5, ge=1, le=100,
+        description="wrong passwords allowed for one user name or one address before each further one locks it",
+    )
+    login_lockout_max_minutes: int = Field(
+        15, ge=1, le=24 * 60,
+        description=(
+            "the longest lock after wrong passwords (the lock doubles from 1 second with each wrong try past "
+            "login_free_tries); 'churnguard user unlock' lifts it"
+        ),
+    )
+    trusted_proxies: str = Field(
+        "",
+        description=(
+            "addresses or networks of reverse proxies, comma-separated (e.g. \"127.0.0.1, 10.0.0.0/8\"): only a "
+            "request from one of them has its client address read from X-Forwarded-For (read when the server starts)"
+        ),
+    )
     cache_results: bool = Field(
         True,
         description=(
@@ -120,6 +145,31 @@ class WebSettings(_Section):
             "a 'churnguard run' or a setting changes them; false computes every page afresh (slow on large data)"
         ),
     )
+
+
+    @model_validator(mode="after")
+    def _proxies_are_addresses(self) -> WebSettings:
+        proxy_networks(self.trusted_proxies)  # raises ValueError naming the bad item
+        return self
+
+
+def proxy_networks(text: str) -> list[Any]:
+    """The networks of ``web.trusted_proxies`` (``"127.0.0.1, 10.0.0.0/8"``).
+
+    >>> [str(n) for n in proxy_networks("127.0.0.1, 10.0.0.0/8")]
+    ['127.0.0.1/32', '10.0.0.0/8']
+    """
+    import ipaddress
+
+    out = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"trusted_proxies: {item!r} is not an address or network") from None
+    return out
 
 
 class DetectSettings(_Section):

@@ -98,7 +98,7 @@ def serve_in_thread(site: Site) -> Iterator[Site]:
 
     port = free_port()
     config = uvicorn.Config(create_app(site.path), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
+                            lifespan="off", proxy_headers=False)  # as `churnguard serve`: the app's setting decides
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

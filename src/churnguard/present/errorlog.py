@@ -91,6 +91,31 @@ def write_trace(exc: BaseException, what: str, workspace: Path | None = None) ->
     return None
 
 
+def log_events(workspace: Path | None) -> Path | None:
+    """Write the warnings of the ``churnguard`` loggers (locked logins, lifted locks) to the
+    workspace's log from now on, in this process; return the file (None: no folder could be
+    written). Calling it again for the same file adds nothing."""
+    root = logging.getLogger("churnguard")
+    for folder in log_folders(workspace):
+        path = (folder / LOG_FILE).absolute()
+        with _lock:
+            if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+                return path
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                                               encoding="utf-8")
+            except OSError:
+                continue
+            handler.setLevel(logging.WARNING)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            root.addHandler(handler)
+            if root.level == logging.NOTSET or root.level > logging.WARNING:
+                root.setLevel(logging.WARNING)
+            return path
+    return None
+
+
 def one_line(exc: BaseException, limit: int = 300) -> str:
     """``TypeName: message`` on one line, cut at ``limit`` characters."""
     text = " ".join(str(exc).split())

@@ -91,7 +91,7 @@ def _serve(directory: Path, host: str, port: int, admin: str | None, password: s
         console.print(f"sign in as [bold]{admin}[/] with the password [bold]{password}[/] "
                       "(shown only now; the demo is rebuilt with a new one each time)", highlight=False)
     console.print("Ctrl+C stops it", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def _print_result(result, directory: Path) -> None:

@@ -36,4 +36,4 @@ def register(app: typer.Typer) -> None:
         app = create_app(workspace or default_workspace_dir())
         console.print(f"churnguard serving {app.state.churnguard.workspace_path} on http://{host}:{port}/ "
                       f"(API docs: http://{host}:{port}/api/docs); Ctrl+C stops it", highlight=False)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

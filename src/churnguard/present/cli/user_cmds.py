@@ -1,4 +1,4 @@
-"""User commands: add, list, token (who may use the web pages and the API)."""
+"""User commands: add, list, token, locks, unlock (who may use the web pages and the API)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from churnguard.present.cli.common import (
     open_workspace,
     print_json,
 )
+from churnguard.present.errorlog import log_events
+from churnguard.service import logins
 from churnguard.service import users as svc
 
-user_app = typer.Typer(help="Users of the web pages and the API: add, list, token.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web pages and the API: add, list, token, locks, unlock.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,3 +98,48 @@ def token(
     if sys.stdout.isatty():
         err_console.print("keep it safe: it is shown only now", style="yellow")
 
+
+
+@user_app.command("locks")
+@handle_errors
+def locks(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+    """User names and addresses with wrong passwords on record, and whether they are locked now.
+
+    Example: churnguard user locks --json
+    """
+    with open_workspace(workspace) as ws:
+        result = logins.list_locks(ws)
+    if json_out:
+        print_json(result)
+        return
+    rows = result.to_dict()["data"]
+    if not rows:
+        console.print("no wrong passwords on record")
+        return
+    t = RichTable()
+    for col in ("subject", "wrong passwords", "last", "locked until"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["subject"], str(r["failures"]), str(r["last_failure_at"] or ""),
+                  str(r["locked_until"] or "") if r["locked"] else "")
+    console.print(t, highlight=False)
+
+
+@user_app.command("unlock")
+@handle_errors
+def unlock(
+    name: Annotated[str | None, typer.Argument(help="The user name to unlock.", show_default=False)] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Unlock this client address instead.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Lift the lock that wrong passwords put on a user name (or a client address).
+
+    Examples:
+      churnguard user unlock 王芳
+      churnguard user unlock --address 10.0.0.7
+    """
+    with open_workspace(workspace) as ws:
+        log_events(ws.path)
+        found = logins.unlock(ws, name, address)
+    what = " and ".join(x for x in (name and f"user {name}", address and f"address {address}") if x)
+    console.print(f"{what}: lock lifted" if found else f"{what}: no wrong passwords on record", highlight=False)

@@ -12,12 +12,15 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import churnguard
+from churnguard.present.errorlog import log_events
 from churnguard.present.server.deps import KeepOpen, ServerState
 from churnguard.present.server.edge import check_text
 from churnguard.present.server.errors import API_PREFIX, install_error_handlers
 from churnguard.present.server.security import BodyLimit, SecurityHeaders, csrf_protect, session_secret
+from churnguard.settings import proxy_networks
 from churnguard.store import Workspace
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -44,6 +47,7 @@ def create_app(workspace_path: Path | str) -> FastAPI:
     path = Path(workspace_path).resolve()
     with Workspace.open(path) as ws:
         settings = ws.settings
+    log_events(path)  # locked logins and other warnings go to the workspace's log
     app = FastAPI(
         title="churnguard",
         summary="客户流失管理 · customer churn management: REST API",
@@ -83,6 +87,7 @@ def create_app(workspace_path: Path | str) -> FastAPI:
 
     app.mount("/assets", StaticFiles(directory=STATIC_DIR), name="static")
 
+    proxies = [str(n) for n in proxy_networks(settings.web.trusted_proxies)]
     app.add_middleware(BodyLimit, limit_mb=lambda: state.settings().web.max_upload_mb)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
@@ -91,6 +96,10 @@ def create_app(workspace_path: Path | str) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         max_age=settings.web.session_hours * 3600,
         same_site="lax",
-        https_only=False,  # set behind TLS by a proxy; the cookie is signed either way
+        https_only=settings.web.secure_cookie,  # true behind a TLS proxy (docs/security.md)
     )
+    if proxies:  # outermost: the client's address and scheme as the trusted proxy saw them
+        # uvicorn's own proxy layer trusts 127.0.0.1 by default: `serve` turns it off and this
+        # one, driven by the setting, takes its place (login throttling counts per address)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app

@@ -12,6 +12,7 @@ from churnguard.i18n import LANGUAGES
 from churnguard.present.server.deps import WorkspaceDep, translator_for
 from churnguard.present.server.errors import NotFound
 from churnguard.present.web.render import render
+from churnguard.service import logins
 from churnguard.service import users as users_svc
 
 router = APIRouter()
@@ -42,15 +43,34 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    """Check the password; on success start a fresh session and go where the reader was going."""
-    user = users_svc.authenticate(ws, user_id.strip(), password) if user_id and password else None
-    if user is None:
-        tr = translator_for(request)
+    """Check the password; on success start a fresh session and go where the reader was going.
+
+    Wrong passwords lock the user name and the client address for a while
+    (:mod:`churnguard.service.logins`): while locked, no password is checked and the answer is
+    429 with ``Retry-After``."""
+    tr = translator_for(request)
+
+    def again(error: str, status: int, headers: dict[str, str] | None = None) -> Response:
         return render(request, "login.html", {
-            "next": safe_next(next) or "", "user_id": user_id,
-            "error": tr.gettext("Wrong user name or password."),
+            "next": safe_next(next) or "", "user_id": user_id, "error": error,
             "no_users": users_svc.count_users(ws) == 0,
-        }, status=401)
+        }, status=status, headers=headers)
+
+    name = user_id.strip()
+    if not name or not password:
+        return again(tr.gettext("Wrong user name or password."), 401)
+    # the connection's address; behind a proxy of web.trusted_proxies the app's proxy layer has put
+    # the client's address from X-Forwarded-For here (create_app)
+    names = logins.subjects(name, request.client.host if request.client else None)
+    wait = logins.wait_seconds(ws, names)
+    if wait:
+        return again(tr.gettext("Too many wrong passwords: try again in %(n)s seconds.") % {"n": wait}, 429,
+                     {"Retry-After": str(wait)})
+    user = users_svc.authenticate(ws, name, password)
+    if user is None:
+        logins.record_failure(ws, names)
+        return again(tr.gettext("Wrong user name or password."), 401)
+    logins.record_success(ws, user.user_id)
     lang = request.session.get("lang")
     request.session.clear()  # nothing from before the login carries over (but the language)
     request.session.update({"uid": user.user_id, "csrf": secrets.token_urlsafe(32)})

@@ -196,7 +196,7 @@ def test_churn_rate_page(tab_factory) -> None:
     assert t.page.locator("#churn-table tbody tr").count() > quarters
     assert "period=month" in t.page.url and "by=segment" in t.page.url
     t.shot("churn-month-segment-zh")
-    t.page.click(".lang-switch a[data-lang=en]")
+    t.page.click(".lang-switch [data-lang=en]")
     assert t.page.inner_text("h1") == "Churn rate" and "by=segment" in t.page.url
     t.page.wait_for_selector(".chart .main-svg .scatterlayer")
     t.shot("churn-month-segment-en")
@@ -215,10 +215,10 @@ def test_language_switch_on_every_page(tab_factory) -> None:
         t.go(path)
         assert t.page.inner_text("h1") == zh
         t.shot(f"tablet-{path.strip('/') or 'overview'}-zh")
-        t.page.click(".lang-switch a[data-lang=en]")
+        t.page.click(".lang-switch [data-lang=en]")
         assert t.page.inner_text("h1") == en and t.page.url.endswith(path)
         t.shot(f"tablet-{path.strip('/') or 'overview'}-en")
-        t.page.click(".lang-switch a[data-lang=zh]")
+        t.page.click(".lang-switch [data-lang=zh]")
         assert t.page.inner_text("h1") == zh
     t.go("/settings")
     assert "流失阈值" in t.page.inner_text("#settings-form") and t.page.locator("#users-table tbody tr").count() == 3
@@ -287,7 +287,7 @@ def test_overview_with_charts_and_warnings(tab_factory) -> None:
     assert t.page.inner_text("#fig-churn").endswith("%") and t.page.inner_text("#fig-grr").endswith("%")
     assert "历史数据过短" in t.page.inner_text("#warnings")
     t.shot("overview-charts-zh")
-    t.page.click(".lang-switch a[data-lang=en]")
+    t.page.click(".lang-switch [data-lang=en]")
     t.page.wait_for_selector("[data-chart=trend] .main-svg .scatterlayer")
     assert "History too short" in t.page.inner_text("#warnings")
     t.shot("overview-charts-en")

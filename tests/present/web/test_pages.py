@@ -206,6 +206,11 @@ def test_language_follows_the_browser_then_the_switch(fresh_site: Site) -> None:
         r = c.get("/lang/en", params={"next": "/data?x=1"})
         assert r.status_code == 303 and r.headers["location"] == "/data?x=1"
         assert "Overview" in c.get("/").text
+        with site.client("admin") as api:  # a link switches the session only: a GET stores nothing
+            assert {u["user_id"]: u["language"] for u in api.get("/api/users").json()["data"]}["li"] is None
+        assert c.post("/lang/zh", data={"next": "/"}).status_code == 403  # a change needs the CSRF token
+        r = c.post("/lang/en", data={"next": "/data?x=1", "csrf_token": csrf_of(c.get("/"))})
+        assert r.status_code == 303 and r.headers["location"] == "/data?x=1"
         assert c.get("/lang/fr").status_code == 404
         assert c.get("/lang/en", params={"next": "//evil.example/"}).headers["location"] == "/"
         assert c.get("/lang/en", params={"next": "https://evil.example/"}).headers["location"] == "/"

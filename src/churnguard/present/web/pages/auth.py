@@ -90,9 +90,19 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{code}", name="set_language")
-def set_language(request: Request, ws: WorkspaceDep, code: str,
-                 next: Annotated[str | None, Query()] = None) -> Response:
-    """Switch the language; a signed-in user keeps the choice for next time."""
+def set_language(request: Request, code: str, next: Annotated[str | None, Query()] = None) -> Response:
+    """Switch this session's language (a link anyone may follow: it stores nothing)."""
+    if code not in LANGUAGES:
+        raise NotFound()
+    request.session["lang"] = code
+    return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)
+
+
+@router.post("/lang/{code}", name="set_language_submit")
+def set_language_submit(request: Request, ws: WorkspaceDep, code: str,
+                        next: Annotated[str, Form()] = "") -> Response:
+    """The header's switch: this session's language, kept for a signed-in user's next login
+    (a POST with the CSRF token, as every change is)."""
     if code not in LANGUAGES:
         raise NotFound()
     request.session["lang"] = code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -249,16 +250,24 @@ def test_oversize_upload_without_a_length_is_413_too(tmp_path: Path) -> None:
 
 
 def test_service_errors_map_to_one_handler(fresh_site: Site) -> None:
-    """A broken churnguard.toml (edited by hand while serving) is a 503 that names the file."""
+    """A broken churnguard.toml (edited by hand while serving) is a 503; what is wrong, with the
+    file's path, goes to the server's log, not to whoever opens the page."""
     toml = fresh_site.path / SETTINGS_FILE
     good = toml.read_text(encoding="utf-8")
     toml.write_text(good.replace('language = "zh"', 'language = "fr"'), encoding="utf-8")
     try:
         with fresh_site.client("admin") as c:
             err = assert_error(c.get("/api/status"), 503, "config_error")
-            assert "churnguard.toml" in err["message"] and "language" in err["message"]
+            assert "server's log" in err["message"]
+            assert str(fresh_site.path) not in err["message"] and "churnguard.toml" not in err["message"]
             page = c.get("/data")
             assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+            assert str(fresh_site.path) not in page.text
+        with httpx.Client(base_url=fresh_site.base_url) as anonymous:
+            page = anonymous.get("/login")
+            assert page.status_code == 503 and str(fresh_site.path) not in page.text
+        log = (fresh_site.path / "logs" / "churnguard.log").read_text(encoding="utf-8")
+        assert "churnguard.toml" in log and "language" in log
     finally:
         toml.write_text(good, encoding="utf-8")
     with fresh_site.client("admin") as c:

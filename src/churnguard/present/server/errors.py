@@ -180,6 +180,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _service_error(request: Request, exc: ChurnguardError) -> Response:
         status, code = churnguard_status(exc)
         tr = error_translator(request)
+        if status == 503:
+            # the workspace cannot be used: its message names files, paths, a process id — for the
+            # operator's eyes (the server's log), not for whoever happens to open the page
+            log.warning("%s %s: %s", request.method, request.url.path, one_line(exc, 2000))
+            message = tr.gettext("The workspace cannot be used right now; the server's log "
+                                 "(logs/churnguard.log in the workspace) says why.")
+            return error_response(request, status, code, message, None)
         return error_response(request, status, code, translate_message(tr, message_of(exc)), _details(exc))
 
     @app.exception_handler(RequestValidationError)

@@ -138,6 +138,13 @@ class WebSettings(_Section):
             "request from one of them has its client address read from X-Forwarded-For (read when the server starts)"
         ),
     )
+    cache_max_mb: float = Field(
+        500, gt=0, le=1_000_000,
+        description=(
+            "largest size of the stored figures (.cache/results), in MB: past it the figures read longest ago "
+            "are removed (they are computed again when asked for)"
+        ),
+    )
     cache_results: bool = Field(
         True,
         description=(

@@ -140,3 +140,28 @@ def test_refresh_stores_the_default_figures_and_clear_removes_them(ws: Workspace
     assert results.clear(ws) == len(results.DEFAULT_FIGURES)
     assert not (ws.path / results.CACHE_DIR).exists()
     json.dumps(done)  # the JSON of 'churnguard refresh --json'
+
+
+def test_the_store_of_figures_keeps_to_its_size_and_drops_what_was_read_longest_ago(ws: Workspace) -> None:
+    import time
+
+    def files() -> dict[str, int]:
+        return {p.name: p.stat().st_size for p in (ws.path / results.CACHE_DIR).rglob("*.json")}
+
+    a = results.figure(ws, "churn-rate", {"period": "month"})
+    time.sleep(0.02)
+    results.figure(ws, "churn-rate", {"period": "quarter"})
+    time.sleep(0.02)
+    assert results.figure(ws, "churn-rate", {"period": "month"}).cached  # read again: now the newest
+    time.sleep(0.02)
+    two = files()
+    assert len(two) == 2
+    # room for the two and not a byte more: the next (smaller) one pushes out the one read
+    # longest ago (the quarters), and only that one
+    ws.settings.web.cache_max_mb = sum(two.values()) / 1_000_000
+    results.figure(ws, "churn-rate", {"period": "year"})
+    after = files()
+    assert len(after) == 2 and sum(after.values()) <= ws.settings.web.cache_max_mb * 1_000_000
+    assert results.figure(ws, "churn-rate", {"period": "month"}).cached
+    assert results.figure(ws, "churn-rate", {"period": "month"}).body == a.body
+    assert not results.figure(ws, "churn-rate", {"period": "quarter"}).cached  # gone, so computed again

@@ -205,6 +205,8 @@ def _read(path: Path, name: str, version: str) -> Stored | None:
         meta = json.loads(head)
     except ValueError:  # a damaged file is computed again
         return None
+    with contextlib.suppress(OSError):  # read now: the last to go when the store is bounded
+        os.utime(path)
     return Stored(name, body, meta["computed_at"], meta["seconds"], True, version)
 
 
@@ -268,7 +270,35 @@ def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, u
             return stored
         stored = _compute(name, fig, opts, version)
         _write(path, stored)
+        bound(path.parent, int(ws.settings.web.cache_max_mb * 1_000_000), keep=path)
         return stored
+
+
+def bound(folder: Path, max_bytes: int, keep: Path | None = None) -> int:
+    """Remove the figures of ``folder`` read longest ago until the rest fit in ``max_bytes``
+    (``keep``, the one just written, stays); return how many went.
+
+    Every distinct set of options is a figure of its own (a page asked for each date range
+    makes a file), so without a bound the store grows as long as people click. A figure read
+    is marked (:func:`_read` touches it), so what the pages open with stays.
+    """
+    files = []
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.name.endswith(".json") and not entry.name.startswith(".tmp-"):
+            st = entry.stat()
+            files.append((st.st_mtime, entry.name, st.st_size, Path(entry.path)))
+    total = sum(f[2] for f in files)
+    removed = 0
+    for _, _, size, path in sorted(files):  # oldest first; the name breaks ties
+        if total <= max_bytes:
+            break
+        if keep is not None and path == keep:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+        total -= size
+    return removed
 
 
 def _compute(name: str, fig: Figure, opts: Any, version: str) -> Stored:

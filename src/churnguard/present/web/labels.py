@@ -57,6 +57,7 @@ SETTINGS: dict[str, str] = {
     "web.login_free_tries": N_("Wrong passwords before a lock"),
     "web.login_lockout_max_minutes": N_("Longest lock after wrong passwords (minutes)"),
     "web.trusted_proxies": N_("Trusted reverse proxies"),
+    "web.cache_max_mb": N_("Largest size of the stored figures (MB)"),
     "detect.p_alive_below": N_("Complete defector: P(alive) below"),
     "detect.partial_recent_days": N_("Partial defection: recent window (days)"),
     "detect.partial_baseline_days": N_("Partial defection: baseline window (days)"),

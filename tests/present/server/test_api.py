@@ -49,13 +49,19 @@ def test_no_or_bad_token_is_401(site: Site, header: str | None) -> None:
     assert r.headers["www-authenticate"] == "Bearer"
 
 
-def test_session_cookie_is_not_enough_for_the_api(site: Site) -> None:
-    """The API takes only bearer tokens, so a browser's cookie cannot be used for CSRF against it."""
+def test_session_cookie_reads_the_api_but_changes_nothing(site: Site) -> None:
+    """A signed-in browser may read the API (the pages link their JSON twins); a change on /api
+    needs a bearer token, so a browser's cookie cannot be used for CSRF against it."""
     with site.client() as c:
         page = c.get("/login")
         token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
         r = c.post("/login", data={"user_id": "admin", "password": "s3cret-pass", "csrf_token": token})
         assert r.status_code == 303 and c.cookies.get("churnguard_session")
+        assert c.get("/api/status").status_code == 200
+        r = c.post("/api/imports", files={"file": ("t.csv", b"customer_id\nC1\n")}, data={"kind": "customers"})
+        assert_error(r, 401, "unauthorized")
+        token = c.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]  # the session's new one
+        assert c.post("/logout", data={"csrf_token": token}).status_code == 303
         assert_error(c.get("/api/status"), 401, "unauthorized")
 
 

@@ -154,3 +154,19 @@ def test_pages_without_data_say_what_to_do(site: Site, path: str) -> None:
         assert "请先导入交易或合同数据" in page.text
     else:
         assert "工作区中还没有数据" in page.text
+
+
+def test_a_signed_in_browser_opens_the_json_twins_but_changes_nothing_with_its_session(demo_site: Site) -> None:
+    with demo_site.client("li") as api:
+        by_token = api.get("/api/overview").json()
+    with signed_in(demo_site, "en") as c:
+        page = c.get("/")
+        twin = re.search(r'href="(/api/overview)">JSON</a>', page.text).group(1)
+        r = c.get(twin)
+        assert r.status_code == 200 and r.json() == by_token
+        # a change on /api needs the token: the session cookie cannot stand in (no CSRF check there)
+        r = c.post("/api/imports", files={"file": ("t.csv", b"customer_id,occurred_at,amount\nC1,2024-01-01,5\n")},
+                   data={"kind": "transactions"})
+        assert r.status_code == 401
+    with httpx.Client(base_url=demo_site.base_url) as anonymous:
+        assert anonymous.get("/api/overview").status_code == 401

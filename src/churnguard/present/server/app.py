@@ -52,7 +52,7 @@ def create_app(workspace_path: Path | str) -> FastAPI:
         title="churnguard",
         summary="客户流失管理 · customer churn management: REST API",
         description=(
-            "Every call needs `Authorization: Bearer TOKEN`; make a token with "
+            "Every call needs `Authorization: Bearer TOKEN` (a signed-in browser may also read with its session); make a token with "
             "`churnguard user token NAME`. Errors always have the shape "
             '`{"error": {"code", "message", "details"}}`.'
         ),

@@ -146,10 +146,19 @@ def _bearer(request: Request) -> str | None:
 
 
 def current_user(request: Request, ws: WorkspaceDep) -> User:
-    """The signed-in user: by bearer token on ``/api``, by session cookie on pages."""
+    """The signed-in user: by bearer token on ``/api``, by session cookie on pages.
+
+    A signed-in browser may also *read* the API with its session (``GET``/``HEAD`` without a
+    token): the pages link their JSON twins. Anything that changes data on ``/api`` needs the
+    token, so the session cookie never stands in for a CSRF check there."""
     if is_api(request):
         token = _bearer(request)
-        user = users_svc.user_for_token(ws, token) if token else None
+        if token:
+            user = users_svc.user_for_token(ws, token)
+        elif request.method in ("GET", "HEAD") and isinstance(request.session.get("uid"), str):
+            user = users_svc.get_user(ws, request.session["uid"])
+        else:
+            user = None
         if user is None:
             raise Unauthorized()
     else:

@@ -246,6 +246,7 @@ USERS = Table(
         _c("csm_name", help="the value of customers.csm that is this user (CSMs see their own customers)"),
         _c("language", help="zh or en; empty = follow the browser"),
         _c("created_at", "timestamp"),
+        _c("disabled_at", "timestamp", help="set: the user can no longer sign in, and its tokens do not work"),
     ),
     natural_key=("user_id",),
 )
@@ -257,8 +258,22 @@ API_TOKENS = Table(
         _c("token_hash", help="SHA-256 of the token; the token itself is shown once and never stored"),
         _c("user_id"),
         _c("created_at", "timestamp"),
+        _c("expires_at", "timestamp", help="empty: does not expire"),
+        _c("last_used_at", "timestamp"),
     ),
     natural_key=("token_hash",),
+)
+
+SESSIONS = Table(
+    "sessions",
+    None,
+    (
+        _c("session_hash", help="SHA-256 of the session id the login cookie carries"),
+        _c("user_id"),
+        _c("created_at", "timestamp", help="the sign-in (web.session_hours counts from here)"),
+        _c("last_seen_at", "timestamp", help="the latest request (web.session_idle_minutes counts from here)"),
+    ),
+    natural_key=("session_hash",),
 )
 
 LOGIN_FAILURES = Table(
@@ -291,7 +306,7 @@ KINDS: dict[str, Table] = {
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {
-    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, LOGIN_FAILURES)
+    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, SESSIONS, LOGIN_FAILURES)
 }
 
 #: Where each dated kind keeps its date (first seen / date range in ``status``).

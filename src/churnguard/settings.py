@@ -111,7 +111,11 @@ class WebSettings(_Section):
         200, gt=0, le=10_000, description="largest file the web page and the API accept for an import, in MB"
     )
     session_hours: int = Field(
-        12, gt=0, le=24 * 90, description="hours a web login lasts (read when the server starts)"
+        12, gt=0, le=24 * 90, description="hours a web login lasts at most, however busy"
+    )
+    session_idle_minutes: int = Field(
+        120, gt=0, le=24 * 60 * 90,
+        description="a web login ends after this many minutes without a request (and after session_hours in any case)",
     )
     secure_cookie: bool = Field(
         False,

@@ -25,7 +25,7 @@ def test_add_list_authenticate(workspace: Workspace) -> None:
     assert wang.role == "csm" and wang.csm_name == "王芳" and wang.created_at is not None
     listed = svc.list_users(workspace).to_dict()
     assert listed["count"] == 2 and [u["user_id"] for u in listed["data"]] == ["admin", "王芳"]
-    assert set(listed["data"][0]) == {"user_id", "role", "csm_name", "language", "created_at"}
+    assert set(listed["data"][0]) == {"user_id", "role", "csm_name", "language", "created_at", "disabled_at"}
     assert svc.authenticate(workspace, "王芳", "s3cret-pass") == svc.get_user(workspace, "王芳")
     assert svc.authenticate(workspace, "王芳", "wrong-pass") is None
     assert svc.authenticate(workspace, "nobody", "s3cret-pass") is None

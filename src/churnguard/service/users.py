@@ -30,13 +30,13 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from churnguard.errors import InputError
-from churnguard.schema import API_TOKENS, USERS
+from churnguard.schema import API_TOKENS, SESSIONS, USERS
 from churnguard.service.common import TableResult
 from churnguard.store import Store, Workspace
 from churnguard.store.engine import quote_ident
@@ -63,6 +63,12 @@ class User:
     csm_name: str | None = None
     language: str | None = None
     created_at: datetime | None = None
+    disabled_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the user may sign in and use its tokens (not disabled)."""
+        return self.disabled_at is None
 
     def has_role(self, *roles: str) -> bool:
         """Whether the user is one of ``roles`` (admin always is)."""
@@ -76,6 +82,7 @@ class User:
             "csm_name": self.csm_name,
             "language": self.language,
             "created_at": self.created_at.isoformat(sep=" ") if self.created_at else None,
+            "disabled_at": self.disabled_at.isoformat(sep=" ") if self.disabled_at else None,
         }
 
 
@@ -159,14 +166,17 @@ def _fetch(store: Store, sql: str, params: tuple = ()) -> list[tuple]:
     return list(store.raw.execute(sql, params).fetchall())
 
 
-_USER_COLS = ("user_id", "role", "csm_name", "language", "created_at")
+_USER_COLS = ("user_id", "role", "csm_name", "language", "created_at", "disabled_at")
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
+        return None
+    return (value if isinstance(value, datetime) else pd.Timestamp(value).to_pydatetime()).replace(tzinfo=None)
 
 
 def _user(row: tuple) -> User:
-    created = row[4]
-    if created is not None and not isinstance(created, datetime):
-        created = pd.Timestamp(created).to_pydatetime()
-    return User(row[0], row[1], row[2] or None, row[3] or None, created)
+    return User(row[0], row[1], row[2] or None, row[3] or None, _dt(row[4]), _dt(row[5]))
 
 
 def _select_users(where: str = "") -> str:
@@ -246,7 +256,8 @@ def authenticate(ws: Workspace, user_id: str, password: str) -> User | None:
         return None
     if not verify_password(password, rows[0][0]):
         return None
-    return get_user(ws, user_id)
+    user = get_user(ws, user_id)
+    return user if user is not None and user.active else None
 
 
 def set_language(ws: Workspace, user_id: str, language: str | None) -> None:
@@ -259,41 +270,240 @@ def set_language(ws: Workspace, user_id: str, language: str | None) -> None:
                     (language, user_id))
 
 
-def set_password(ws: Workspace, user_id: str, password: str) -> None:
-    """Give ``user_id`` a new password (its sessions and tokens stay valid)."""
-    check_password(password)
-    if get_user(ws, user_id) is None:
+def _existing(ws: Workspace, user_id: str) -> User:
+    user = get_user(ws, user_id)
+    if user is None:
         raise InputError(f"no user {user_id!r}; see 'churnguard user list'")
+    return user
+
+
+def set_password(ws: Workspace, user_id: str, password: str) -> int:
+    """Give ``user_id`` a new password and end its web sessions (a stolen session dies with the
+    old password); its API tokens stay until revoked. Returns how many sessions ended."""
+    check_password(password)
+    _existing(ws, user_id)
     p = ws.store.paramstyle
     with ws.store.transaction() as cur:
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET password_hash = {p} WHERE user_id = {p}",
                     (hash_password(password), user_id))
+        return _end_sessions(cur, p, user_id)
 
 
-def create_token(ws: Workspace, user_id: str) -> str:
-    """Make a new API token for ``user_id`` and return it; only its hash is kept."""
-    if get_user(ws, user_id) is None:
-        raise InputError(f"no user {user_id!r}; see 'churnguard user list'")
+def _end_sessions(cur: Any, p: str, user_id: str) -> int:
+    cur.execute(f"SELECT count(*) FROM {quote_ident(SESSIONS.name)} WHERE user_id = {p}", (user_id,))
+    n = int(cur.fetchone()[0])
+    cur.execute(f"DELETE FROM {quote_ident(SESSIONS.name)} WHERE user_id = {p}", (user_id,))
+    return n
+
+
+def _active_admins(ws: Workspace) -> list[str]:
+    return [r[0] for r in _fetch(ws.store, f"SELECT user_id FROM {quote_ident(USERS.name)} "
+                                           "WHERE role = 'admin' AND disabled_at IS NULL")]
+
+
+def _keep_an_admin(ws: Workspace, user_id: str, what: str) -> None:
+    if _active_admins(ws) == [user_id]:
+        raise InputError(f"{user_id!r} is the only active admin: add another admin before you {what} it")
+
+
+def set_role(ws: Workspace, user_id: str, role: str, csm_name: str | None = None) -> User:
+    """Give ``user_id`` another role (and, for a csm, the ``customers.csm`` value that is them);
+    its web sessions end, so the new role holds from the next sign-in."""
+    user = _existing(ws, user_id)
+    _check_new_user(UserCreate(user_id, role, "x" * MIN_PASSWORD, csm_name or user.csm_name, user.language))
+    if user.role == "admin" and role != "admin":
+        _keep_an_admin(ws, user_id, "take the admin role from")
+    p = ws.store.paramstyle
+    csm = (csm_name or user.csm_name) if role == "csm" else None
+    with ws.store.transaction() as cur:
+        cur.execute(f"UPDATE {quote_ident(USERS.name)} SET role = {p}, csm_name = {p} WHERE user_id = {p}",
+                    (role, csm, user_id))
+        _end_sessions(cur, p, user_id)
+    return _existing(ws, user_id)
+
+
+def disable_user(ws: Workspace, user_id: str) -> User:
+    """Stop ``user_id`` signing in; its sessions end and its tokens stop working (kept, so
+    :func:`enable_user` brings them back)."""
+    user = _existing(ws, user_id)
+    if not user.active:
+        return user
+    if user.role == "admin":
+        _keep_an_admin(ws, user_id, "disable")
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        cur.execute(f"UPDATE {quote_ident(USERS.name)} SET disabled_at = {p} WHERE user_id = {p}", (_now(), user_id))
+        _end_sessions(cur, p, user_id)
+    return _existing(ws, user_id)
+
+
+def enable_user(ws: Workspace, user_id: str) -> User:
+    """Let a disabled user sign in again."""
+    _existing(ws, user_id)
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        cur.execute(f"UPDATE {quote_ident(USERS.name)} SET disabled_at = NULL WHERE user_id = {p}", (user_id,))
+    return _existing(ws, user_id)
+
+
+def delete_user(ws: Workspace, user_id: str) -> None:
+    """Remove ``user_id`` with its sessions and tokens."""
+    user = _existing(ws, user_id)
+    if user.role == "admin":
+        _keep_an_admin(ws, user_id, "delete")
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        _end_sessions(cur, p, user_id)
+        cur.execute(f"DELETE FROM {quote_ident(API_TOKENS.name)} WHERE user_id = {p}", (user_id,))
+        cur.execute(f"DELETE FROM {quote_ident(USERS.name)} WHERE user_id = {p}", (user_id,))
+
+
+# -- web sessions ---------------------------------------------------------------------------
+#: a session's last request is written at most this often (not on every page)
+SESSION_TOUCH_SECONDS = 60
+
+
+def start_session(ws: Workspace, user_id: str) -> str:
+    """Start a web session for ``user_id``; return its id (256 random bits) for the login cookie.
+    Only its SHA-256 is stored, so the table cannot be used to take over a session."""
+    sid = secrets.token_urlsafe(32)
+    now = _now()
+    p = ws.store.paramstyle
+    h = _token_hash(sid)
+    with ws.store.transaction() as cur:
+        cur.execute(f"INSERT INTO {quote_ident(SESSIONS.name)} (record_key, session_hash, user_id, created_at, "
+                    f"last_seen_at) VALUES ({p}, {p}, {p}, {p}, {p})", (h, h, user_id, now, now))
+    return sid
+
+
+def session_user(ws: Workspace, sid: str, now: datetime | None = None) -> User | None:
+    """The user of a live session, or None: unknown, ended, idle longer than
+    ``web.session_idle_minutes``, older than ``web.session_hours``, or its user disabled."""
+    if not isinstance(sid, str) or not sid or len(sid) > 200:
+        return None
+    now = now or _now()
+    p = ws.store.paramstyle
+    h = _token_hash(sid)
+    rows = _fetch(ws.store, f"SELECT user_id, created_at, last_seen_at FROM {quote_ident(SESSIONS.name)} "
+                            f"WHERE session_hash = {p}", (h,))
+    if not rows:
+        return None
+    user_id, created, seen = rows[0][0], _dt(rows[0][1]), _dt(rows[0][2])
+    web = ws.settings.web
+    if (created is None or seen is None or now - created > timedelta(hours=web.session_hours)
+            or now - seen > timedelta(minutes=web.session_idle_minutes)):
+        end_session(ws, sid)
+        return None
+    user = get_user(ws, user_id)
+    if user is None or not user.active:
+        return None
+    if (now - seen).total_seconds() > SESSION_TOUCH_SECONDS:
+        with ws.store.transaction() as cur:
+            cur.execute(f"UPDATE {quote_ident(SESSIONS.name)} SET last_seen_at = {p} WHERE session_hash = {p}",
+                        (now, h))
+    return user
+
+
+def end_session(ws: Workspace, sid: str) -> None:
+    """End one web session (logout)."""
+    if not isinstance(sid, str) or not sid:
+        return
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        cur.execute(f"DELETE FROM {quote_ident(SESSIONS.name)} WHERE session_hash = {p}", (_token_hash(sid),))
+
+
+def end_sessions(ws: Workspace, user_id: str) -> int:
+    """End every web session of ``user_id``; return how many there were."""
+    p = ws.store.paramstyle
+    with ws.store.transaction() as cur:
+        return _end_sessions(cur, p, user_id)
+
+
+#: a token is named by this many leading characters of its hash (``user tokens``, ``user revoke``)
+TOKEN_ID_LENGTH = 12
+
+
+def create_token(ws: Workspace, user_id: str, expires_days: int | None = None) -> str:
+    """Make a new API token for ``user_id`` and return it; only its hash is kept. With
+    ``expires_days`` it stops working that many days from now."""
+    _existing(ws, user_id)
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise InputError(f"--expires: give 1 to 3650 days; got {expires_days}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     p = ws.store.paramstyle
     h = _token_hash(token)
+    now = _now()
+    expires = now + timedelta(days=expires_days) if expires_days else None
     with ws.store.transaction() as cur:
         cur.execute(
-            f"INSERT INTO {quote_ident(API_TOKENS.name)} (record_key, token_hash, user_id, created_at) "
-            f"VALUES ({p}, {p}, {p}, {p})",
-            (h, h, user_id, _now()),
+            f"INSERT INTO {quote_ident(API_TOKENS.name)} (record_key, token_hash, user_id, created_at, expires_at) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p})",
+            (h, h, user_id, now, expires),
         )
     return token
 
 
+def token_id(token: str) -> str:
+    """The name a token is listed and revoked by: the start of its hash (not the token)."""
+    return _token_hash(token)[:TOKEN_ID_LENGTH]
+
+
+def list_tokens(ws: Workspace, user_id: str | None = None) -> TableResult:
+    """API tokens (never the tokens themselves): ``{data: [{token_id, user_id, created_at,
+    expires_at, last_used_at, expired}], count}``, newest first."""
+    p = ws.store.paramstyle
+    where, params = (f"WHERE user_id = {p}", (user_id,)) if user_id else ("", ())
+    rows = _fetch(ws.store, f"SELECT token_hash, user_id, created_at, expires_at, last_used_at "
+                            f"FROM {quote_ident(API_TOKENS.name)} {where} ORDER BY created_at DESC, token_hash",
+                  params)
+    now = _now()
+    cols = ["token_id", "user_id", "created_at", "expires_at", "last_used_at", "expired"]
+    data = [{"token_id": r[0][:TOKEN_ID_LENGTH], "user_id": r[1], "created_at": _dt(r[2]), "expires_at": _dt(r[3]),
+             "last_used_at": _dt(r[4]), "expired": bool(_dt(r[3]) and _dt(r[3]) <= now)} for r in rows]
+    return TableResult(pd.DataFrame(data, columns=cols))
+
+
+def revoke_token(ws: Workspace, token_ref: str) -> int:
+    """Revoke the token named ``token_ref`` (its id from ``user tokens``, or the token itself);
+    return how many went (0: no such token)."""
+    ref = (token_ref or "").strip()
+    h_prefix = token_id(ref) if ref.startswith(TOKEN_PREFIX) else ref.lower()
+    if not re.fullmatch(f"[0-9a-f]{{{TOKEN_ID_LENGTH}}}", h_prefix):
+        raise InputError(f"token {token_ref!r}: give the {TOKEN_ID_LENGTH}-character id 'churnguard user tokens' "
+                         "shows, or the token itself")
+    p = ws.store.paramstyle
+    t = quote_ident(API_TOKENS.name)
+    with ws.store.transaction() as cur:
+        cur.execute(f"SELECT count(*) FROM {t} WHERE substr(token_hash, 1, {TOKEN_ID_LENGTH}) = {p}", (h_prefix,))
+        n = int(cur.fetchone()[0])
+        cur.execute(f"DELETE FROM {t} WHERE substr(token_hash, 1, {TOKEN_ID_LENGTH}) = {p}", (h_prefix,))
+    return n
+
+
 def user_for_token(ws: Workspace, token: str) -> User | None:
-    """The user an API token belongs to, or None for an unknown token."""
+    """The user an API token belongs to, or None for an unknown, expired or revoked token or a
+    disabled user."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     p = ws.store.paramstyle
+    h = _token_hash(token)
     rows = _fetch(
         ws.store,
-        f"SELECT user_id FROM {quote_ident(API_TOKENS.name)} WHERE token_hash = {p}",
-        (_token_hash(token),),
+        f"SELECT user_id, expires_at, last_used_at FROM {quote_ident(API_TOKENS.name)} WHERE token_hash = {p}",
+        (h,),
     )
-    return get_user(ws, rows[0][0]) if rows else None
+    if not rows:
+        return None
+    now = _now()
+    expires, used = _dt(rows[0][1]), _dt(rows[0][2])
+    if expires is not None and expires <= now:
+        return None
+    user = get_user(ws, rows[0][0])
+    if user is None or not user.active:
+        return None
+    if used is None or (now - used).total_seconds() > SESSION_TOUCH_SECONDS:
+        with ws.store.transaction() as cur:
+            cur.execute(f"UPDATE {quote_ident(API_TOKENS.name)} SET last_used_at = {p} WHERE token_hash = {p}",
+                        (now, h))
+    return user

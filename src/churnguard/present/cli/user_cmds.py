@@ -1,4 +1,4 @@
-"""User commands: add, list, token, locks, unlock (who may use the web pages and the API)."""
+"""User commands: who may use the web pages and the API, their passwords, roles, tokens and locks."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from churnguard.present.errorlog import log_events
 from churnguard.service import logins
 from churnguard.service import users as svc
 
-user_app = typer.Typer(help="Users of the web pages and the API: add, list, token, locks, unlock.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -84,16 +84,21 @@ def list_(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
 @handle_errors
 def token(
     name: Annotated[str, typer.Argument(help="The user the token acts as.", show_default=False)],
+    expires: Annotated[int | None, typer.Option("--expires", help="Days until it stops working (default: never).",
+                                                min=1, max=3650)] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Make a new API token for a user and print it once (only its hash is kept).
 
-    Use it as 'Authorization: Bearer TOKEN' on /api.
+    Use it as 'Authorization: Bearer TOKEN' on /api. 'churnguard user tokens' lists tokens by
+    id; 'churnguard user revoke ID' ends one.
 
-    Example: curl -H "Authorization: Bearer $(churnguard user token admin)" http://127.0.0.1:8000/api/status
+    Examples:
+      curl -H "Authorization: Bearer $(churnguard user token admin)" http://127.0.0.1:8000/api/status
+      churnguard user token reports --expires 90
     """
     with open_workspace(workspace) as ws:
-        tok = svc.create_token(ws, name)
+        tok = svc.create_token(ws, name, expires)
     sys.stdout.write(tok + "\n")
     if sys.stdout.isatty():
         err_console.print("keep it safe: it is shown only now", style="yellow")
@@ -143,3 +148,133 @@ def unlock(
         found = logins.unlock(ws, name, address)
     what = " and ".join(x for x in (name and f"user {name}", address and f"address {address}") if x)
     console.print(f"{what}: lock lifted" if found else f"{what}: no wrong passwords on record", highlight=False)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("passwd")
+@handle_errors
+def passwd(
+    name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Give a user a new password; the user's web sessions end (API tokens stay until revoked).
+
+    Example: churnguard user passwd 王芳
+    """
+    password = _read_password(password_stdin)
+    with open_workspace(workspace) as ws:
+        ended = svc.set_password(ws, name, password)
+    console.print(f"user {name}: password changed; {ended} web session(s) ended", highlight=False)
+
+
+@user_app.command("role")
+@handle_errors
+def role(
+    name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
+    new_role: Annotated[str, typer.Argument(help="admin, manager or csm.", show_default=False)],
+    csm: Annotated[str | None, typer.Option("--csm", help="For a csm: the customers' csm value that is them.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Give a user another role; its web sessions end, so the role holds from the next sign-in.
+
+    Example: churnguard user role 王芳 manager
+    """
+    with open_workspace(workspace) as ws:
+        user = svc.set_role(ws, name, new_role, csm)
+    console.print(f"user {user.user_id} is now {user.role}; web sessions ended", highlight=False)
+
+
+@user_app.command("disable")
+@handle_errors
+def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
+            workspace: WorkspaceOpt = None) -> None:
+    """Stop a user signing in: sessions end, API tokens stop working ('enable' undoes it).
+
+    Example: churnguard user disable 王芳
+    """
+    with open_workspace(workspace) as ws:
+        svc.disable_user(ws, name)
+    console.print(f"user {name} disabled: sessions ended, tokens stopped", highlight=False)
+
+
+@user_app.command("enable")
+@handle_errors
+def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
+           workspace: WorkspaceOpt = None) -> None:
+    """Let a disabled user sign in again (its tokens work again).
+
+    Example: churnguard user enable 王芳
+    """
+    with open_workspace(workspace) as ws:
+        svc.enable_user(ws, name)
+    console.print(f"user {name} enabled", highlight=False)
+
+
+@user_app.command("delete")
+@handle_errors
+def delete(
+    name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Remove a user with its sessions and API tokens.
+
+    Example: churnguard user delete 王芳 --yes
+    """
+    if not yes:
+        typer.confirm(f"delete user {name} with its sessions and tokens?", abort=True)
+    with open_workspace(workspace) as ws:
+        svc.delete_user(ws, name)
+    console.print(f"user {name} deleted", highlight=False)
+
+
+@user_app.command("tokens")
+@handle_errors
+def tokens(
+    name: Annotated[str | None, typer.Argument(help="Only this user's tokens.", show_default=False)] = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List API tokens by id (never the tokens), newest first.
+
+    Example: churnguard user tokens admin --json
+    """
+    with open_workspace(workspace) as ws:
+        result = svc.list_tokens(ws, name)
+    if json_out:
+        print_json(result)
+        return
+    t = RichTable()
+    for col in ("id", "user", "created", "expires", "last used"):
+        t.add_column(col)
+    for r in result.to_dict()["data"]:
+        expires = "" if r["expires_at"] is None else str(r["expires_at"]) + (" (expired)" if r["expired"] else "")
+        t.add_row(r["token_id"], r["user_id"], str(r["created_at"] or ""), expires, str(r["last_used_at"] or ""))
+    console.print(t, highlight=False)
+
+
+@user_app.command("revoke")
+@handle_errors
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="The id 'user tokens' shows (or the token itself).",
+                                            show_default=False)],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """End an API token at once.
+
+    Example: churnguard user revoke 3fa9c2d1b0e4
+    """
+    with open_workspace(workspace) as ws:
+        n = svc.revoke_token(ws, token_id)
+    if not n:
+        err_console.print(f"no token {token_id}; see 'churnguard user tokens'")
+        raise typer.Exit(2)
+    console.print(f"token {token_id} revoked", highlight=False)

@@ -145,6 +145,17 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def session_user(request: Request, ws: Workspace) -> User | None:
+    """The user of the login cookie's session when that session is still live on the server
+    (not logged out, idle or too old, its user not disabled, its password not changed since);
+    a dead session's id is dropped from the cookie."""
+    sid = request.session.get("sid")
+    user = users_svc.session_user(ws, sid) if isinstance(sid, str) else None
+    if user is None:
+        request.session.pop("sid", None)
+    return user
+
+
 def current_user(request: Request, ws: WorkspaceDep) -> User:
     """The signed-in user: by bearer token on ``/api``, by session cookie on pages.
 
@@ -155,17 +166,15 @@ def current_user(request: Request, ws: WorkspaceDep) -> User:
         token = _bearer(request)
         if token:
             user = users_svc.user_for_token(ws, token)
-        elif request.method in ("GET", "HEAD") and isinstance(request.session.get("uid"), str):
-            user = users_svc.get_user(ws, request.session["uid"])
+        elif request.method in ("GET", "HEAD"):
+            user = session_user(request, ws)
         else:
             user = None
         if user is None:
             raise Unauthorized()
     else:
-        uid = request.session.get("uid")
-        user = users_svc.get_user(ws, uid) if isinstance(uid, str) else None
+        user = session_user(request, ws)
         if user is None:
-            request.session.pop("uid", None)
             raise LoginRequired()
     request.state.user = user
     return user

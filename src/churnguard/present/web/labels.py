@@ -53,6 +53,7 @@ SETTINGS: dict[str, str] = {
     "value.core_min_on_time_share": N_("Core customers: lowest share paid on time"),
     "web.max_upload_mb": N_("Largest upload (MB)"),
     "web.session_hours": N_("Login lasts (hours)"),
+    "web.session_idle_minutes": N_("Login ends when idle for (minutes)"),
     "web.secure_cookie": N_("Login cookie over HTTPS only"),
     "web.login_free_tries": N_("Wrong passwords before a lock"),
     "web.login_lockout_max_minutes": N_("Longest lock after wrong passwords (minutes)"),

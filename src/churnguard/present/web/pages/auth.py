@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from churnguard.i18n import LANGUAGES
-from churnguard.present.server.deps import WorkspaceDep, translator_for
+from churnguard.present.server.deps import WorkspaceDep, session_user, translator_for
 from churnguard.present.server.errors import NotFound
 from churnguard.present.web.render import render
 from churnguard.service import logins
@@ -29,7 +29,7 @@ def safe_next(target: str | None) -> str | None:
 @router.get("/login", name="login")
 def login_page(request: Request, ws: WorkspaceDep, next: Annotated[str | None, Query()] = None) -> Response:
     """The sign-in form."""
-    if request.session.get("uid") and users_svc.get_user(ws, request.session["uid"]):
+    if session_user(request, ws) is not None:
         return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)
     return render(request, "login.html", {"next": safe_next(next) or "", "error": None, "user_id": "",
                                           "no_users": users_svc.count_users(ws) == 0})
@@ -73,15 +73,19 @@ def login_submit(
     logins.record_success(ws, user.user_id)
     lang = request.session.get("lang")
     request.session.clear()  # nothing from before the login carries over (but the language)
-    request.session.update({"uid": user.user_id, "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"sid": users_svc.start_session(ws, user.user_id), "csrf": secrets.token_urlsafe(32)})
     if user.language or lang:
         request.session["lang"] = user.language or lang
     return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request) -> Response:
-    """End the session (the language choice stays)."""
+def logout(request: Request, ws: WorkspaceDep) -> Response:
+    """End the session, on the server too: a copy of the cookie no longer signs anyone in (the
+    language choice stays)."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        users_svc.end_session(ws, sid)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -106,7 +110,7 @@ def set_language_submit(request: Request, ws: WorkspaceDep, code: str,
     if code not in LANGUAGES:
         raise NotFound()
     request.session["lang"] = code
-    uid = request.session.get("uid")
-    if isinstance(uid, str) and users_svc.get_user(ws, uid):
-        users_svc.set_language(ws, uid, code)
+    user = session_user(request, ws)
+    if user is not None:
+        users_svc.set_language(ws, user.user_id, code)
     return RedirectResponse(safe_next(next) or str(request.app.url_path_for("overview")), status_code=303)

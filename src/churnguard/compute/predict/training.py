@@ -9,7 +9,6 @@ nothing after it — which is what makes the backtest honest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from churnguard.compute.detect import Records, lost_within
@@ -104,6 +105,28 @@ def test_run_then_at_risk(demo):
     summary = psvc.top_at_risk(demo, n=3)
     assert [s["customer_id"] for s in summary] == [r["customer_id"] for r in risk["data"][:3]]
     assert all(isinstance(t, str) for s in summary for t in s["reasons"])
+
+
+def test_early_training_set_shares_the_main_sets_dates_and_features(demo, monkeypatch):
+    # the early-warning rows are the main training set's rows of the same dates (the customers
+    # not yet overdue whose outcome is known), not features built again a day apart
+    from churnguard.compute.predict import training
+
+    with Workspace.open(demo) as ws:
+        records, s, first = Records.from_store(ws.store), ws.settings, psvc.first_data_date(ws.store)
+        as_of = date(2026, 9, 30)
+        main = training.build_training_set(records, s, as_of, first_data_date=first)
+        built = []
+        real = training.features_as_of
+        monkeypatch.setattr(training, "features_as_of", lambda *a, **k: built.append(a[2]) or real(*a, **k))
+        early = training.build_early_training_set(records, s, as_of, first_data_date=first, main=main)
+    assert early is not None and early.sample == main.sample
+    assert built == []  # every date's features came from the main set
+    assert early.dates == [d for d in main.dates if d != max(main.dates)]  # the newest has no known outcome yet
+    assert len(early.dates) >= 2 and set(early.X.index).issubset(main.X.index)
+    same = main.X.loc[early.X.index, early.X.columns]
+    pd.testing.assert_frame_equal(early.X, same)
+    assert early.y.sum() >= 10 and 0 < early.y.mean() < 1
 
 
 def test_backtest_against_what_happened(demo):

@@ -94,7 +94,7 @@ def train_suite(records: Records, settings: Settings, as_of: date, *, first_data
     }
     early_model = None
     if early:
-        ets = build_early_training_set(records, settings, as_of, first_data_date=first_data_date, sample=ts.sample)
+        ets = build_early_training_set(records, settings, as_of, first_data_date=first_data_date, main=ts)
         if ets is not None:
             early_model, info["early_model"] = _fit_early(ets, settings, kept)
         else:

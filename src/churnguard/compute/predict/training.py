@@ -9,7 +9,7 @@ nothing after it — which is what makes the backtest honest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status, lost_within, pin_thresholds
 from churnguard.compute.predict.early import EARLY, decidable, early_outcome, longest_threshold, warning_kind
-from churnguard.compute.predict.features import features_as_of
+from churnguard.compute.predict.features import FeatureSet, features_as_of
 from churnguard.errors import FitError
 from churnguard.settings import Settings
 
@@ -36,12 +36,16 @@ class TrainingSet:
         Observation dates, newest first.
     sample : float
         Share of the customers used.
+    feature_sets : dict of date to FeatureSet
+        The features of each observation date as built (of the sampled customers), so that the
+        early-warning training set of the same dates reuses them instead of building them again.
     """
 
     X: pd.DataFrame
     y: pd.Series
     dates: list[date]
     sample: float
+    feature_sets: dict[date, FeatureSet] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def observed_at(self) -> pd.Series:
@@ -117,9 +121,9 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
     pin_thresholds(records, settings.churn, as_of)
     share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))
     part = records.sampled(share, m.seed)
-    frames, labels = [], []
+    frames, labels, built = [], [], {}
     for d in dates:
-        fs = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
+        fs = built[d] = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
         lab = lost_within(part, settings.churn, d, h).to_pandas().set_index("customer_id")["lost"]
         X = fs.X
         y = lab.reindex(X.index).fillna(False).astype("int64")
@@ -140,11 +144,12 @@ def build_training_set(records: Records, settings: Settings, as_of: date, *, fir
             f"the {len(y):,} training rows all have the same outcome ({'lost' if y.iloc[0] else 'kept'}); "
             "a churn model needs both kept and lost customers"
         )
-    return TrainingSet(X, y, list(dates), share)
+    return TrainingSet(X, y, list(dates), share, built)
 
 
 def build_early_training_set(records: Records, settings: Settings, as_of: date, *,
-                             first_data_date: date | None = None, sample: float | None = None) -> TrainingSet | None:
+                             first_data_date: date | None = None, sample: float | None = None,
+                             main: TrainingSet | None = None) -> TrainingSet | None:
     """Features and early-warning labels of the customers not yet overdue at past dates.
 
     At each observation date D the rows are the active customers that were not yet overdue
@@ -156,9 +161,15 @@ def build_early_training_set(records: Records, settings: Settings, as_of: date, 
     stayers on the 5,000-customer demo). The label is 1 when the customer's
     last purchase or the end of its contract cover fell within the horizon and it was declared
     lost by D + horizon + the longest threshold, 0 when it still bought or was covered after
-    the horizon (customers already gone on D, or whose outcome is open, are left out). A date
-    is usable only when D + horizon + threshold is on or before ``as_of``, so nothing after
-    ``as_of`` is read.
+    the horizon (customers already gone on D, or whose outcome is open, are left out). A
+    customer enters a date's rows only when D + horizon + its own threshold is on or before
+    ``as_of``, so nothing after ``as_of`` is read.
+
+    The dates are the main training set's (:func:`observation_dates`) whose early outcome the
+    records through ``as_of`` can show for some customer: the newest, whose horizon ends on
+    ``as_of``, has none. Given the main training set (``main``, of the same ``as_of``), its
+    features of those dates are reused, not built again: the same rows, the same customer
+    sample.
 
     Returns None when no date fits or the labels have a single class: the suite then ranks the
     early customers with the main model.
@@ -166,18 +177,24 @@ def build_early_training_set(records: Records, settings: Settings, as_of: date, 
     h = settings.churn.horizon_days
     m = settings.model
     longest = longest_threshold(records, settings.churn, as_of)
-    # the newest date whose customers with the shortest threshold have a known outcome; a
-    # customer enters a date's rows only when its own threshold has passed by ``as_of``
+    # a customer's outcome is known once its own threshold (at least the contracts' grace plus
+    # one day) has passed after the horizon
     shortest = int(settings.churn.grace_days) + 1
-    dates = observation_dates(as_of, h + shortest, m.observation_dates, m.observation_spacing_days, first_data_date)
+    dates = observation_dates(as_of, h, m.observation_dates, m.observation_spacing_days, first_data_date)
+    dates = [d for d in dates if d + timedelta(days=h + shortest) <= as_of]
     if not dates:
         return None
     pin_thresholds(records, settings.churn, as_of)
+    if sample is None and main is not None:
+        sample = main.sample
     share = sample if sample is not None else sample_share(records, settings, as_of, len(dates))
+    reuse = main.feature_sets if main is not None and main.sample == share else {}
     part = records.sampled(share, m.seed)
     frames, labels = [], []
     for d in dates:
-        fs = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
+        fs = reuse.get(d)
+        if fs is None:
+            fs = features_as_of(records, settings, d, sample=share, seed=m.seed, evidence=False)
         through = min(d + timedelta(days=h + longest), as_of)
         ok = (warning_kind(fs.X) == EARLY) & decidable(fs.profile.reindex(fs.X.index), settings.churn, d, h, through)
         X = fs.X[ok.to_numpy()]

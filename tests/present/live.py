@@ -113,6 +113,9 @@ def serve_in_thread(site: Site) -> Iterator[Site]:
     finally:
         server.should_exit = True
         thread.join(30)
+        keep = config.app.state.churnguard.keep_open
+        if keep is not None:
+            keep.close()
 
 
 @contextmanager

@@ -35,12 +35,13 @@ def test_keep_open_holds_the_file_while_busy_and_lets_go_when_idle(tmp_path) -> 
 
     Workspace.init(tmp_path / "shop").close()
     keeper = KeepOpen(tmp_path / "shop", idle=0.4)
-    keeper.enter()
-    keeper.leave()
+    keeper.enter()  # a request is being served: held however long it takes (not timed against idle)
     assert keeper._ws is not None
     other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
                      str(tmp_path / "shop" / "churnguard.duckdb")]
     assert subprocess.run(other_process, capture_output=True).returncode != 0, "held: another process waits"
+    keeper.leave()
+    assert keeper._ws is not None, "between the requests of a busy minute the file stays open"
     deadline = time.monotonic() + 10
     while keeper._ws is not None and time.monotonic() < deadline:
         time.sleep(0.1)

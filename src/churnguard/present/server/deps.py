@@ -10,6 +10,7 @@ Permissions are decided here only: :func:`current_user` finds the user (bearer t
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,10 @@ class KeepOpen:
         self._active = 0
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
+        # let the file go before the interpreter ends: a DuckDB database still open then is torn
+        # down with the process, and its worker threads end it with "terminate called without an
+        # active exception" (exit status 134) now and then — after Ctrl+C on serve, or a test run
+        atexit.register(self.close)
 
     def enter(self) -> None:
         """A request starts: make sure the connection is held."""

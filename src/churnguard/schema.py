@@ -288,6 +288,21 @@ LOGIN_FAILURES = Table(
     natural_key=("subject",),
 )
 
+AUDIT_LOG = Table(
+    "audit_log",
+    None,
+    (
+        _c("event_id"),
+        _c("at", "timestamp", help="when (UTC)"),
+        _c("actor", help="who: 'web:NAME' for a signed-in user, 'cli:NAME' for the system user at a terminal"),
+        _c("action", help="sign_in, sign_in_failed, sign_in_locked, sign_out, import, settings_changed, user_added …"),
+        _c("subject", help="what it was done to: a user name, an import kind …"),
+        _c("details", help="JSON: the file and rows of an import, the settings changed …"),
+        _c("address", help="the client address of a web request"),
+    ),
+    natural_key=("event_id",),
+)
+
 #: Importable tables by the KIND the CLI takes.
 KINDS: dict[str, Table] = {
     t.kind: t
@@ -306,7 +321,7 @@ KINDS: dict[str, Table] = {
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {
-    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, SESSIONS, LOGIN_FAILURES)
+    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, SESSIONS, LOGIN_FAILURES, AUDIT_LOG)
 }
 
 #: Where each dated kind keeps its date (first seen / date range in ``status``).

@@ -20,6 +20,7 @@ from churnguard.ingest import (
 )
 from churnguard.ingest.readers import Progress
 from churnguard.schema import table_for_kind
+from churnguard.service import audit
 from churnguard.store import Workspace, load_rows
 
 
@@ -128,4 +129,8 @@ def import_data(ws: Workspace, opts: ImportOptions, progress: Progress | None = 
     )
     summary.rows_imported = result.rows_imported
     summary.rows_unchanged = result.rows_unchanged
+    if not opts.dry_run:
+        audit.record(ws, "import", opts.kind, {"file": raw.name, "rows_read": checked.rows_read,
+                                               "rows_imported": result.rows_imported,
+                                               "rows_unchanged": result.rows_unchanged})
     return summary

@@ -29,6 +29,7 @@ from typing import Any
 
 from churnguard.errors import InputError
 from churnguard.schema import LOGIN_FAILURES
+from churnguard.service import audit
 from churnguard.service.common import TableResult
 from churnguard.store import Workspace
 from churnguard.store.engine import quote_ident
@@ -127,6 +128,7 @@ def unlock(ws: Workspace, user_id: str | None = None, address: str | None = None
         found = int(cur.fetchone()[0])
         cur.execute(f"DELETE FROM {_T} WHERE subject IN ({marks})", tuple(names))
     log.warning("login: lock lifted for %s", ", ".join(names))
+    audit.record(ws, "login_unlocked", user_id, {"address": address} if address else None)
     return found
 
 

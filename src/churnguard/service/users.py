@@ -37,6 +37,7 @@ import pandas as pd
 
 from churnguard.errors import InputError
 from churnguard.schema import API_TOKENS, SESSIONS, USERS
+from churnguard.service import audit
 from churnguard.service.common import TableResult
 from churnguard.store import Store, Workspace
 from churnguard.store.engine import quote_ident
@@ -225,6 +226,7 @@ def add_user(ws: Workspace, new: UserCreate) -> User:
             (new.user_id, new.user_id, new.role, hash_password(new.password), new.csm_name or None,
              new.language or None, created),
         )
+    audit.record(ws, "user_added", new.user_id, {"role": new.role, "csm_name": new.csm_name or None})
     return User(new.user_id, new.role, new.csm_name or None, new.language or None, created)
 
 
@@ -286,7 +288,9 @@ def set_password(ws: Workspace, user_id: str, password: str) -> int:
     with ws.store.transaction() as cur:
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET password_hash = {p} WHERE user_id = {p}",
                     (hash_password(password), user_id))
-        return _end_sessions(cur, p, user_id)
+        ended = _end_sessions(cur, p, user_id)
+    audit.record(ws, "password_changed", user_id, {"sessions_ended": ended})
+    return ended
 
 
 def _end_sessions(cur: Any, p: str, user_id: str) -> int:
@@ -319,6 +323,7 @@ def set_role(ws: Workspace, user_id: str, role: str, csm_name: str | None = None
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET role = {p}, csm_name = {p} WHERE user_id = {p}",
                     (role, csm, user_id))
         _end_sessions(cur, p, user_id)
+    audit.record(ws, "role_changed", user_id, {"from": user.role, "to": role, "csm_name": csm})
     return _existing(ws, user_id)
 
 
@@ -334,6 +339,7 @@ def disable_user(ws: Workspace, user_id: str) -> User:
     with ws.store.transaction() as cur:
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET disabled_at = {p} WHERE user_id = {p}", (_now(), user_id))
         _end_sessions(cur, p, user_id)
+    audit.record(ws, "user_disabled", user_id)
     return _existing(ws, user_id)
 
 
@@ -343,6 +349,7 @@ def enable_user(ws: Workspace, user_id: str) -> User:
     p = ws.store.paramstyle
     with ws.store.transaction() as cur:
         cur.execute(f"UPDATE {quote_ident(USERS.name)} SET disabled_at = NULL WHERE user_id = {p}", (user_id,))
+    audit.record(ws, "user_enabled", user_id)
     return _existing(ws, user_id)
 
 
@@ -356,6 +363,7 @@ def delete_user(ws: Workspace, user_id: str) -> None:
         _end_sessions(cur, p, user_id)
         cur.execute(f"DELETE FROM {quote_ident(API_TOKENS.name)} WHERE user_id = {p}", (user_id,))
         cur.execute(f"DELETE FROM {quote_ident(USERS.name)} WHERE user_id = {p}", (user_id,))
+    audit.record(ws, "user_deleted", user_id, {"role": user.role})
 
 
 # -- web sessions ---------------------------------------------------------------------------
@@ -441,6 +449,7 @@ def create_token(ws: Workspace, user_id: str, expires_days: int | None = None) -
             f"VALUES ({p}, {p}, {p}, {p}, {p})",
             (h, h, user_id, now, expires),
         )
+    audit.record(ws, "token_created", user_id, {"token_id": h[:TOKEN_ID_LENGTH], "expires_at": expires})
     return token
 
 
@@ -478,6 +487,8 @@ def revoke_token(ws: Workspace, token_ref: str) -> int:
         cur.execute(f"SELECT count(*) FROM {t} WHERE substr(token_hash, 1, {TOKEN_ID_LENGTH}) = {p}", (h_prefix,))
         n = int(cur.fetchone()[0])
         cur.execute(f"DELETE FROM {t} WHERE substr(token_hash, 1, {TOKEN_ID_LENGTH}) = {p}", (h_prefix,))
+    if n:
+        audit.record(ws, "token_revoked", None, {"token_id": h_prefix})
     return n
 
 

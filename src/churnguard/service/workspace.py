@@ -13,6 +13,7 @@ import pydantic
 from churnguard.errors import InputError, SettingsError
 from churnguard.i18n import N_, Message
 from churnguard.schema import DATE_COLUMN, IMPORTS, KINDS
+from churnguard.service import audit
 from churnguard.service.common import TableResult
 from churnguard.settings import SETTINGS_FILE, Settings, documented_fields, load_settings, save_settings
 from churnguard.store import Workspace
@@ -164,6 +165,8 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
             by_key.setdefault(key or "settings", []).append(e)
         raise SettingsError({k: _problem(errs) for k, errs in by_key.items()}) from None
     save_settings(settings_path, settings)
+    with Workspace.open(Path(path)) as ws:
+        audit.record(ws, "settings_changed", None, {k: str(v) for k, v in sorted(changes.items())})
     return settings
 
 

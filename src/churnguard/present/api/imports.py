@@ -45,7 +45,8 @@ def post_import(
     and the answer is 422 with `error.code = "rows_rejected"` and the same summary, row errors
     included (`file, line, column, value, reason`), in `error.details`.
     """
-    summary = import_upload(ws, kind, file, encoding=encoding, sheet=sheet, dry_run=dry_run)
+    summary = import_upload(ws, kind, file, encoding=encoding, sheet=sheet, dry_run=dry_run,
+                            actor=f"api:{user.user_id}", address=request.client.host if request.client else None)
     if not summary.ok:
         body = {"error": {
             "code": "rows_rejected",

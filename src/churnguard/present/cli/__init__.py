@@ -34,6 +34,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+@app.callback()
+def _who() -> None:
+    """客户流失管理 · customer churn management. Run 'churnguard COMMAND --help' for examples."""
+    import getpass
+
+    from churnguard.service.audit import set_actor
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        name = "unknown"
+    set_actor(f"cli:{name}")  # the audit log's who, for every command of this process
+
+
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
                 customer_cmds, overview_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)

@@ -15,10 +15,11 @@ from churnguard.present.cli.common import (
     err_console,
     handle_errors,
     open_workspace,
+    parse_date_option,
     print_json,
 )
 from churnguard.present.errorlog import log_events
-from churnguard.service import logins
+from churnguard.service import audit, logins
 from churnguard.service import users as svc
 
 user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True)
@@ -27,6 +28,37 @@ user_app = typer.Typer(help="Users of the web pages and the API: add, list, pass
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.add_typer(user_app, name="user")
+    app.command("audit")(audit_cmd)
+
+
+@handle_errors
+def audit_cmd(
+    limit: Annotated[int, typer.Option("--limit", help="At most this many events, newest first.")] = 50,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action (sign_in, import, …).")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only this actor (web:NAME, api:NAME, cli:NAME).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only events on or after this date (YYYY-MM-DD).")] = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The audit log: sign-ins, imports, setting and user changes — who, when, from where.
+
+    Examples:
+      churnguard audit --limit 20
+      churnguard audit --action sign_in_failed --since 2026-12-01 --json
+    """
+    with open_workspace(workspace) as ws:
+        result = audit.events(ws, limit=limit, action=action, actor=actor,
+                              since=parse_date_option(since, "--since"))
+    if json_out:
+        print_json(result)
+        return
+    t = RichTable()
+    for col in ("when (UTC)", "who", "action", "subject", "details", "address"):
+        t.add_column(col)
+    for r in result.to_dict()["data"]:
+        details = ", ".join(f"{k}={v}" for k, v in (r["details"] or {}).items())
+        t.add_row(str(r["at"]), r["actor"] or "", r["action"], r["subject"] or "", details, r["address"] or "")
+    console.print(t, highlight=False)
 
 
 @user_app.command("add")

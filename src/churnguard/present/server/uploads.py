@@ -12,6 +12,7 @@ from fastapi import UploadFile
 
 from churnguard.errors import InputError
 from churnguard.schema import table_for_kind
+from churnguard.service import audit
 from churnguard.service.imports import ImportOptions, ImportSummary, import_data
 from churnguard.store import Workspace
 
@@ -33,7 +34,8 @@ def safe_filename(name: str | None) -> str:
 
 
 def import_upload(ws: Workspace, kind: str, upload: UploadFile | None, *, encoding: str | None = None,
-                  sheet: str | None = None, dry_run: bool = False) -> ImportSummary:
+                  sheet: str | None = None, dry_run: bool = False, actor: str | None = None,
+                  address: str | None = None) -> ImportSummary:
     """Import ``upload`` as ``kind``: all or nothing, errors named with the upload's own file name.
 
     Raises :class:`InputError` for an unknown kind, a missing or empty file, or a file that
@@ -53,6 +55,7 @@ def import_upload(ws: Workspace, kind: str, upload: UploadFile | None, *, encodi
         opts = ImportOptions(kind=kind, file=path, file_name=name, encoding=encoding or None,
                              sheet=sheet or None, dry_run=dry_run)
         try:
-            return import_data(ws, opts)
+            with audit.acting_as(actor or audit.current_actor(), address):  # the audit log's who
+                return import_data(ws, opts)
         except InputError as exc:  # readers name the file by its path: show the upload's name
             raise InputError(str(exc).replace(str(path), name)) from None

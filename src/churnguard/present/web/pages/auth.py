@@ -12,7 +12,7 @@ from churnguard.i18n import LANGUAGES
 from churnguard.present.server.deps import WorkspaceDep, session_user, translator_for
 from churnguard.present.server.errors import NotFound
 from churnguard.present.web.render import render
-from churnguard.service import logins
+from churnguard.service import audit, logins
 from churnguard.service import users as users_svc
 
 router = APIRouter()
@@ -61,16 +61,21 @@ def login_submit(
         return again(tr.gettext("Wrong user name or password."), 401)
     # the connection's address; behind a proxy of web.trusted_proxies the app's proxy layer has put
     # the client's address from X-Forwarded-For here (create_app)
-    names = logins.subjects(name, request.client.host if request.client else None)
+    address = request.client.host if request.client else None
+    names = logins.subjects(name, address)
     wait = logins.wait_seconds(ws, names)
     if wait:
+        audit.record(ws, "sign_in_locked", name[:64], {"retry_after": wait}, actor="web:", address=address)
         return again(tr.gettext("Too many wrong passwords: try again in %(n)s seconds.") % {"n": wait}, 429,
                      {"Retry-After": str(wait)})
     user = users_svc.authenticate(ws, name, password)
     if user is None:
-        logins.record_failure(ws, names)
+        lock = logins.record_failure(ws, names)
+        audit.record(ws, "sign_in_failed", name[:64], {"locked_for": lock} if lock else None, actor="web:",
+                     address=address)
         return again(tr.gettext("Wrong user name or password."), 401)
     logins.record_success(ws, user.user_id)
+    audit.record(ws, "sign_in", user.user_id, actor=f"web:{user.user_id}", address=address)
     lang = request.session.get("lang")
     request.session.clear()  # nothing from before the login carries over (but the language)
     request.session.update({"sid": users_svc.start_session(ws, user.user_id), "csrf": secrets.token_urlsafe(32)})
@@ -85,7 +90,11 @@ def logout(request: Request, ws: WorkspaceDep) -> Response:
     language choice stays)."""
     sid = request.session.get("sid")
     if isinstance(sid, str):
+        user = users_svc.session_user(ws, sid)
         users_svc.end_session(ws, sid)
+        if user is not None:
+            audit.record(ws, "sign_out", user.user_id, actor=f"web:{user.user_id}",
+                         address=request.client.host if request.client else None)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:

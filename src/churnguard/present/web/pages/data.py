@@ -74,7 +74,9 @@ def data_import(
             tr.gettext("Unknown kind %(kind)s.", kind=repr(kind))
         return render(request, "data.html", _page(request, ws, figures, form=form, error=error), status=422)
     try:
-        summary: ImportSummary = import_upload(ws, kind, file, encoding=encoding, sheet=sheet, dry_run=dry_run)
+        summary: ImportSummary = import_upload(ws, kind, file, encoding=encoding, sheet=sheet, dry_run=dry_run,
+                                               actor=f"web:{user.user_id}",
+                                               address=request.client.host if request.client else None)
     except InputError as exc:
         return render(request, "data.html", _page(request, ws, figures, form=form, error=str(exc)), status=422)
     if not summary.ok:

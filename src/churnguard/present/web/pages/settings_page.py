@@ -20,6 +20,7 @@ from churnguard.present.server.deps import (
 )
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
+from churnguard.service import audit
 from churnguard.service import users as users_svc
 from churnguard.service.workspace import FILE_ONLY_SETTINGS, safe_url, update_settings
 from churnguard.settings import Settings
@@ -96,7 +97,8 @@ def settings_save(request: Request, ws: WorkspaceDep, user: AdminUser, form: For
         flash(request, "info", tr.gettext("Nothing changed."))
     else:
         try:
-            update_settings(st.workspace_path, changes)
+            with audit.acting_as(f"web:{user.user_id}", request.client.host if request.client else None):
+                update_settings(st.workspace_path, changes)
         except SettingsError as exc:
             ctx = _page(request, ws, problems=exc.problems)
             ctx["groups"] = _fields(st.settings(), posted)
@@ -114,9 +116,10 @@ def user_add(request: Request, ws: WorkspaceDep, user: AdminUser, form: FormDep)
     try:
         if password != again:
             raise InputError(tr.gettext("The two passwords differ."))
-        users_svc.add_user(ws, users_svc.UserCreate(values["user_id"], values["role"], password,
-                                                    csm_name=values["csm_name"] or None,
-                                                    language=values["language"] or None))
+        with audit.acting_as(f"web:{user.user_id}", request.client.host if request.client else None):
+            users_svc.add_user(ws, users_svc.UserCreate(values["user_id"], values["role"], password,
+                                                        csm_name=values["csm_name"] or None,
+                                                        language=values["language"] or None))
     except InputError as exc:
         return render(request, "settings.html", _page(request, ws, new_user=values, user_error=str(exc)),
                       status=422)

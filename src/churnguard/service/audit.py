@@ -1,0 +1,111 @@
+"""The audit log: who signed in, imported, changed a setting or a user, and when.
+
+Every such event is a row of the workspace's ``audit_log`` table: the time (UTC), the actor
+(``web:NAME`` for a signed-in user, ``cli:NAME`` for the system user at a terminal), the
+action, its subject and details (JSON). The service functions that change users, settings and
+data record their own events; the actor is whoever the presentation layer says is acting
+(:func:`acting_as`), so the CLI, the pages and the API need not pass it through every call.
+``churnguard audit [--json]`` reads it; nothing deletes from it.
+
+Examples
+--------
+>>> with acting_as("cli:wang"):
+...     current_actor()
+'cli:wang'
+>>> current_actor()
+'unknown'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from churnguard.errors import InputError
+from churnguard.schema import AUDIT_LOG
+from churnguard.service.common import TableResult
+from churnguard.store import Workspace
+from churnguard.store.engine import quote_ident
+
+#: every action the log holds, in the order a reader meets them
+ACTIONS = ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "import", "settings_changed", "user_added",
+           "password_changed", "role_changed", "user_disabled", "user_enabled", "user_deleted", "token_created",
+           "token_revoked", "login_unlocked")
+COLUMNS = ("at", "actor", "action", "subject", "details", "address")
+
+_ACTOR: ContextVar[str] = ContextVar("churnguard_actor", default="unknown")
+_ADDRESS: ContextVar[str | None] = ContextVar("churnguard_address", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor: str, address: str | None = None) -> Iterator[None]:
+    """Within the block, events are recorded as done by ``actor`` (from ``address``)."""
+    a, b = _ACTOR.set(actor), _ADDRESS.set(address)
+    try:
+        yield
+    finally:
+        _ACTOR.reset(a)
+        _ADDRESS.reset(b)
+
+
+def set_actor(actor: str) -> None:
+    """Record every later event of this process (or task) as done by ``actor`` — the CLI says
+    who it runs as once, at its start."""
+    _ACTOR.set(actor)
+
+
+def current_actor() -> str:
+    """Who is acting now (``unknown`` outside :func:`acting_as`)."""
+    return _ACTOR.get()
+
+
+def record(ws: Workspace, action: str, subject: str | None = None, details: dict[str, Any] | None = None, *,
+           actor: str | None = None, address: str | None = None) -> None:
+    """Add one event (its own transaction: an event is kept even when what follows fails)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    p = ws.store.paramstyle
+    cols = ("record_key", "event_id", "at", "actor", "action", "subject", "details", "address")
+    eid = uuid.uuid4().hex
+    row = (eid, eid, datetime.now(UTC).replace(tzinfo=None), actor or _ACTOR.get(), action, subject,
+           json.dumps(details, ensure_ascii=False, default=str, sort_keys=True) if details else None,
+           address or _ADDRESS.get())
+    with ws.store.transaction() as cur:
+        cur.execute(f"INSERT INTO {quote_ident(AUDIT_LOG.name)} ({', '.join(quote_ident(c) for c in cols)}) "
+                    f"VALUES ({', '.join([p] * len(cols))})", row)
+
+
+def events(ws: Workspace, *, limit: int = 100, action: str | None = None, actor: str | None = None,
+           since: date | None = None) -> TableResult:
+    """The newest ``limit`` events (``{data: [{at, actor, action, subject, details, address}],
+    count}``), narrowed to one action, one actor or those on or after ``since``."""
+    if not 1 <= limit <= 100_000:
+        raise InputError(f"--limit must be 1 to 100000; got {limit}")
+    if action is not None and action not in ACTIONS:
+        raise InputError(f"--action: unknown action {action!r}; actions: {', '.join(ACTIONS)}")
+    p = ws.store.paramstyle
+    where, params = [], []
+    if action is not None:
+        where.append(f"action = {p}")
+        params.append(action)
+    if actor is not None:
+        where.append(f"actor = {p}")
+        params.append(actor)
+    if since is not None:
+        where.append(f'"at" >= {p}')
+        params.append(datetime(since.year, since.month, since.day))
+    sql = (f"SELECT {', '.join(quote_ident(c) for c in COLUMNS)} FROM {quote_ident(AUDIT_LOG.name)}"
+           + (f" WHERE {' AND '.join(where)}" if where else "")
+           + f' ORDER BY "at" DESC, event_id DESC LIMIT {int(limit)}')
+    rows = ws.store.raw.execute(sql, tuple(params)).fetchall()
+    data = [{"at": pd.Timestamp(r[0]).to_pydatetime().replace(microsecond=0) if r[0] is not None else None,
+             "actor": r[1], "action": r[2], "subject": r[3], "details": json.loads(r[4]) if r[4] else None,
+             "address": r[5]} for r in rows]
+    return TableResult(pd.DataFrame(data, columns=list(COLUMNS)))

@@ -156,14 +156,24 @@ def main() -> int:
     step("customer", ["customer", a.customer, *w, "--json"], failures)
     crawl(ws, a.customer, failures)
     if run and bt and risk:
+        for name, out in (("run", run), ("backtest", bt), ("at-risk", risk)):
+            (work / f"{name}.json").write_text(out, encoding="utf-8")
         r, b, k = json.loads(run), json.loads(bt), json.loads(risk)
         print(f"run: {r['counts']['customers']:,} customers, {r['counts']['active']:,} active, "
               f"{r['counts']['scored']:,} scored on {r['model'].get('features_used')} features; left out: "
               + ", ".join(f"{i['family']} ({'+'.join(i['needs'])})" for i in r["features_left_out"]))
+        choice = r["model"].get("model_choice") or {}
+        print(f"run: scorer in use {r['model'].get('model_kind')}; chosen by {choice.get('method')} "
+              f"({choice.get('held_out_date') or 'a held-out fifth'}): ROC AUC trees "
+              f"{(choice.get('gradient_boosting') or {}).get('roc_auc')}, baseline "
+              f"{(choice.get('logistic_baseline') or {}).get('roc_auc')}")
         print(f"backtest as of {b['as_of']}, {b['horizon_days']} days: {b['n_customers']:,} active, "
               f"{b['n_lost']:,} lost; ROC AUC / PR AUC model {b['model']['roc_auc']} / {b['model']['pr_auc']}, "
               f"baseline {b['baseline']['roc_auc']} / {b['baseline']['pr_auc']}, "
-              f"heuristic {b['heuristic']['roc_auc']} / {b['heuristic']['pr_auc']}")
+              f"heuristic {b['heuristic']['roc_auc']} / {b['heuristic']['pr_auc']}; in use: {b.get('model_kind')} "
+              f"{b.get('in_use', {}).get('roc_auc')} / {b.get('in_use', {}).get('pr_auc')}")
+        for w in b.get("warnings", []):
+            print(f"backtest warning: {w['en']}\n                  {w['zh']}")
         top = k["data"][0] if k["data"] else None
         if top:
             print(f"at-risk #1: {top['customer_id']} p={top['probability']:.2f}: "

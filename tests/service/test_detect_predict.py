@@ -68,6 +68,12 @@ def test_run_then_at_risk(demo):
     result = psvc.run(psvc.RunOptions(demo)).to_dict()
     assert set(result["snapshots"]) >= {"value", "defectors", "signals", "scores"}
     assert result["counts"]["scored"] == result["counts"]["active"]
+    # which scorer ranked the list is stored with the model and said by the run
+    import json
+
+    saved = json.loads((demo / "models" / "churn-2026-09-30.json").read_text(encoding="utf-8"))
+    assert saved["model_kind"] == result["model"]["model_kind"] == "gradient_boosting"
+    assert saved["model_choice"]["method"] == "replay"
     with Workspace.open(demo) as ws:
         assert snapshot_dates(ws.store, "scores") == [date(2026, 9, 30)]
         # the seasonality the run judged by, kept for the customer pages' spend charts
@@ -145,6 +151,13 @@ def test_backtest_against_what_happened(demo):
         assert BACKTEST_KEYS <= set(d["early"][name])
     assert d["n_customers"] == len(truth) and d["n_lost"] == int(truth["lost"].sum())
     assert d["model"]["roc_auc"] > 0.8
+    # contracts, contacts, complaints: the trees rank the replayed newest training date better
+    # than the baseline, so they are kept, and no warning is due
+    choice = d["training"]["model_choice"]
+    assert choice["method"] == "replay" and choice["held_out_date"] == d["training"]["observation_dates"][0]
+    assert choice["gradient_boosting"]["roc_auc"] >= choice["logistic_baseline"]["roc_auc"]
+    assert d["model_kind"] == "gradient_boosting" and d["model_choice"] is None and d["in_use"] == d["model"]
+    assert d["warnings"] == [] and d["model"]["roc_auc"] >= d["baseline"]["roc_auc"]
     assert all(o < when.isoformat() for o in d["training"]["observation_dates"])
     early = d["early"]
     assert 0 < early["n_lost"] < early["n_customers"] <= early["not_yet_overdue"] < d["n_customers"]

@@ -35,6 +35,8 @@ from churnguard.compute.predict.early import (
     warning_kind,
 )
 from churnguard.compute.predict.suite import (
+    GRADIENT_BOOSTING,
+    LOGISTIC_BASELINE,
     ModelSuite,
     customer_explanations,
     customer_reasons,
@@ -44,7 +46,7 @@ from churnguard.compute.predict.suite import (
 )
 from churnguard.compute.predict.training import MIN_HISTORY_DAYS
 from churnguard.errors import ChurnguardError, FitError, InputError
-from churnguard.i18n import LANGUAGES
+from churnguard.i18n import LANGUAGES, N_, Message
 from churnguard.service.common import last_data_date, resolve_as_of
 from churnguard.service.detect import (
     DetectContext,
@@ -245,6 +247,10 @@ def run(opts: RunOptions, step: Step | None = None) -> RunResult:
         seconds["train"] = round(time.perf_counter() - t, 2)
         if suite is not None:
             model_info = suite.to_dict()
+            set_aside = model_choice_note(model_info)
+            if set_aside:
+                model_info["model_choice_note"] = set_aside
+                notes.append(set_aside["en"])
             t = time.perf_counter()
             say("scoring")
             scores = score_frame(ws, ctx, suite)
@@ -519,6 +525,8 @@ class BacktestResult:
     flagged: pd.DataFrame
     training: dict[str, Any]
     early: dict[str, Any] = field(default_factory=dict)
+    model_kind: str = GRADIENT_BOOSTING
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     # what the figures were computed from, for callers that look further (benchmarks)
     suite: ModelSuite | None = field(default=None, repr=False)
     features: Any = field(default=None, repr=False)
@@ -527,10 +535,15 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "horizon_days", "n_customers", "n_lost", "lost_rate", "model", "baseline",
-        "heuristic", "by_relationship", "early", "lead_time_days", "flagged", "training",
-        "features_left_out"}``; each
+        "heuristic", "in_use", "model_kind", "model_choice", "warnings", "by_relationship", "early",
+        "lead_time_days", "flagged", "training", "features_left_out"}``; each
         scorer has ``roc_auc``, ``pr_auc``, ``brier``, precision/recall/lift at the top 5/10/20%
-        and ``calibration``. ``early`` holds the same three scorers' figures on the customers not
+        and ``calibration``. ``model`` is the gradient-boosted model; ``in_use`` the scorer the
+        list was ranked by (``model_kind``: ``gradient_boosting`` or ``logistic_baseline``, chosen
+        with what was known at the date; ``model_choice`` says in ``en`` and ``zh`` why the
+        trees were set aside, None when they were not). ``warnings``:
+        ``[{"code": "model_trails_baseline", "en", "zh", "model", "baseline"}]`` when the
+        gradient-boosted model was in use and ranked worse than the baseline. ``early`` holds the same three scorers' figures on the customers not
         yet overdue on the date (``n_customers``, ``n_lost``, ``model``, ``baseline``,
         ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`).
         ``features_left_out`` lists the feature families the records cannot feed."""
@@ -541,6 +554,9 @@ class BacktestResult:
             "n_lost": self.n_lost,
             "lost_rate": round(self.n_lost / self.n_customers, 4) if self.n_customers else None,
             **self.scorers,
+            "model_kind": self.model_kind,
+            "model_choice": model_choice_note(self.training),
+            "warnings": self.warnings,
             "by_relationship": self.by_relationship,
             "early": self.early,
             "lead_time_days": self.early.get("lead_time_days"),
@@ -586,20 +602,26 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
         scores = score_customers(suite, fs, reasons=False)
         y = lost_within(records, settings.churn, when, h, pinned=False).to_pandas().set_index("customer_id")["lost"]
         y = y.reindex(scores.index).fillna(False).astype("int64")
+        # "model" is the gradient-boosted model's own figures whichever scorer is in use;
+        # "in_use" those of the scores the worklist would have been ranked by
+        trees = pd.Series(suite.model.predict_proba(fs.X)[:, 1], index=fs.X.index).reindex(scores.index)
         scorers = {
-            "model": score_report(y, scores["probability"]),
+            "model": score_report(y, trees),
             "baseline": score_report(y, scores["baseline_probability"]),
             "heuristic": score_report(y, scores["heuristic_probability"]),
         }
+        scorers["in_use"] = scorers["baseline" if suite.kind == LOGISTIC_BASELINE else "model"]
+        warnings = model_warnings(suite.kind, scorers)
         early = _early_figures(records, settings, when, h, longest, last, fs, scores)
         by_rel = {}
+        scores = scores.assign(model_probability=trees)
         rel = fs.profile["relationship"].reindex(scores.index)
         for name in sorted(rel.dropna().unique()):
             m = (rel == name).to_numpy()
             if len(np.unique(y[m])) == 2:
                 by_rel[name] = {"n_customers": int(m.sum()), "n_lost": int(y[m].sum()), **{
                     k: {x: v for x, v in score_report(y[m], scores.loc[m, c]).items() if x in ("roc_auc", "pr_auc", "brier")}
-                    for k, c in (("model", "probability"), ("baseline", "baseline_probability"),
+                    for k, c in (("model", "model_probability"), ("baseline", "baseline_probability"),
                                  ("heuristic", "heuristic_probability"))
                 }}
         k = max(1, int(np.ceil(0.10 * len(scores))))
@@ -613,7 +635,59 @@ def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
             "top_reason": found.map(lambda r: r[0]["text"] if isinstance(r, list) and r else None).to_numpy(),
         })
         return BacktestResult(when, h, int(len(y)), int(y.sum()), scorers, by_rel, flagged, suite.to_dict(),
-                              early=early, suite=suite, features=fs, scores=scores, outcome=y)
+                              early=early, suite=suite, features=fs, scores=scores, outcome=y,
+                              model_kind=suite.kind, warnings=warnings)
+
+
+def _both_languages(msgid: str, **values: object) -> dict[str, Any]:
+    """``{"en", "zh"}`` of a catalogue message."""
+    from churnguard.i18n import Translator
+
+    msg = Message(msgid, **values)
+    return {"en": str(msg), "zh": Translator("zh").gettext(msg.msgid, **msg.values)}
+
+
+MODEL_TRAILS_BASELINE = N_(
+    "The gradient-boosted model in use ranked the customers worse than the logistic baseline on this "
+    "date (ROC AUC %(model)s against %(baseline)s, PR AUC %(model_pr)s against %(baseline_pr)s): do not "
+    "trust its ranking here; compare again after the next run, or rank by the baseline's probability"
+)
+MODEL_SET_ASIDE = N_(
+    "The gradient-boosted model was set aside: on %(held_out)s the logistic baseline ranked the held-out "
+    "customers better (ROC AUC %(baseline)s against %(model)s); probabilities, value at risk and reasons "
+    "come from the baseline"
+)
+MODEL_SET_ASIDE_IN_TIME = N_(
+    "The gradient-boosted model was set aside: on a held-out fifth of the customers the logistic baseline "
+    "ranked better (ROC AUC %(baseline)s against %(model)s); probabilities, value at risk and reasons "
+    "come from the baseline"
+)
+
+
+def model_warnings(kind: str, scorers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The backtest's warning when the scorer in use ranked worse than the logistic baseline:
+    ``[{"code": "model_trails_baseline", "en", "zh", "model", "baseline"}]`` (empty otherwise)."""
+    if kind == LOGISTIC_BASELINE:
+        return []
+    model, base = scorers["model"], scorers["baseline"]
+    if model.get("roc_auc") is None or base.get("roc_auc") is None or model["roc_auc"] >= base["roc_auc"]:
+        return []
+    return [{"code": "model_trails_baseline",
+             **_both_languages(MODEL_TRAILS_BASELINE, model=model["roc_auc"], baseline=base["roc_auc"],
+                               model_pr=model.get("pr_auc"), baseline_pr=base.get("pr_auc")),
+             "model": {k: model.get(k) for k in ("roc_auc", "pr_auc")},
+             "baseline": {k: base.get(k) for k in ("roc_auc", "pr_auc")}}]
+
+
+def model_choice_note(info: dict[str, Any]) -> dict[str, Any] | None:
+    """``{"en", "zh"}`` saying the gradient-boosted model was set aside and why (None when in use)."""
+    choice = info.get("model_choice") or {}
+    if info.get("model_kind") != LOGISTIC_BASELINE or LOGISTIC_BASELINE not in choice:
+        return None
+    figures = {"baseline": choice[LOGISTIC_BASELINE]["roc_auc"], "model": choice[GRADIENT_BOOSTING]["roc_auc"]}
+    if choice.get("held_out_date"):
+        return _both_languages(MODEL_SET_ASIDE, held_out=choice["held_out_date"], **figures)
+    return _both_languages(MODEL_SET_ASIDE_IN_TIME, **figures)
 
 
 SCORERS = (("model", "probability"), ("baseline", "baseline_probability"), ("heuristic", "heuristic_probability"))

@@ -78,3 +78,18 @@ def test_recency_heuristic_is_the_rate_per_recency_bin():
     h = RecencyHeuristic(bins=2).fit(X, y)
     p = h.predict_proba(X)[:, 1]
     assert np.allclose(p, [0.25] * 4 + [0.75] * 4 + [1.0, 1.0])
+
+
+def test_baseline_contributions_add_up_to_its_log_odds(data):
+    """The logistic baseline explains itself like the trees: one contribution per feature
+    (coefficient × (encoded value − mean), summed over a feature's encoded columns: the scaled
+    value and its missing-value indicator, or its one-hot columns) plus a bias."""
+    X, y = data
+    b = LogisticBaseline().fit(X, y)
+    c = b.contributions(X)
+    assert list(c.columns) == ["days_since_last_purchase", "contacts_90d", "segment", "bias"]
+    p = b.predict_proba(X)[:, 1]
+    assert np.allclose(c.sum(axis=1), np.log(p / (1 - p)), atol=1e-8)
+    # recency drives the churn risk here: the longest-absent customers get the largest recency push
+    far = X["days_since_last_purchase"].idxmax()
+    assert c.loc[far, "days_since_last_purchase"] == c["days_since_last_purchase"].max() > 0

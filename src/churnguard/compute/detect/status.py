@@ -19,6 +19,8 @@ Non-contractual customers (everyone else with a purchase)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import ibis
@@ -49,6 +51,24 @@ def pin_thresholds(records: Records, churn: ChurnSettings, as_of: date) -> Thres
     th = thresholds_at(records, churn, as_of)
     records.pin(("thresholds", "pinned", _settings_key(churn)), th)
     return th
+
+
+@contextmanager
+def thresholds_pinned_at(records: Records, churn: ChurnSettings, as_of: date) -> Iterator[Thresholds]:
+    """Judge every date with the thresholds known at ``as_of`` inside the block, then restore
+    the thresholds pinned before it (a replay of what a past date's training saw)."""
+    base = records.full or records
+    pin = ("thresholds", "pinned", _settings_key(churn))
+    before = base.cache.get(pin)
+    th = thresholds_at(records, churn, as_of, pinned=False)
+    records.pin(pin, th)
+    try:
+        yield th
+    finally:
+        if before is None:
+            base.cache.pop(pin, None)
+        else:
+            records.pin(pin, before)
 
 
 def thresholds_at(records: Records, churn: ChurnSettings, as_of: date, pinned: bool = True) -> Thresholds:

@@ -322,7 +322,51 @@ class LogisticBaseline:
                 Xp, y = Xp.iloc[keep], y[keep]
         with _one_thread():
             self.pipeline_.fit(Xp, y)
+            # the mean of each encoded column over the fitted rows: the reference a customer's
+            # per-feature contributions are measured from (:meth:`contributions`)
+            self.encoded_mean_ = np.asarray(self._encode(Xp).mean(axis=0)).ravel()
         return self
+
+    def _encode(self, Xp: pd.DataFrame) -> np.ndarray:
+        """The rows as the logistic regression sees them (scaled numbers, missing-value
+        indicators, one-hot categories), dense."""
+        Z = self.pipeline_.named_steps["prep"].transform(Xp)
+        return Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, dtype="float64")
+
+    def _encoded_features(self) -> list[str]:
+        """The input feature each encoded column comes from, in the encoded order."""
+        out: list[str] = []
+        for name, pipe, columns in self.pipeline_.named_steps["prep"].transformers_:
+            if name == "num":
+                imputer = pipe.named_steps["simpleimputer"]
+                out += list(columns)
+                if imputer.indicator_ is not None:
+                    out += [columns[i] for i in imputer.indicator_.features_]
+            elif name == "cat":
+                encoder = pipe.named_steps["onehotencoder"]
+                # the encoder's own count of output columns per input column (after grouping rare values)
+                names = encoder.get_feature_names_out([f"{i}" for i in range(len(columns))])
+                out += [columns[int(n.split("_", 1)[0])] for n in names]
+        return out
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each feature's contribution to each row's log-odds, plus ``bias``: the same shape as
+        :meth:`ChurnModel.contributions`, so reasons work whichever scorer is in use.
+
+        A feature's contribution is the sum over its encoded columns of coefficient × (value −
+        mean over the fitted rows); ``bias`` is the log-odds of the mean row. The row's log-odds
+        is the sum of the row, exactly.
+        """
+        if not hasattr(self, "pipeline_"):
+            raise NotFittedError("this LogisticBaseline is not fitted yet; call fit(X, y) first")
+        logit = self.pipeline_.named_steps["logit"]
+        coef = logit.coef_.ravel()
+        with _one_thread():
+            Z = self._encode(self._frame(X))
+        parts = pd.DataFrame(coef * (Z - self.encoded_mean_), index=X.index, columns=self._encoded_features())
+        out = parts.T.groupby(level=0, sort=False).sum().T.reindex(columns=self.prep_.columns, fill_value=0.0)
+        out["bias"] = float(logit.intercept_[0] + coef @ self.encoded_mean_)
+        return out
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         Xp = self.prep_.transform(X)

@@ -65,6 +65,8 @@ def register(app: typer.Typer) -> None:
         hold = d["model"].get("calibration_holdout") or {}
         if hold:
             console.print(f"  model on its newest training date: ROC AUC {hold.get('roc_auc')}, PR AUC {hold.get('pr_auc')}")
+        if d["model"].get("model_kind"):
+            console.print(f"  scorer in use: {d['model']['model_kind']}")
         _say_left_out(d["features_left_out"])
         for note in d["notes"]:
             console.print(f"  [yellow]{note}[/]")
@@ -168,6 +170,11 @@ def register(app: typer.Typer) -> None:
         for name in ("model", "baseline", "heuristic"):
             t.add_row(name, *[str(d[name][c]) for c in cols])
         console.print(t)
+        console.print(f"scorer in use: {d['model_kind']} (model: the gradient-boosted model; baseline: logistic)")
+        if d.get("model_choice"):
+            console.print(f"  {d['model_choice']['en']}\n  {d['model_choice']['zh']}", highlight=False)
+        for w in d["warnings"]:
+            console.print(f"[yellow]warning:[/] {w['en']}\n[yellow]警告：[/]{w['zh']}", highlight=False)
         _say_left_out(d["features_left_out"])
         e = d["early"]
         console.print(

@@ -356,6 +356,38 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(f"{path}: {problems}") from None
 
 
+def last_good_path(path: Path) -> Path:
+    """Where the last settings file that read well is kept: ``churnguard.toml.last-good``."""
+    return path.with_name(path.name + ".last-good")
+
+
+def read_settings(path: Path) -> tuple[Settings, str | None]:
+    """The settings of ``path`` and ``None``; or, when the file is broken (edited by hand) and a
+    last good copy exists, that copy's settings and what is wrong with the file — so a typo does
+    not take the workspace down, and an admin is told. A file that reads well becomes the last
+    good copy."""
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        good = last_good_path(path)
+        if not good.is_file():
+            raise
+        try:
+            return load_settings(good), str(exc)
+        except ConfigError:
+            raise exc from None
+    try:
+        text = path.read_text(encoding="utf-8")
+        good = last_good_path(path)
+        if not good.is_file() or good.read_text(encoding="utf-8") != text:
+            tmp = good.with_name(good.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(good)
+    except OSError:  # a read-only folder: no copy, the settings still hold
+        pass
+    return settings, None
+
+
 def save_settings(path: Path, settings: Settings) -> None:
     """Write ``settings`` to ``path`` atomically: a reader sees the old file or the new, never half.
 

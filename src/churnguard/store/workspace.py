@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from churnguard.errors import WorkspaceError
-from churnguard.settings import SETTINGS_FILE, Settings, load_settings, save_settings
+from churnguard.settings import SETTINGS_FILE, Settings, read_settings, save_settings
 from churnguard.store.engine import Store
 
 WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
@@ -25,6 +26,8 @@ class Workspace:
     path: Path
     settings: Settings
     _store: Store | None = field(default=None, repr=False)
+    #: what is wrong with churnguard.toml when its last good copy is in force (None: the file reads well)
+    settings_problem: str | None = None
 
     @classmethod
     def init(cls, path: Path, *, database_url: str | None = None, language: str | None = None,
@@ -64,7 +67,11 @@ class Workspace:
                 f"{path.resolve()}: not a churnguard workspace (no {SETTINGS_FILE}); "
                 f"create one with 'churnguard init {path}' or pass --workspace DIR"
             )
-        ws = cls(path, load_settings(settings_path))
+        settings, problem = read_settings(settings_path)
+        if problem:
+            logging.getLogger("churnguard.settings").warning(
+                "%s — using the last good copy (%s.last-good) until the file is fixed", problem, SETTINGS_FILE)
+        ws = cls(path, settings, settings_problem=problem)
         if create_tables:
             ws.store.ensure_tables()
         return ws

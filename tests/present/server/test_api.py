@@ -256,10 +256,13 @@ def test_oversize_upload_without_a_length_is_413_too(tmp_path: Path) -> None:
 
 
 def test_service_errors_map_to_one_handler(fresh_site: Site) -> None:
-    """A broken churnguard.toml (edited by hand while serving) is a 503; what is wrong, with the
-    file's path, goes to the server's log, not to whoever opens the page."""
+    """A broken churnguard.toml (edited by hand while serving) with no good copy to fall back on
+    is a 503; what is wrong, with the file's path, goes to the server's log, not to whoever
+    opens the page."""
     toml = fresh_site.path / SETTINGS_FILE
     good = toml.read_text(encoding="utf-8")
+    last_good = fresh_site.path / (SETTINGS_FILE + ".last-good")
+    last_good.unlink(missing_ok=True)
     toml.write_text(good.replace('language = "zh"', 'language = "fr"'), encoding="utf-8")
     try:
         with fresh_site.client("admin") as c:
@@ -278,6 +281,39 @@ def test_service_errors_map_to_one_handler(fresh_site: Site) -> None:
         toml.write_text(good, encoding="utf-8")
     with fresh_site.client("admin") as c:
         assert c.get("/api/status").status_code == 200
+
+
+def test_a_settings_file_broken_by_hand_falls_back_to_its_last_good_copy(fresh_site: Site) -> None:
+    """Issue 17: one bad value made every page, the login page and the API answer 503 and the CLI
+    fail until the file was edited by hand. The last file that read well is kept beside it."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from churnguard.present.cli import app
+    from tests.present.live import PASSWORD
+
+    toml = fresh_site.path / SETTINGS_FILE
+    good = toml.read_text(encoding="utf-8")
+    with fresh_site.client("admin") as c:
+        assert c.get("/api/status").status_code == 200  # read once: the copy is made
+    assert (fresh_site.path / (SETTINGS_FILE + ".last-good")).read_text(encoding="utf-8") == good
+    toml.write_text(good.replace('language = "zh"', 'language = "fr"').replace("[churn]", "[churn\n"),
+                    encoding="utf-8")
+    try:
+        with fresh_site.client("li") as c:
+            assert c.get("/api/status").status_code == 200
+        for who, shown in (("admin", True), ("li", False)):
+            with httpx.Client(base_url=fresh_site.base_url, timeout=60) as c:
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+                assert c.post("/login", data={"user_id": who, "password": PASSWORD, "csrf_token": csrf}).status_code == 303
+                page = c.get("/")
+                assert page.status_code == 200
+                assert ('id="settings-problem"' in page.text) is shown, who
+        r = CliRunner().invoke(app, ["status", "-w", str(fresh_site.path), "--json"])
+        assert r.exit_code == 0 and "last good copy" in r.stderr
+    finally:
+        toml.write_text(good, encoding="utf-8")
 
 
 def test_churnguard_status_table() -> None:

@@ -5,6 +5,7 @@ Each command module has ``register(app)``; adding a module here adds its command
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -46,6 +47,45 @@ def _who() -> None:
     except (KeyError, OSError):  # no user name in the environment or the password database
         name = "unknown"
     set_actor(f"cli:{name}")  # the audit log's who, for every command of this process
+    _say_settings_warnings()
+
+
+class _Once(logging.Filter):
+    """Let each message through once (a command may open its workspace several times)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text in self.seen:
+            return False
+        self.seen.add(text)
+        return True
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a message comes (not when it was made)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _say_settings_warnings() -> None:
+    """A settings file broken by hand (the last good copy in force) is said on standard error."""
+    logger = logging.getLogger("churnguard.settings")
+    for h in logger.handlers:  # a new command: every message may be said once again
+        for f in h.filters:
+            if isinstance(f, _Once):
+                f.seen.clear()
+    if not any(getattr(h, "_churnguard_cli", False) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.addFilter(_Once())
+        handler._churnguard_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,

@@ -11,6 +11,7 @@ Permissions are decided here only: :func:`current_user` finds the user (bearer t
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +27,10 @@ from churnguard.present.server.errors import Forbidden, LoginRequired, Unauthori
 from churnguard.service import results
 from churnguard.service import users as users_svc
 from churnguard.service.users import User
-from churnguard.settings import SETTINGS_FILE, Settings, load_settings
+from churnguard.settings import SETTINGS_FILE, Settings, read_settings
 from churnguard.store import Workspace
+
+log = logging.getLogger("churnguard.server")
 
 
 class KeepOpen:
@@ -103,15 +106,24 @@ class ServerState:
     nav: list[Any] = field(default_factory=list)  # NavItem of each page module
     keep_open: KeepOpen | None = None
     url_paths: dict[tuple, str] = field(default_factory=dict)  # route name and parameters -> path
-    _settings: tuple[float, Settings] | None = None
+    _settings: tuple[float, Settings, str | None] | None = None
 
     def settings(self) -> Settings:
-        """The workspace's settings, read again whenever churnguard.toml changes."""
+        """The workspace's settings, read again whenever churnguard.toml changes (the last good
+        copy while the file is broken: :meth:`settings_problem` says what is wrong)."""
         path = self.workspace_path / SETTINGS_FILE
         mtime = path.stat().st_mtime_ns if path.exists() else -1
         if self._settings is None or self._settings[0] != mtime:
-            self._settings = (mtime, load_settings(path))
+            settings, problem = read_settings(path)
+            if problem:
+                log.warning("%s; the last good copy is in force", problem)
+            self._settings = (mtime, settings, problem)
         return self._settings[1]
+
+    def settings_problem(self) -> str | None:
+        """What is wrong with churnguard.toml while its last good copy is in force."""
+        self.settings()
+        return self._settings[2] if self._settings else None
 
 
 def server_state(request: Request) -> ServerState:

@@ -115,6 +115,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "labels": labels,
         "label": lambda kind, value: _label(tr, kind, value),
         "user": user,
+        # a broken settings file is shown to the admins who can fix it, never to other readers
+        "settings_problem": st.settings_problem() if user is not None and user.role == "admin" else None,
         "nav": sorted((n for n in st.nav if n.visible(user)), key=lambda n: n.order),
         "current": getattr(route, "name", None),
         "csrf_field": CSRF_FIELD,

@@ -35,7 +35,7 @@ demo: $(STAMP)
 	  --admin admin $(if $(filter 1 yes true,$(NO_SERVE)),,--serve --port $(DEMO_PORT))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -29,30 +29,6 @@ def require(ok: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # registered here too, so that the marks below pass --strict-markers without pytest-xdist
-    config.addinivalue_line("markers", "xdist_group(name): run on one pytest-xdist worker (--dist loadgroup)")
-
-
-#: module-scoped fixtures cheap enough to set up once per worker (copies of a session's workspace)
-CHEAP_MODULE_FIXTURES = {"site", "demo_site", "run_site"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for ``pytest -n N --dist loadgroup`` (``make test``): the tests of a module whose
-    module-scoped fixture builds something costly run on one worker, so it is built once, and
-    the Spark tests share one worker (one Java virtual machine). Other tests go to any worker."""
-    for item in items:
-        if item.get_closest_marker("spark"):
-            item.add_marker(pytest.mark.xdist_group("spark"))
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs if info else {}
-        if any(fd[-1].scope == "module" and name not in CHEAP_MODULE_FIXTURES for name, fd in defs.items()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"engines: duckdb {duckdb.__version__}, ibis {ibis.__version__}; postgres admin {PG_ADMIN_URL}"]
 

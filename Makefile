@@ -13,6 +13,8 @@ DEMO_MONTHS ?= 24
 DEMO_PORT ?= 8000
 # NO_SERVE=1 make demo: stop after the summary instead of serving the demo
 NO_SERVE ?=
+# make test: pytest workers (pytest-xdist), one per core; TEST_WORKERS=0 runs in this process
+TEST_WORKERS ?= auto
 
 .PHONY: demo test install lint bench clean messages
 
@@ -33,7 +35,7 @@ demo: $(STAMP)
 	  --admin admin $(if $(filter 1 yes true,$(NO_SERVE)),,--serve --port $(DEMO_PORT))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -89,6 +90,16 @@ def make_site(path: Path, *, demo: bool = False, run: bool = False) -> Site:
             users_svc.add_user(ws, users_svc.UserCreate(name, role, PASSWORD, csm_name=csm))
             site.tokens[name] = users_svc.create_token(ws, name)
     return site
+
+
+def copy_site(template: Site, path: Path) -> Site:
+    """A copy of ``template``'s workspace folder in ``path`` (a new folder), with the same tokens.
+
+    The workspace must be closed (no open connection to its DuckDB file); its settings name the
+    database relative to the folder, so the copy is a workspace of its own.
+    """
+    shutil.copytree(template.path, path)
+    return Site(path, dict(template.tokens))
 
 
 @contextmanager

@@ -57,9 +57,10 @@ KEPT = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def company() -> dict[str, pd.DataFrame]:
-    """A small simulated company: 250 customers over two years."""
+    """A small simulated company: 250 customers over two years (read only; each test imports
+    its subset into a workspace of its own, so the tests may run on different workers)."""
     return simulate(customers=250, months=24, seed=11).tables
 
 

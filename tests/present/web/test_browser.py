@@ -19,7 +19,7 @@ from tests.present.live import (
     PASSWORD,
     TRANSACTIONS_CSV,
     Site,
-    make_site,
+    copy_site,
     serve_subprocess,
 )
 
@@ -34,10 +34,12 @@ TABLET = {"width": 820, "height": 1180}
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def served(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Site]:
     require(CHROMIUM.exists(), "chromium (/usr/bin/chromium)")
     # after `churnguard run`: the worklist, core customers, defectors and customer pages have figures
-    with serve_subprocess(make_site(tmp_path_factory.mktemp("browser") / "shop", demo=True, run=True)) as site:
+    # (a copy of the session's run workspace, asked for only once Chromium is known to be there)
+    template = request.getfixturevalue("run_template")
+    with serve_subprocess(copy_site(template, tmp_path_factory.mktemp("browser") / "shop")) as site:
         yield site
 
 

@@ -49,9 +49,9 @@ def _fuzz(site: Site, operation, who: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def computed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with serve_in_thread(make_site(tmp_path_factory.mktemp("fuzz") / "shop", demo=True, run=True)) as s:
-        yield s
+def computed(run_site: Site) -> Iterator[Site]:
+    """The small simulated company after ``churnguard run``, served (a copy of this module's own)."""
+    yield run_site
 
 
 @pytest.mark.slow

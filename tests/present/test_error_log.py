@@ -26,12 +26,15 @@ runner = CliRunner()
 
 
 def damage(folder: Path) -> None:
-    """Drop the customers' name column behind churnguard's back (DuckDB wants the indexes gone first)."""
+    """Turn the customers' name column into numbers behind churnguard's back, so a search by name
+    fails inside the engine (a column dropped instead is added back when the workspace opens, as
+    for a workspace an older version made; DuckDB wants the indexes gone first)."""
     con = duckdb.connect(str(folder / "churnguard.duckdb"))
     try:
         for (name,) in con.sql("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'customers'").fetchall():
             con.execute(f'DROP INDEX "{name}"')
         con.execute("ALTER TABLE customers DROP COLUMN name")
+        con.execute("ALTER TABLE customers ADD COLUMN name INTEGER")
     finally:
         con.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,8 @@ def read_source(opts: ImportOptions, progress: Progress | None = None) -> RawDat
     return read_file(opts.file, encoding=opts.encoding, sheet=opts.sheet, progress=progress)
 
 
-def import_data(ws: Workspace, opts: ImportOptions, progress: Progress | None = None) -> ImportSummary:
+def import_data(ws: Workspace, opts: ImportOptions, progress: Progress | None = None,
+                on_wait: Callable[[], None] | None = None) -> ImportSummary:
     """Read, validate and (unless a dry run) load one source. Nothing is written on any error.
 
     Returns the summary; ``summary.ok`` is False when rows were rejected (then nothing was
@@ -125,7 +127,7 @@ def import_data(ws: Workspace, opts: ImportOptions, progress: Progress | None = 
     assert checked.data is not None
     result = load_rows(
         ws.store, table, checked.data, kind=opts.kind, file=raw.name, encoding=raw.encoding,
-        rows_read=checked.rows_read, dry_run=opts.dry_run,
+        rows_read=checked.rows_read, dry_run=opts.dry_run, on_wait=on_wait,
     )
     summary.rows_imported = result.rows_imported
     summary.rows_unchanged = result.rows_unchanged

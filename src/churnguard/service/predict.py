@@ -200,7 +200,9 @@ def run(opts: RunOptions, step: Step | None = None) -> RunResult:
     seconds: dict[str, float] = {}
     notes: list[str] = []
     snaps: list[str] = []
-    with Workspace.open(opts.workspace) as ws:
+    # one writer at a time: an import that starts meanwhile waits for the run (and the reverse)
+    with Workspace.open(opts.workspace) as ws, ws.store.write_lock(
+            lambda: say("waiting for another import or run of this workspace to finish")):
         when, source = resolve_as_of(ws.store, opts.as_of)
         t = time.perf_counter()
         say("indexes for the customer pages")

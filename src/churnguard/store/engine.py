@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -42,6 +42,17 @@ _DUCKDB_OPEN_CLOSE = threading.Lock()
 _MEMO: dict[tuple, Any] = {}  # see Store.memo
 _MEMO_LOCK = threading.Lock()
 _MEMO_SIZE = 512
+
+
+#: the advisory lock id of a workspace's writers on PostgreSQL ("cgwr")
+_WRITE_LOCK_KEY = 0x63677772
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock_of(database: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(database, threading.Lock())
 
 
 def quote_ident(name: str) -> str:
@@ -132,6 +143,47 @@ class Store:
             raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
+
+    # -- one writer at a time -------------------------------------------------------------
+    @contextlib.contextmanager
+    def write_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the workspace's write lock for the block: one import or ``run`` at a time.
+
+        Two imports of the same file at once could both find a row missing and both add it
+        (PostgreSQL runs them side by side), and a ``run`` should not score half an import. A
+        second writer therefore waits here — ``on_wait`` is called once first, so the person
+        waiting is told why — and goes on when the first is done; nothing is lost either way.
+        Across processes on PostgreSQL it is a session advisory lock (released when the
+        connection ends, however the process ends); on DuckDB another process cannot open the
+        file at all while one writes (it is refused with a message saying so), and within one
+        process (the server's threads) a lock per database serialises the writers.
+        """
+        told = False
+
+        def wait() -> None:
+            nonlocal told
+            if on_wait is not None and not told:
+                told = True
+                on_wait()
+
+        local = _write_lock_of(self.url if self.path is None else str(self.path))
+        if not local.acquire(blocking=False):
+            wait()
+            local.acquire()
+        try:
+            if self.dialect == "postgres":
+                if not self.raw.execute("SELECT pg_try_advisory_lock(%s)", (_WRITE_LOCK_KEY,)).fetchone()[0]:
+                    wait()
+                    self.raw.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK_KEY,))
+                try:
+                    yield
+                finally:
+                    with contextlib.suppress(Exception):  # a lost connection has released it already
+                        self.raw.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK_KEY,))
+            else:
+                yield
+        finally:
+            local.release()
 
     # -- tables ---------------------------------------------------------------------------
     def ensure_tables(self) -> None:

@@ -17,6 +17,7 @@ Any error rolls the whole transaction back: nothing is half-written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,12 +46,21 @@ def load_rows(
     encoding: str | None,
     rows_read: int,
     dry_run: bool = False,
+    on_wait: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load ``data`` (columns ``record_key`` + canonical columns) into ``table``, atomically.
 
     With ``dry_run`` the load runs to the end and is rolled back, so the counts are exact and
-    nothing is written.
+    nothing is written. One import or run writes at a time (:meth:`Store.write_lock`); while
+    another holds the lock this one waits, after calling ``on_wait``.
     """
+    with store.write_lock(on_wait):
+        return _load_rows(store, table, data, kind=kind, file=file, encoding=encoding, rows_read=rows_read,
+                          dry_run=dry_run)
+
+
+def _load_rows(store: Store, table: Table, data: pa.Table, *, kind: str, file: str, encoding: str | None,
+               rows_read: int, dry_run: bool) -> LoadResult:
     q = quote_ident
     cols = [c for c in data.column_names if c != "record_key"]
     stored_cols = ["record_key", *cols]

@@ -62,14 +62,18 @@ def register(app: typer.Typer) -> None:
         ws = open_workspace(workspace)
         opts = ImportOptions(kind=kind, file=file, query=query, source=source, mapping_file=mapping,
                              encoding=encoding, sheet=sheet, dry_run=dry_run)
+        def waiting() -> None:
+            err_console.print("waiting for another import or run of this workspace to finish…", highlight=False)
+
         with ws:
             if json_out or file is None:
-                summary = import_data(ws, opts)
+                summary = import_data(ws, opts, on_wait=waiting)
             else:
                 with Progress(TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(),
                               TimeRemainingColumn(), console=err_console, transient=True) as bar:
                     task = bar.add_task(file.name, total=None)
-                    summary = import_data(ws, opts, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                    summary = import_data(ws, opts, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                          on_wait=waiting)
         if json_out:
             print_json(summary)
         else:

@@ -406,10 +406,19 @@ def session_user(ws: Workspace, sid: str, now: datetime | None = None) -> User |
     if user is None or not user.active:
         return None
     if (now - seen).total_seconds() > SESSION_TOUCH_SECONDS:
-        with ws.store.transaction() as cur:
-            cur.execute(f"UPDATE {quote_ident(SESSIONS.name)} SET last_seen_at = {p} WHERE session_hash = {p}",
-                        (now, h))
+        _touch(ws, f"UPDATE {quote_ident(SESSIONS.name)} SET last_seen_at = {p} WHERE session_hash = {p}", (now, h))
     return user
+
+
+def _touch(ws: Workspace, sql: str, params: tuple) -> None:
+    """Note when a session or token was last used. Bookkeeping only: when requests of the same
+    session arrive together, DuckDB lets one update the row and refuses the others ("Conflict on
+    update"); the one that went through has noted the time, so a refused one is let go."""
+    try:
+        with ws.store.transaction() as cur:
+            cur.execute(sql, params)
+    except Exception:  # noqa: BLE001 - see above: a concurrent request has written the same time
+        pass
 
 
 def end_session(ws: Workspace, sid: str) -> None:
@@ -514,7 +523,5 @@ def user_for_token(ws: Workspace, token: str) -> User | None:
     if user is None or not user.active:
         return None
     if used is None or (now - used).total_seconds() > SESSION_TOUCH_SECONDS:
-        with ws.store.transaction() as cur:
-            cur.execute(f"UPDATE {quote_ident(API_TOKENS.name)} SET last_used_at = {p} WHERE token_hash = {p}",
-                        (now, h))
+        _touch(ws, f"UPDATE {quote_ident(API_TOKENS.name)} SET last_used_at = {p} WHERE token_hash = {p}", (now, h))
     return user

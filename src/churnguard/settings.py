@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from churnguard.errors import ConfigError
 
@@ -158,10 +158,11 @@ class WebSettings(_Section):
     )
 
 
-    @model_validator(mode="after")
-    def _proxies_are_addresses(self) -> WebSettings:
-        proxy_networks(self.trusted_proxies)  # raises ValueError naming the bad item
-        return self
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        proxy_networks(value)  # raises ValueError naming the bad item (the error names this setting)
+        return value
 
 
 def proxy_networks(text: str) -> list[Any]:
@@ -366,10 +367,10 @@ def read_settings(path: Path) -> tuple[Settings, str | None]:
     last good copy exists, that copy's settings and what is wrong with the file — so a typo does
     not take the workspace down, and an admin is told. A file that reads well becomes the last
     good copy."""
+    good = last_good_path(path)
     try:
         settings = load_settings(path)
     except ConfigError as exc:
-        good = last_good_path(path)
         if not good.is_file():
             raise
         try:
@@ -377,11 +378,11 @@ def read_settings(path: Path) -> tuple[Settings, str | None]:
         except ConfigError:
             raise exc from None
     try:
-        text = path.read_text(encoding="utf-8")
-        good = last_good_path(path)
-        if not good.is_file() or good.read_text(encoding="utf-8") != text:
+        # pages open the workspace on every request: two stat calls, and the file is copied only
+        # when it changed after the copy was made
+        if not good.is_file() or good.stat().st_mtime_ns < path.stat().st_mtime_ns:
             tmp = good.with_name(good.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_bytes(path.read_bytes())
             tmp.replace(good)
     except OSError:  # a read-only folder: no copy, the settings still hold
         pass

@@ -190,15 +190,19 @@ def _check_new_user(new: UserCreate) -> None:
         raise InputError(
             f"user name {new.user_id!r}: use 1–64 characters without spaces, '/', '\\', ':' or '@'"
         )
-    if new.role not in ROLES:
-        raise InputError(f"role {new.role!r}: choose one of {', '.join(ROLES)}")
-    if new.role == "csm" and not new.csm_name:
-        raise InputError(
-            "a csm user needs --csm NAME: the value of the csm column in your customers that is this person"
-        )
+    _check_role(new.role, new.csm_name)
     if new.language and new.language not in LANGUAGES:
         raise InputError(f"language {new.language!r}: choose zh or en")
     check_password(new.password)
+
+
+def _check_role(role: str, csm_name: str | None) -> None:
+    if role not in ROLES:
+        raise InputError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+    if role == "csm" and not csm_name:
+        raise InputError(
+            "a csm user needs --csm NAME: the value of the csm column in your customers that is this person"
+        )
 
 
 def check_password(password: str) -> None:
@@ -314,7 +318,7 @@ def set_role(ws: Workspace, user_id: str, role: str, csm_name: str | None = None
     """Give ``user_id`` another role (and, for a csm, the ``customers.csm`` value that is them);
     its web sessions end, so the new role holds from the next sign-in."""
     user = _existing(ws, user_id)
-    _check_new_user(UserCreate(user_id, role, "x" * MIN_PASSWORD, csm_name or user.csm_name, user.language))
+    _check_role(role, csm_name or user.csm_name)
     if user.role == "admin" and role != "admin":
         _keep_an_admin(ws, user_id, "take the admin role from")
     p = ws.store.paramstyle

@@ -135,6 +135,16 @@ def test_bad_proxy_settings_are_refused_naming_the_item(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="not-an-ip"):
         Settings.model_validate({"web": {"trusted_proxies": "10.0.0.1, not-an-ip"}})
+    # the settings page names the one setting that is wrong, and changes nothing
+    from churnguard.errors import SettingsError
+    from churnguard.service.workspace import update_settings
+
+    Workspace.init(tmp_path / "ws").close()
+    before = (tmp_path / "ws" / SETTINGS_FILE).read_text(encoding="utf-8")
+    with pytest.raises(SettingsError) as err:
+        update_settings(tmp_path / "ws", {"web.trusted_proxies": "10.0.0.1, not-an-ip"})
+    assert list(err.value.problems) == ["web.trusted_proxies"] and "not-an-ip" in str(err.value.problems)
+    assert (tmp_path / "ws" / SETTINGS_FILE).read_text(encoding="utf-8") == before
 
 
 def test_the_cookie_is_secure_when_the_setting_says_so(tmp_path: Path) -> None:

@@ -1,0 +1,134 @@
+"""The one way into a workspace: each edge (a CLI command, an API route, a page) opens one
+:class:`Context` and hands it to the use cases it calls.
+
+A use case is ``fn(ctx, opts) -> Result``: ``ctx`` says *where* (workspace, settings, store,
+language, the date of knowledge), ``opts`` says *what* (filters, sizes) and carries no paths.
+Nothing below the edge opens a workspace::
+
+    with open_context(path, as_of=date(2026, 6, 30), lang="zh") as ctx:
+        result = defectors(ctx, DefectorOptions(kind="partial"))
+
+The as-of date is resolved once, on first use: the given date, else the last date in the data
+(:attr:`Context.as_of_source` says which, so the edge can say it in its output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from churnguard.i18n import LANGUAGES, Translator
+
+if TYPE_CHECKING:  # the store pulls in Ibis: loaded when a context is opened, not when imported
+    from churnguard.settings import Settings
+    from churnguard.store import Store, Workspace
+
+#: where the as-of date came from
+AS_OF_GIVEN = "given"
+AS_OF_LAST_DATE = "last date in the data"
+
+
+@dataclass
+class Context:
+    """An open workspace as one edge sees it.
+
+    Attributes
+    ----------
+    workspace : Workspace
+        The open workspace (its folder, settings and store).
+    translator : Translator
+        Words, numbers and dates in the reader's language and the workspace's time zone.
+    as_of_given : date, optional
+        The date of knowledge the caller named (``--as-of``, ``?as_of=``); None: the last date
+        in the data, looked up on first use of :attr:`as_of`.
+    """
+
+    workspace: Workspace
+    translator: Translator
+    as_of_given: date | None = None
+    _as_of: tuple[date, str] | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> Path:
+        """The workspace's folder."""
+        return self.workspace.path
+
+    @property
+    def settings(self) -> Settings:
+        """The workspace's settings (the last good copy while churnguard.toml is broken)."""
+        return self.workspace.settings
+
+    @property
+    def store(self) -> Store:
+        """The workspace's database, connected on first use."""
+        return self.workspace.store
+
+    @property
+    def language(self) -> str:
+        """The reader's language (``zh`` or ``en``)."""
+        return self.translator.language
+
+    @property
+    def as_of(self) -> date:
+        """The date of knowledge: the given one, else the last date in the data."""
+        return self._resolve()[0]
+
+    @property
+    def as_of_source(self) -> str:
+        """``given`` or ``last date in the data``."""
+        return self._resolve()[1]
+
+    def with_as_of(self, as_of: date | None) -> Context:
+        """The same workspace seen as of another date (``None``: the last date in the data)."""
+        return Context(self.workspace, self.translator, as_of)
+
+    def _resolve(self) -> tuple[date, str]:
+        if self._as_of is None:
+            from churnguard.service.common import resolve_as_of
+
+            self._as_of = resolve_as_of(self.store, self.as_of_given)
+        return self._as_of
+
+    def close(self) -> None:
+        """Close the workspace's database connection."""
+        self.workspace.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def context_of(workspace: Workspace, *, as_of: date | None = None, lang: str | None = None) -> Context:
+    """A context over a workspace that is already open (the server opens one per request)."""
+    language = lang if lang in LANGUAGES else workspace.settings.language
+    return Context(workspace, Translator(language, workspace.settings.timezone), as_of)
+
+
+def open_context(path: Path | None = None, *, as_of: date | None = None, lang: str | None = None,
+                 create_tables: bool = True) -> Context:
+    """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE``, else the current
+    folder) as a :class:`Context`; use it in a ``with`` block so the database is let go.
+
+    Parameters
+    ----------
+    as_of : date, optional
+        The date of knowledge; default the last date in the data.
+    lang : {"zh", "en"}, optional
+        The reader's language; default the workspace's.
+    create_tables : bool
+        False skips bringing the tables up to date (the server did it when it started).
+    """
+    from churnguard.store import Workspace
+
+    return context_of(Workspace.open(path, create_tables=create_tables), as_of=as_of, lang=lang)
+
+
+def init_context(path: Path, *, database_url: str | None = None, language: str | None = None) -> Context:
+    """Create a workspace in ``path`` and open it as a :class:`Context`."""
+    from churnguard.store import Workspace
+
+    return context_of(Workspace.init(Path(path), database_url=database_url, language=language))

@@ -33,6 +33,30 @@ class InputError(ChurnguardError):
     exit_code = 2
 
 
+class OptionError(InputError):
+    """An option of a use case is out of its range or not one of its choices.
+
+    The options objects check their own values (once, when made); each edge names the option
+    in its own words: ``--top`` on the command line, ``top`` in the API.
+
+    Attributes
+    ----------
+    field : str
+        The option's field name in the options object (``top``, ``as_of``).
+    problem : str
+        What is wrong, without the option's name (``must be from 1 to 1000 (got 0)``).
+    """
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+    def for_cli(self) -> str:
+        """The message with the option as typed on the command line (``--top: …``)."""
+        return f"--{self.field.replace('_', '-')}: {self.problem}"
+
+
 @dataclass(frozen=True)
 class RowError:
     """One bad value in an input: where it is and why it was rejected."""

@@ -8,6 +8,7 @@ settings from a workspace and pass them on.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from churnguard.errors import ConfigError
 
 SETTINGS_FILE = "churnguard.toml"
+#: the environment variable naming the workspace folder when --workspace is not given
+WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
+
+
+def default_workspace_dir() -> Path:
+    """``$CHURNGUARD_WORKSPACE`` when set, else the current folder."""
+    return Path(os.environ.get(WORKSPACE_ENV) or ".")
+
 DEFAULT_DATABASE_URL = "duckdb:///churnguard.duckdb"
 
 

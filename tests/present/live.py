@@ -105,7 +105,7 @@ def copy_site(template: Site, path: Path) -> Site:
 @contextmanager
 def serve_in_thread(site: Site) -> Iterator[Site]:
     """Run the app of ``site`` with uvicorn in a thread until the block ends."""
-    from churnguard.present.server import create_app
+    from churnguard.present.app import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(site.path), host="127.0.0.1", port=port, log_level="warning",

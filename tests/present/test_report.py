@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from churnguard.present.cli import app
 from churnguard.present.report import ReportOptions, write_report
 from churnguard.service import results
+from churnguard.service.context import open_context
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.store import Workspace
 
@@ -74,7 +75,8 @@ def test_excel_has_one_sheet_a_table_with_the_figures_as_numbers(shop: Path, fig
 
 def test_excel_in_chinese(shop: Path, tmp_path: Path) -> None:
     out = tmp_path / "流失报告.xlsx"
-    write_report(ReportOptions(out=out, language="zh", workspace=shop))
+    with open_context(shop, lang="zh") as ctx:
+        write_report(ctx, ReportOptions(out=out))
     wb = load_workbook(out)
     assert wb.sheetnames == ["总览", "流失率", "各细分客群流失率", "收入留存", "队列留存", "价格与销量"]
     assert wb["总览"]["A1"].value == "客户流失报告"
@@ -108,7 +110,8 @@ def test_the_report_reads_the_stored_figures(shop: Path, tmp_path: Path) -> None
     shutil.copytree(shop, copy)
     with Workspace.open(copy) as ws:
         results.clear(ws)
-    write_report(ReportOptions(out=tmp_path / "a.html", workspace=copy))
+    with open_context(copy) as ctx:
+        write_report(ctx, ReportOptions(out=tmp_path / "a.html"))
     with Workspace.open(copy) as ws:
         stored = results.figure(ws, "cohorts", {"period": "quarter", "basis": "customers"})
     assert stored.cached, "the report stored what it computed, for the pages to read"
@@ -123,9 +126,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(shop: Path, tmp_pat
         path.write_bytes(b"half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr("churnguard.present.report.excel.write_excel", broken)
-    with pytest.raises(OSError, match="disk full"):
-        write_report(ReportOptions(out=out, workspace=shop))
+    monkeypatch.setattr("churnguard.present.report.build.write_excel", broken)
+    with pytest.raises(OSError, match="disk full"), open_context(shop) as ctx:
+        write_report(ctx, ReportOptions(out=out))
     assert out.read_bytes() == b"the old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
 
@@ -146,7 +149,8 @@ def test_bad_arguments_say_what_to_do(shop: Path, tmp_path: Path, monkeypatch: p
 def test_an_empty_workspace_still_reports_what_it_has(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "empty").close()
     out = tmp_path / "empty.html"
-    write_report(ReportOptions(out=out, language="en", workspace=tmp_path / "empty"))
+    with open_context(tmp_path / "empty", lang="en") as ctx:
+        write_report(ctx, ReportOptions(out=out))
     html = out.read_text(encoding="utf-8")
     assert "Customer churn report" in html and "import transactions or contracts first" in html
 
@@ -162,7 +166,8 @@ def test_a_segment_written_like_a_formula_stays_inert_text(shop: Path, tmp_path:
     with Workspace.open(copy) as ws:
         results.clear(ws)
     out = tmp_path / "r.xlsx"
-    write_report(ReportOptions(out=out, language="en", workspace=copy))
+    with open_context(copy, lang="en") as ctx:
+        write_report(ctx, ReportOptions(out=out))
     cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells, "the segment is in the report"

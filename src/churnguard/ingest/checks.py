@@ -140,6 +140,12 @@ class Validated:
     error_count: int
 
 
+def check_reasons(table: Table) -> list[str]:
+    """The reason each column's check gives for a bad value of ``table`` (for the message
+    catalog: these are made at run time, so no ``_()`` call shows them)."""
+    return [_column_check(table, col.name, "r").reason for col in table.columns]
+
+
 def validate(raw: RawData, table: Table, mapping: dict[str, str], *, threads: int | None = None) -> Validated:
     """Parse and check ``raw`` as rows of ``table`` under ``mapping`` (canonical -> header)."""
     con = duckdb.connect(config={"threads": threads} if threads else {})

@@ -19,8 +19,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from churnguard.settings import SETTINGS_FILE
-from churnguard.store.workspace import default_workspace_dir
+from churnguard.settings import SETTINGS_FILE, default_workspace_dir
 
 LOG_FOLDER = "logs"
 LOG_FILE = "churnguard.log"

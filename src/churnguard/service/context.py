@@ -104,7 +104,11 @@ class Context:
 
 def context_of(workspace: Workspace, *, as_of: date | None = None, lang: str | None = None) -> Context:
     """A context over a workspace that is already open (the server opens one per request)."""
-    language = lang if lang in LANGUAGES else workspace.settings.language
+    if lang is not None and lang not in LANGUAGES:
+        from churnguard.errors import OptionError
+
+        raise OptionError("lang", f"choose {' or '.join(LANGUAGES)} (got {lang!r})")
+    language = lang or workspace.settings.language
     return Context(workspace, Translator(language, workspace.settings.timezone), as_of)
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from churnguard.errors import WorkspaceError
-from churnguard.settings import SETTINGS_FILE, Settings, read_settings, save_settings
+from churnguard.settings import (  # noqa: F401 - WORKSPACE_ENV: where the workspace is named
+    SETTINGS_FILE,
+    WORKSPACE_ENV,
+    Settings,
+    default_workspace_dir,
+    read_settings,
+    save_settings,
+)
 from churnguard.store.engine import Store
-
-WORKSPACE_ENV = "CHURNGUARD_WORKSPACE"
-
-
-def default_workspace_dir() -> Path:
-    """``$CHURNGUARD_WORKSPACE`` when set, else the current folder."""
-    return Path(os.environ.get(WORKSPACE_ENV) or ".")
 
 
 @dataclass

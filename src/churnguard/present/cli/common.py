@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from churnguard.errors import ChurnguardError
+from churnguard.errors import ChurnguardError, OptionError
 from churnguard.service.jsonable import to_json
 from churnguard.store import Workspace
 
@@ -102,7 +102,8 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ChurnguardError as exc:
-            err_console.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
+            message = exc.for_cli() if isinstance(exc, OptionError) else str(exc)
+            err_console.print(f"error: {message}", style="bold red", highlight=False, markup=False)
             raise typer.Exit(exc.exit_code) from None
         except _PASS:
             raise

@@ -76,7 +76,7 @@ def _serve(directory: Path, host: str, port: int, admin: str | None, password: s
     """Store the figures the pages open with, then serve the demo until Ctrl+C."""
     import uvicorn
 
-    from churnguard.present.server import create_app
+    from churnguard.present.app import create_app
     from churnguard.service import results
     from churnguard.store import Workspace
 

@@ -113,8 +113,7 @@ def _footer(defn: dict) -> None:
 
 def _language(workspace: Path | None) -> str:
     """The workspace's language (en when there is no readable workspace)."""
-    from churnguard.settings import SETTINGS_FILE, load_settings
-    from churnguard.store.workspace import default_workspace_dir
+    from churnguard.settings import SETTINGS_FILE, default_workspace_dir, load_settings
 
     try:
         return load_settings(Path(workspace or default_workspace_dir()) / SETTINGS_FILE).language

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from churnguard.present.cli.common import WorkspaceOpt, console, handle_errors
-from churnguard.store.workspace import default_workspace_dir
+from churnguard.settings import default_workspace_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         """
         import uvicorn
 
-        from churnguard.present.server import create_app
+        from churnguard.present.app import create_app
 
         app = create_app(workspace or default_workspace_dir())
         console.print(f"churnguard serving {app.state.churnguard.workspace_path} on http://{host}:{port}/ "

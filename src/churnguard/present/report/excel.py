@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from churnguard.present.report.build import ReportData
+from churnguard.present.report.data import ReportData
 from churnguard.present.report.sections import Table, content
 
 NUMBER_FORMATS = {"rate": "0.0%", "money": "#,##0", "count": "#,##0", "number": "#,##0"}

@@ -10,9 +10,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from churnguard.present.report.build import ReportData
+from churnguard.present.report.data import ReportData
 from churnguard.present.report.sections import content
-from churnguard.present.web.render import _json_for_script
+from churnguard.present.web.charts import json_for_script, plotly_js
 
 STYLE = Path(__file__).resolve().parents[1] / "web" / "static" / "app.css"
 
@@ -22,7 +22,7 @@ def _env() -> Environment:
     env = Environment(loader=PackageLoader("churnguard.present.report", "templates"),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["tojson_script"] = _json_for_script
+    env.filters["tojson_script"] = json_for_script
     return env
 
 
@@ -50,8 +50,6 @@ def cell(tr: Any, value: Any, kind: str, period: str = "quarter") -> str:
 
 def write_html(data: ReportData, path: Path) -> None:
     """Write the report of ``data`` to ``path`` as HTML."""
-    from churnguard.present.server.app import plotly_js
-
     page = _env().get_template("report.html").render(
         c=content(data), tr=data.tr, _=data.tr.gettext, lang=data.tr.language, cell=cell,
         style=Markup(STYLE.read_text(encoding="utf-8")), plotly=_script(plotly_js()),

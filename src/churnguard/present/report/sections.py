@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from churnguard.present.report.build import ReportData
+from churnguard.present.report.data import ReportData
 from churnguard.present.web import charts
-from churnguard.present.web.pages.churn import group_labeller, pivot_groups
+from churnguard.present.web.tables import group_labeller, pivot_groups
 from churnguard.present.web.warnings import describe
 
 #: Kinds of cells: how HTML writes them and which Excel number format they get.

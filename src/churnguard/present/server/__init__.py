@@ -1,5 +1,5 @@
-"""The HTTP server: one FastAPI app serving the pages and the REST API over one service layer."""
-
-from churnguard.present.server.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP plumbing the API and the pages share: request dependencies (workspace, user, role,
+language), error handlers, security headers and CSRF, uploads. :mod:`churnguard.present.app`
+puts them together with the routes of :mod:`~churnguard.present.api` and
+:mod:`~churnguard.present.web` into one app; this package imports neither.
+"""

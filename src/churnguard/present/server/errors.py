@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from churnguard.errors import (
@@ -35,17 +35,9 @@ from churnguard.errors import (
 )
 from churnguard.i18n import N_, Translator, message_of, translate_message
 from churnguard.present.errorlog import one_line, write_trace
+from churnguard.present.server.state import is_api, server_state, translator_for
 
 log = logging.getLogger("churnguard.server")
-
-API_PREFIX = "/api"
-
-
-def is_api(request: Request) -> bool:
-    """Whether ``request`` is for the JSON API (token auth, JSON errors)."""
-    path = request.url.path
-    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
-
 
 class HttpError(Exception):
     """An error of the HTTP edge itself (not of the service): status, code and a message.
@@ -146,8 +138,6 @@ def _details(exc: ChurnguardError) -> Any:
 
 def error_translator(request: Request) -> Translator:
     """The reader's language for an error, without touching the database."""
-    from churnguard.present.server.deps import translator_for
-
     return translator_for(request)
 
 
@@ -157,9 +147,10 @@ def error_response(request: Request, status: int, code: str, message: str, detai
     if is_api(request):
         return JSONResponse({"error": {"code": code, "message": message, "details": details}},
                             status_code=status, headers=headers)
-    from churnguard.present.web.render import render_error
-
-    return render_error(request, status, code, message, details, headers=headers)
+    page = server_state(request).error_page  # the pages' renderer, given by the app
+    if page is None:
+        return PlainTextResponse(message, status_code=status, headers=headers)
+    return page(request, status, code, message, details, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from churnguard.errors import InputError
 from churnguard.schema import table_for_kind
 from churnguard.service import audit
 from churnguard.service.imports import ImportOptions, ImportSummary, import_data
-from churnguard.store import Workspace
+from churnguard.service.workspace import Workspace
 
 #: Longest upload name kept, in UTF-8 bytes: file systems allow 255 bytes per name (not characters;
 #: a Chinese character takes three), and the name is stored in a temporary folder as it is.

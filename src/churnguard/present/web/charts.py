@@ -7,7 +7,11 @@ the rest of a page read from stored figures (measured with bench/bench_web.py).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 FONT = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
 GRID = "#e3e7eb"
@@ -17,6 +21,20 @@ COLOURS = ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#F
 BLUES = [[0.0, "rgb(247,251,255)"], [0.125, "rgb(222,235,247)"], [0.25, "rgb(198,219,239)"],
          [0.375, "rgb(158,202,225)"], [0.5, "rgb(107,174,214)"], [0.625, "rgb(66,146,198)"],
          [0.75, "rgb(33,113,181)"], [0.875, "rgb(8,81,156)"], [1.0, "rgb(8,48,107)"]]
+
+
+def plotly_js() -> Path:
+    """``plotly.min.js`` of the installed plotly package (served locally; never from a CDN)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def json_for_script(value: Any) -> Markup:
+    """``value`` as JSON to put inside ``<script type="application/json">``: what could end the
+    element is escaped."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _layout(**extra: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ number and date formats: ``tr.format_number(n)``, ``tr.format_date(d)`` …), ``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -17,12 +16,12 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from churnguard.i18n import LANGUAGE_NAMES, translate_message
 from churnguard.present.server.deps import server_state, translator_for
 from churnguard.present.server.security import CSRF_FIELD, csrf_token
 from churnguard.present.web import labels
+from churnguard.present.web.charts import json_for_script
 
 
 def make_env() -> Environment:
@@ -34,14 +33,8 @@ def make_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["tojson_script"] = _json_for_script
+    env.filters["tojson_script"] = json_for_script
     return env
-
-
-def _json_for_script(value: Any) -> Markup:
-    # JSON inside <script type="application/json">: escape what could end the element
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _label(tr: Any, kind: str, value: Any) -> str:

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.errors import ChurnguardError
-from churnguard.i18n import N_, Translator
+from churnguard.i18n import N_
 from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
-from churnguard.present.web import labels
 from churnguard.present.web.charts import hbar, rate_lines, return_curve
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.paging import Pager
 from churnguard.present.web.render import render, render_problem
+from churnguard.present.web.tables import group_labeller, pivot_groups
 
 router = APIRouter()
 NAV = NavItem("churn", N_("Churn rate"), order=20)
@@ -24,18 +24,6 @@ Period = Literal["month", "quarter", "year"]
 Basis = Literal["customers", "value", "recurring"]
 Group = Literal["segment", "region", "customer_type", "csm", "relationship"]
 PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
-
-
-def group_labeller(tr: Translator, by: str | None):
-    """``label(value)``: how a value of the ``by`` column reads (codes translated, blanks as —)."""
-    codes = labels.GROUP_VALUES.get(by or "", {})
-
-    def label(value: object) -> str:
-        if value is None or value == "":
-            return "—"
-        return tr.gettext(codes[value]) if value in codes else str(value)
-
-    return label
 
 
 @router.get("/churn", name="churn")
@@ -88,33 +76,6 @@ def churn_page(
         "stored": stored, "chart": rate_lines(x_labels, series, solid) if rows else None,
         "incomplete": not all(solid), "value_basis": basis != "customers", "group_label": group_label,
     })
-
-
-def pivot_groups(rows: list[dict[str, Any]], by: str, label: Any, periods: int = 6,
-                 ) -> tuple[list[dict[str, Any]], list[str], str | None]:
-    """Churn-rate rows of ``by`` groups as one row per group with its last ``periods`` rates.
-
-    Returns ``(groups, period_starts, last)``: groups highest churn in the last complete,
-    fully-counted period first (those without a rate then at the end), each
-    ``{"value", "label", "rates": {period_start: rate}, "last": row of the last period}``.
-    """
-    starts = list(dict.fromkeys(r["period_start"] for r in rows))
-    done = [s for s in starts if all(r["complete"] and r["history_complete"] for r in rows if r["period_start"] == s)]
-    shown = (done or starts)[-periods:]
-    last = shown[-1] if shown else None
-    groups: dict[Any, dict[str, Any]] = {}
-    for r in rows:
-        g = groups.setdefault(r[by], {"value": r[by], "label": label(r[by]), "rates": {}, "last": None})
-        if r["period_start"] in shown:
-            g["rates"][r["period_start"]] = r["churn_rate"]
-        if r["period_start"] == last:
-            g["last"] = r
-
-    def last_rate(g: dict[str, Any]) -> float | None:
-        return g["last"]["churn_rate"] if g["last"] else None
-
-    table = sorted(groups.values(), key=lambda g: (last_rate(g) is None, -(last_rate(g) or 0), g["label"]))
-    return table, shown, last
 
 
 @router.get("/churn/groups", name="churn_groups")

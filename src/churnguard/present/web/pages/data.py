@@ -24,7 +24,7 @@ from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
 from churnguard.schema import KINDS
 from churnguard.service.imports import ImportSummary
-from churnguard.store import Workspace
+from churnguard.service.workspace import Workspace
 
 router = APIRouter()
 NAV = NavItem("data", N_("Data"), order=80)

@@ -22,9 +22,8 @@ from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
 from churnguard.service import audit
 from churnguard.service import users as users_svc
-from churnguard.service.workspace import FILE_ONLY_SETTINGS, safe_url, update_settings
+from churnguard.service.workspace import FILE_ONLY_SETTINGS, Workspace, safe_url, update_settings
 from churnguard.settings import Settings
-from churnguard.store import Workspace
 
 router = APIRouter()
 NAV = NavItem("settings", N_("Settings"), order=90)

@@ -3,6 +3,9 @@
 - the help text of every setting (``Field(description=…)`` in :mod:`churnguard.settings`);
 - the reasons validation gives for a bad value (:mod:`churnguard.ingest.checks`).
 
+It lives in the service layer because it reads the layers below (settings, ingest); the
+message catalog itself (:mod:`churnguard.i18n`) sits under them all.
+
 ``babel.cfg`` maps this file to :func:`extract_runtime`, so ``pybabel extract`` (``make
 messages``) puts these messages into the catalog template like any other, and the catalog
 test finds a missing translation of a new setting or reason.
@@ -30,10 +33,7 @@ def runtime_messages() -> list[str]:
             out.append(ann.__doc__.strip().splitlines()[0])
     out += [checks.DATE_HELP, checks.AMOUNT_HELP]
     for table in KINDS.values():
-        for col in table.columns:
-            # the reason each column's check gives (private, but this is the one place that
-            # says what the checks say; the extractor must follow it, not copy it)
-            out.append(checks._column_check(table, col.name, "r").reason)
+        out += checks.check_reasons(table)
     seen: set[str] = set()
     return [m for m in out if m and not (m in seen or seen.add(m))]
 
@@ -41,4 +41,4 @@ def runtime_messages() -> list[str]:
 def extract_runtime(fileobj: Any, keywords: Any, comment_tags: Any, options: dict) -> Iterator[tuple]:
     """Babel extraction method: yield ``(lineno, funcname, message, comments)`` per message."""
     for i, message in enumerate(runtime_messages(), start=1):
-        yield i, "_", message, ["made at run time; see churnguard/i18n/extract.py"]
+        yield i, "_", message, ["made at run time; see churnguard/service/messages.py"]

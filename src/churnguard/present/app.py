@@ -18,20 +18,14 @@ import churnguard
 from churnguard.present.errorlog import log_events
 from churnguard.present.server.deps import KeepOpen, ServerState
 from churnguard.present.server.edge import check_text
-from churnguard.present.server.errors import API_PREFIX, install_error_handlers
+from churnguard.present.server.errors import install_error_handlers
 from churnguard.present.server.security import BodyLimit, SecurityHeaders, csrf_protect, session_secret
+from churnguard.present.server.state import API_PREFIX
+from churnguard.service.context import open_context
 from churnguard.settings import proxy_networks
-from churnguard.store import Workspace
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 SESSION_COOKIE = "churnguard_session"
-
-
-def plotly_js() -> Path:
-    """``plotly.min.js`` of the installed plotly package (served locally; never from a CDN)."""
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 def create_app(workspace_path: Path | str) -> FastAPI:
@@ -41,12 +35,13 @@ def create_app(workspace_path: Path | str) -> FastAPI:
     its settings (``web.session_hours`` holds until the next start; the rest is read per request).
     """
     from churnguard.present.api import ROUTERS
+    from churnguard.present.web.charts import plotly_js
     from churnguard.present.web.pages import PAGES
-    from churnguard.present.web.render import make_env
+    from churnguard.present.web.render import make_env, render_error
 
     path = Path(workspace_path).resolve()
-    with Workspace.open(path) as ws:
-        settings = ws.settings
+    with open_context(path) as ctx:  # brings the tables up to date once; requests skip it
+        settings = ctx.settings
     log_events(path)  # locked logins and other warnings go to the workspace's log
     app = FastAPI(
         title="churnguard",
@@ -62,7 +57,7 @@ def create_app(workspace_path: Path | str) -> FastAPI:
         openapi_url=None,  # served by present/api/docs.py under /api
         dependencies=[Depends(check_text)],  # no control characters in any parameter or form field
     )
-    state = ServerState(workspace_path=path, env=make_env(),
+    state = ServerState(workspace_path=path, env=make_env(), error_page=render_error,
                         keep_open=KeepOpen(path) if settings.database_url.startswith("duckdb") else None)
     app.state.churnguard = state
     install_error_handlers(app)

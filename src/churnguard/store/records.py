@@ -32,7 +32,7 @@ import pandas as pd
 
 from churnguard.errors import InputError
 from churnguard.schema import KINDS, TABLES
-from churnguard.store.engine import Store
+from churnguard.store.engine import Store, describe_url
 
 #: interaction kinds that are not routine contact
 NOT_CONTACT = ("renewal_inquiry", "unsubscribe")
@@ -278,6 +278,20 @@ def parquet_url(directory: str | Path) -> str:
     return f"{SPARK_PARQUET}:///{quote(str(directory))}"
 
 
+def parquet_folder(url: str, base: Path | None = None) -> Path:
+    """The folder of a ``spark+parquet:`` URL; a relative one is taken from ``base`` when given.
+
+    >>> parquet_folder(parquet_url("/data/parquet")), parquet_folder("spark+parquet:///pq", Path("/ws"))
+    (PosixPath('/data/parquet'), PosixPath('/ws/pq'))
+    """
+    parsed = urlparse(url)
+    path = unquote(parsed.netloc + parsed.path)
+    if not parsed.netloc and path.startswith("/"):  # ///data: relative, ////data: absolute
+        path = path[1:]
+    folder = Path(path)
+    return base / folder if base is not None and not folder.is_absolute() else folder
+
+
 def records_from_url(url: str, *, base: Path | None = None, where: str | None = None) -> Records:
     """The records of the store at ``url`` (see the module docstring for the forms).
 
@@ -290,15 +304,14 @@ def records_from_url(url: str, *, base: Path | None = None, where: str | None = 
     >>> with records_from_url("duckdb:///shop.duckdb", base=Path("shop")) as r:  # doctest: +SKIP
     ...     r.transactions.count().execute()
     """
-    parsed = urlparse(url)
-    if parsed.scheme == SPARK_PARQUET:
-        path = unquote(parsed.netloc + parsed.path)
-        if not parsed.netloc and path.startswith("/"):  # ///data: relative, ////data: absolute
-            path = path[1:]
-        folder = Path(path)
-        if not folder.is_absolute() and base is not None:
-            folder = base / folder
-        return Records.from_parquet(spark_backend(), folder, where or url)
+    scheme = urlparse(url).scheme
+    if scheme == SPARK_PARQUET:
+        return Records.from_parquet(spark_backend(), parquet_folder(url, base), where or url)
+    if scheme.split("+")[0] not in ("duckdb", "postgres", "postgresql"):
+        raise InputError(
+            f"{where or describe_url(url)}: unsupported scheme {scheme!r}; use duckdb:///FILE, "
+            f"postgresql://user@host:port/db or {SPARK_PARQUET}:///FOLDER"
+        )
     store = Store(url, base)
     try:
         return replace(Records.from_store(store), opened=store)

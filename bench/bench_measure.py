@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from churnguard.compute.measure import Sources, churn_rate, customer_spells
+from churnguard.compute.measure import churn_rate, customer_spells
 from churnguard.compute.measure.cohorts import cohorts
 from churnguard.compute.measure.price_volume import price_volume
 from churnguard.settings import ChurnSettings
-from churnguard.store import Workspace
+from churnguard.store import Records, Workspace
 
 START = np.datetime64("2022-01-01")
 AS_OF = date(2024, 12, 31)
@@ -201,7 +201,7 @@ def main() -> None:
     data = timed("generate", lambda: generate(args.customers, args.transactions, args.seed), t)
     ws = Workspace.init(folder / "ws")
     timed("load into DuckDB", lambda: load(ws, data), t)
-    src = Sources.from_backend(ws.store.con)
+    src = Records.from_store(ws.store)
     churn = ChurnSettings(threshold_days=BOUNDARY_DAYS, grace_days=0)
     n_spells = int(customer_spells(src, churn, AS_OF).count().execute())
 

@@ -113,10 +113,10 @@ def figures(ws: Path) -> dict:
 
 
 def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
-    from churnguard.compute.measure import Sources
     from churnguard.compute.measure.status import _gap_percentile, _purchase_days
     from churnguard.service.workspace import update_settings
     from churnguard.store import Workspace
+    from churnguard.store.records import Records
 
     ws = tmp / name
     csv = tmp / f"{name}-transactions.csv"
@@ -126,7 +126,7 @@ def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
     first, last = frame["occurred_at"].min(), frame["occurred_at"].max()
     new = figures(ws)
     with Workspace.open(ws) as w:
-        src = Sources.from_backend(w.store.con)
+        src = Records.from_store(w.store)
         old_days = _gap_percentile(_purchase_days(src, last), 0.95)
     update_settings(ws, {"churn.return_window_days": "365"})
     year = figures(ws)

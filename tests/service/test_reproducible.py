@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from churnguard.compute.detect import Records
-from churnguard.compute.detect.records import seeded_draw
 from churnguard.compute.predict.training import build_training_set
 from churnguard.service import predict as psvc
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.simulate import simulate
 from churnguard.store import Workspace, read_snapshot
+from churnguard.store.records import seeded_draw
 from tests.service.test_detect_predict import small_model
 from tests.simulated import load_tables
 

@@ -14,13 +14,14 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from churnguard.compute.measure import Sources, purchase_thresholds
+from churnguard.compute.measure import purchase_thresholds
 from churnguard.compute.measure.status import store_thresholds, stored_thresholds
 from churnguard.present.cli import app
 from churnguard.schema import TRANSACTIONS
 from churnguard.service import measure as svc
 from churnguard.service.workspace import update_settings
 from churnguard.store import Workspace, load_rows
+from churnguard.store.records import Records
 
 runner = CliRunner()
 AS_OF = date(2024, 12, 31)
@@ -68,7 +69,7 @@ def test_threshold_command_prints_the_curve_and_the_choice(shop):
 
 def test_a_run_s_threshold_stays_in_force_until_asked_to_learn_again(shop):
     churn = shop.settings.churn
-    learned = purchase_thresholds(Sources.from_backend(shop.store.con), churn, AS_OF)
+    learned = purchase_thresholds(Records.from_store(shop.store), churn, AS_OF)
     store_thresholds(shop.store, learned, churn, AS_OF)  # what 'churnguard run' does
     assert stored_thresholds(shop.store, churn, AS_OF).default == 35
     assert stored_thresholds(shop.store, churn, date(2024, 12, 30)) is None  # nothing learned later is used
@@ -117,7 +118,7 @@ def test_churnguard_run_stores_the_threshold_it_used(tmp_path):
     with Workspace.open(path) as ws:
         when = result["as_of"] if isinstance(result["as_of"], date) else date.fromisoformat(str(result["as_of"]))
         stored = stored_thresholds(ws.store, ws.settings.churn, when)
-        learned = purchase_thresholds(Sources.from_backend(ws.store.con), ws.settings.churn, when)
+        learned = purchase_thresholds(Records.from_store(ws.store), ws.settings.churn, when)
     assert stored is not None and stored.origin == "stored"
     assert (stored.mode, stored.default, stored.by_segment) == (learned.mode, learned.default, learned.by_segment)
     d = svc.churn_rate(svc.ChurnRateOptions(workspace=path)).to_dict()

@@ -21,7 +21,6 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from churnguard.compute.detect import Records
 from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index, spend_against_baseline
 from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.features import index_days
@@ -31,7 +30,7 @@ from churnguard.i18n import N_, Message
 from churnguard.service.common import resolve_as_of
 from churnguard.service.jsonable import jsonable
 from churnguard.service.value import explain_core
-from churnguard.store import Workspace, read_snapshot, snapshot_dates
+from churnguard.store import Records, Workspace, read_snapshot, snapshot_dates
 from churnguard.store.snapshots import snapshot_table
 
 #: the snapshots a customer page reads, and what each is for

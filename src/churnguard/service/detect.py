@@ -13,7 +13,6 @@ import pandas as pd
 
 from churnguard.compute.detect import (
     RULE_HELP,
-    Records,
     btyd_summary,
     dropped_categories,
     find_defectors,
@@ -25,7 +24,7 @@ from churnguard.compute.predict.availability import needs_of, present_sources
 from churnguard.compute.predict.features import FEATURES, FeatureSet, features_as_of
 from churnguard.errors import InputError
 from churnguard.service.common import resolve_as_of
-from churnguard.store import Workspace, read_snapshot, snapshot_date, snapshot_dates
+from churnguard.store import Records, Workspace, read_snapshot, snapshot_date, snapshot_dates
 
 KINDS = ("complete", "partial")
 

@@ -25,10 +25,10 @@ from churnguard.compute.measure.cohorts import cohorts as _cohorts
 from churnguard.compute.measure.compare import compare as _compare
 from churnguard.compute.measure.price_volume import price_volume as _price_volume
 from churnguard.compute.measure.retention import retention as _retention
-from churnguard.compute.measure.sources import Sources, spark_backend
 from churnguard.compute.measure.status import (
     OVERALL,
     Thresholds,
+    check_group,
     purchase_thresholds,
     return_curve,
     return_events,
@@ -39,7 +39,7 @@ from churnguard.errors import InputError
 from churnguard.i18n import N_, Message, Translator
 from churnguard.service.common import TableResult, resolve_as_of
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
-from churnguard.store import Workspace
+from churnguard.store import Records, Workspace, parquet_url, records_from_url
 from churnguard.store.workspace import default_workspace_dir
 
 ENGINES = ("store", "spark")
@@ -134,7 +134,7 @@ class CompareOptions(MeasureOptions):
 @dataclass
 class _Context:
     settings: Settings
-    src: Sources
+    src: Records
     as_of: date
     as_of_source: str
     store: Any = None
@@ -158,7 +158,7 @@ def _open(opts: MeasureOptions) -> Iterator[_Context]:
             raise InputError("--data is for --engine spark; the store engine reads the workspace's database")
         with Workspace.open(opts.workspace) as ws:
             as_of, source = resolve_as_of(ws.store, opts.end)
-            yield _Context(ws.settings, Sources.from_backend(ws.store.con), as_of, source, ws.store,
+            yield _Context(ws.settings, Records.from_store(ws.store), as_of, source, ws.store,
                            opts.rethreshold)
         return
     if opts.data is None:
@@ -166,7 +166,7 @@ def _open(opts: MeasureOptions) -> Iterator[_Context]:
     folder = Path(opts.workspace) if opts.workspace is not None else default_workspace_dir()
     settings_file = folder / SETTINGS_FILE
     settings = load_settings(settings_file) if settings_file.exists() else Settings()
-    src = Sources.from_parquet(spark_backend(), Path(opts.data))
+    src = records_from_url(parquet_url(opts.data), where="--data")
     if opts.end is not None:
         yield _Context(settings, src, opts.end, "given", rethreshold=opts.rethreshold)
         return
@@ -199,7 +199,7 @@ def churn_rate(opts: ChurnRateOptions) -> TableResult:
     """
     P.check_period(opts.period)
     with _open(opts) as ctx:
-        ctx.src.check_group(opts.by)
+        check_group(opts.by)
         th = ctx.thresholds()
         frame = _churn_rate(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
                             basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
@@ -252,7 +252,7 @@ def _reactivation_share(frame: pd.DataFrame, return_share: float) -> dict[str, A
     return out
 
 
-def _warm_up(src: Sources, th: Thresholds, frame) -> list[str]:
+def _warm_up(src: Records, th: Thresholds, frame) -> list[str]:
     """Flag periods too close to the start of the data to count losses fully.
 
     A non-contractual customer can only be found lost a threshold after its last purchase, and

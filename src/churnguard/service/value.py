@@ -31,7 +31,15 @@ from churnguard.compute.value.pipeline import (
 from churnguard.compute.value.purchase import ModelReport
 from churnguard.service.common import resolve_as_of
 from churnguard.settings import Settings
-from churnguard.store import Store, Workspace, read_snapshot, snapshot_date, snapshot_dates, write_snapshot
+from churnguard.store import (
+    Records,
+    Store,
+    Workspace,
+    read_snapshot,
+    snapshot_date,
+    snapshot_dates,
+    write_snapshot,
+)
 
 SNAPSHOT = "value"
 MODELS_SNAPSHOT = "value_models"
@@ -290,7 +298,7 @@ def compute(
     store, settings = _open(source, settings)
     when, where = resolve_as_of(store, as_of or opts.as_of)
     table = customer_value(
-        store,
+        Records.from_store(store),
         when,
         settings,
         time_unit=unit,

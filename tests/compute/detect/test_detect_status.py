@@ -9,7 +9,7 @@ import pytest
 from detect_rows import D, contract, put, tx
 
 from churnguard.compute.detect import Records, customer_status, lost_within
-from churnguard.compute.measure import Sources, customer_spells
+from churnguard.compute.measure import customer_spells
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.store import Workspace
 
@@ -63,7 +63,7 @@ def small_demo(tmp_path_factory) -> Path:
 def test_status_agrees_with_the_latest_spell_of_measure(small_demo, as_of):
     with Workspace.open(small_demo) as ws:
         mine = customer_status(Records.from_store(ws.store), ws.settings.churn, D(as_of)).to_pandas()
-        src = Sources.from_backend(ws.store.con)
+        src = Records.from_store(ws.store)
         spells = customer_spells(src, ws.settings.churn, D(as_of)).to_pandas()
     latest = spells.sort_values("spell_no").groupby("customer_id").tail(1).set_index("customer_id")
     mine = mine.set_index("customer_id").loc[latest.index]

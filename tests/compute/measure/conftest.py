@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from measure_rows import Builder, load_store, write_parquet
 
-from churnguard.compute.measure import Sources
 from churnguard.store import Store
+from churnguard.store.records import Records
 
 REQUIRE_ALL = os.environ.get("CHURNGUARD_REQUIRE_ALL") == "1"
 PG_ADMIN_URL = os.environ.get("CHURNGUARD_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -116,6 +116,6 @@ def engine(request, tmp_path) -> Iterator[Builder]:
 
         def make(rows):
             folder = write_parquet(tmp_path / f"data{next(counter)}", rows)
-            return Sources.from_parquet(con, folder)
+            return Records.from_parquet(con, folder)
 
         yield Builder("spark", make)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from churnguard.compute.measure import Sources
 from churnguard.schema import CONTRACTS, CUSTOMERS, TRANSACTIONS, Table
 from churnguard.store import Store, load_rows
+from churnguard.store.records import Records
 
 KINDS = {"customers": CUSTOMERS, "transactions": TRANSACTIONS, "contracts": CONTRACTS}
 
@@ -54,18 +54,18 @@ def arrow_rows(table: Table, rows: list[dict]) -> pa.Table:
 
 
 class Builder:
-    """Builds :class:`Sources` from rows on one engine."""
+    """Builds :class:`Records` from rows on one engine."""
 
     def __init__(self, name: str, make):
         self.name = name
         self._make = make
 
-    def __call__(self, *, customers=(), transactions=(), contracts=()) -> Sources:
+    def __call__(self, *, customers=(), transactions=(), contracts=()) -> Records:
         return self._make({"customers": list(customers), "transactions": list(transactions),
                            "contracts": list(contracts)})
 
 
-def load_store(store: Store, rows: dict[str, list[dict]]) -> Sources:
+def load_store(store: Store, rows: dict[str, list[dict]]) -> Records:
     """Replace the store's customers, transactions and contracts with ``rows``."""
     store.ensure_tables()
     with store.transaction() as cur:
@@ -75,7 +75,7 @@ def load_store(store: Store, rows: dict[str, list[dict]]) -> Sources:
         if rows[kind]:
             data = arrow_rows(table, rows[kind])
             load_rows(store, table, data, kind=kind, file="test", encoding=None, rows_read=data.num_rows)
-    return Sources.from_backend(store.con)
+    return Records.from_store(store)
 
 
 def write_parquet(folder: Path, rows: dict[str, list[dict]]) -> Path:

@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from churnguard.compute.measure import Sources, customer_spells
+from churnguard.compute.measure import customer_spells
 from churnguard.compute.measure.status import purchase_thresholds
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.settings import ChurnSettings
 from churnguard.store import Workspace
+from churnguard.store.records import Records
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _last_spells(ws: Workspace, churn: ChurnSettings, as_of: date) -> pd.DataFrame:
-    spells = customer_spells(Sources.from_backend(ws.store.con), churn, as_of).to_pandas()
+    spells = customer_spells(Records.from_store(ws.store), churn, as_of).to_pandas()
     spells = spells.sort_values(["customer_id", "spell_no"]).groupby("customer_id").tail(1)
     for c in ("active_from", "lost_at"):
         spells[c] = pd.to_datetime(spells[c])
@@ -98,7 +99,7 @@ def test_auto_threshold_comes_from_the_return_curve(demo) -> None:
     """On the demo the learned threshold leaves few of the lost to come back (or says it cannot)."""
     ws, _ = demo
     churn = ChurnSettings(threshold_days="auto")
-    th = purchase_thresholds(Sources.from_backend(ws.store.con), churn, date(2026, 9, 30))
+    th = purchase_thresholds(Records.from_store(ws.store), churn, date(2026, 9, 30))
     assert th.mode in ("auto", "fallback")
     assert "(overall)" in th.curves
     if th.mode == "auto":

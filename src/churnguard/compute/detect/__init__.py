@@ -6,10 +6,10 @@ row per customer in the engine (:func:`customer_profile`), and judges each custo
 
 from churnguard.compute.detect.defectors import DEFECTOR_COLUMNS, btyd_summary, find_defectors, partial_tests
 from churnguard.compute.detect.profile import customer_profile
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.signals import RULE_HELP, RULES, evaluate_signals
 from churnguard.compute.detect.status import customer_status, lost_within
 from churnguard.compute.detect.trends import SeasonalIndex, dropped_categories, seasonal_index
+from churnguard.store.records import Records
 
 __all__ = [
     "DEFECTOR_COLUMNS",

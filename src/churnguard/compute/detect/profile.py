@@ -7,7 +7,7 @@ Defectors, warning signals and the churn model's features are all computed from 
 every view of a customer agrees, and the tables are read once per date.
 
 Windows are counted back from the as-of day D: "last 90 days" is D-89 … D. Nothing dated
-after D is read (see :class:`~churnguard.compute.detect.records.Records`).
+after D is read (see :class:`~churnguard.store.records.Records`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status, threshold_days, thresholds_at
 from churnguard.settings import Settings
+from churnguard.store.records import Records
 
 #: severity words (English and Chinese) -> 1 low … 3 high
 SEVERITY = {"low": 1, "低": 1, "轻微": 1, "medium": 2, "中": 2, "一般": 2, "high": 3, "高": 3, "严重": 3}

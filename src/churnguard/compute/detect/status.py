@@ -26,10 +26,9 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from churnguard.compute.detect.records import Records
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, purchase_thresholds
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 CONTRACTUAL = "contractual"
 NON_CONTRACTUAL = "non_contractual"
@@ -83,9 +82,7 @@ def thresholds_at(records: Records, churn: ChurnSettings, as_of: date, pinned: b
         return base.cache[pin]
     key = ("thresholds", as_of, *_settings_key(churn))
     if key not in base.cache:
-        src = Sources(transactions=base.transactions, contracts=base.contracts, customers=base.customers,
-                      engine="records")
-        base.cache[key] = purchase_thresholds(src, churn, as_of)
+        base.cache[key] = purchase_thresholds(base, churn, as_of)
     return base.cache[key]
 
 

@@ -30,9 +30,9 @@ from scipy import stats
 from scipy.special import gammaln
 
 from churnguard.compute.detect.profile import round_significant, safe_ratio
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ import ibis
 import pandas as pd
 
 from churnguard.compute.measure.periods import memtable, period_index, period_index_expr, periods_frame
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import (
     CONTRACTUAL,
     Thresholds,
+    check_group,
     customer_spells,
     purchase_thresholds,
     with_group,
@@ -36,6 +36,7 @@ from churnguard.compute.measure.status import (
 from churnguard.compute.measure.value import value_on
 from churnguard.errors import InputError
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 COUNT_COLUMNS = ("customers_at_start", "customers_lost", "customers_acquired", "reactivated", "customers_at_end")
 
@@ -45,7 +46,7 @@ def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
-def spell_flows(src: Sources, churn: ChurnSettings, *, as_of: date, period: str, by: str | None,
+def spell_flows(src: Records, churn: ChurnSettings, *, as_of: date, period: str, by: str | None,
                 contractual_only: bool = False, thresholds: Thresholds | None = None):
     """The spells with group and period indexes, and their per-(group, period) flows.
 
@@ -105,14 +106,14 @@ def _grid(starts: pd.DataFrame, losts: pd.DataFrame, k_first: int, k_last: int) 
     return pd.concat(out, ignore_index=True)
 
 
-def churn_rate(src: Sources, churn: ChurnSettings, *, as_of: date, period: str = "quarter",
+def churn_rate(src: Records, churn: ChurnSettings, *, as_of: date, period: str = "quarter",
                basis: str = "customers", by: str | None = None, start: date | None = None,
                value_window_days: int | None = None, thresholds: Thresholds | None = None) -> pd.DataFrame:
     """Churn rate per period from the period holding ``start`` to the one holding ``as_of``.
 
     Parameters
     ----------
-    src : Sources
+    src : Records
         The tables to read.
     churn : ChurnSettings
         The churn definition (threshold, grace period, value window).
@@ -122,7 +123,7 @@ def churn_rate(src: Sources, churn: ChurnSettings, *, as_of: date, period: str =
     basis : {"customers", "value", "recurring"}
         ``recurring`` counts contractual customers only.
     by : str, optional
-        A customer column (:data:`~churnguard.compute.measure.sources.GROUP_COLUMNS`).
+        A customer column (:data:`~churnguard.compute.measure.status.GROUP_COLUMNS`).
     start : date, optional
         First day of interest; default: the first acquisition.
 
@@ -139,7 +140,7 @@ def churn_rate(src: Sources, churn: ChurnSettings, *, as_of: date, period: str =
     """
     if basis not in ("customers", "value", "recurring"):
         raise InputError(f"--basis: {basis!r} is not one of: customers, value, recurring")
-    src.check_group(by)
+    check_group(by)
     if start is not None and start > as_of:
         raise InputError(f"--from {start} is after --to {as_of}")
     thresholds = thresholds or purchase_thresholds(src, churn, as_of)
@@ -176,7 +177,7 @@ def churn_rate(src: Sources, churn: ChurnSettings, *, as_of: date, period: str =
     return frame.reset_index(drop=True)
 
 
-def _values_at_start(g, src: Sources, periods: pd.DataFrame, as_of: date, window: int,
+def _values_at_start(g, src: Records, periods: pd.DataFrame, as_of: date, window: int,
                      recurring_only: bool) -> pd.DataFrame:
     p = memtable(periods, {"k": "int64", "period_start": "date", "period_end": "date"})
     base = g.join(p, [g.active_from < p.period_start, g.lost_at.isnull() | (g.lost_at >= p.period_start)])

@@ -20,23 +20,23 @@ import ibis
 import pandas as pd
 
 from churnguard.compute.measure.periods import period_end, period_index, period_index_expr, period_start
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, customer_spells
 from churnguard.errors import InputError
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 COHORT_BASES = ("customers", "revenue")
 COLUMNS = ("cohort_start", "cohort_size", "period_offset", "period_start", "complete", "retained", "retention")
 
 
-def cohorts(src: Sources, churn: ChurnSettings, *, as_of: date, period: str = "month",
+def cohorts(src: Records, churn: ChurnSettings, *, as_of: date, period: str = "month",
             basis: str = "customers", start: date | None = None,
             thresholds: Thresholds | None = None) -> pd.DataFrame:
     """Cohort retention as a long table, one row per (cohort, period since acquisition).
 
     Parameters
     ----------
-    src : Sources
+    src : Records
     churn : ChurnSettings
     as_of : date
         The last day read.

@@ -23,10 +23,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from churnguard.compute.measure.periods import Window, memtable
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import Thresholds, customer_spells
 from churnguard.errors import InputError
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 CONFIDENCE = 0.95
 
@@ -58,7 +58,7 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int, confidence: float = 
     }
 
 
-def compare(src: Sources, churn: ChurnSettings, *, at: date, window: Window, as_of: date,
+def compare(src: Records, churn: ChurnSettings, *, at: date, window: Window, as_of: date,
             thresholds: Thresholds | None = None) -> tuple[pd.DataFrame, dict]:
     """Churn rate in the windows before and after ``at``, and the test of their difference.
 

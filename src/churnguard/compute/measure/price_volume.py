@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from churnguard.compute.measure.periods import period_index, period_index_expr, period_start, periods_frame
-from churnguard.compute.measure.sources import Sources
+from churnguard.store.records import Records
 
 COLUMNS = (
     "period_start", "period_end", "complete", "revenue", "units", "customers", "avg_price",
@@ -137,13 +137,13 @@ def _complete_months(months: pd.DataFrame, as_of: date, first_day: date | None) 
     return frame[["revenue", "units", "customers"]].fillna(0.0).astype(float)
 
 
-def price_volume(src: Sources, *, as_of: date, period: str = "quarter", start: date | None = None,
+def price_volume(src: Records, *, as_of: date, period: str = "quarter", start: date | None = None,
                  tolerance: float = 0.0) -> pd.DataFrame:
     """Revenue, units, customers, the split of revenue change, and false growth, per period.
 
     Parameters
     ----------
-    src : Sources
+    src : Records
     as_of : date
         The last day read.
     period : {"month", "quarter", "year"}

@@ -23,16 +23,16 @@ import pandas as pd
 
 from churnguard.compute.measure.churn_rate import _rate
 from churnguard.compute.measure.periods import memtable, period_index, periods_frame
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import CONTRACTUAL, Thresholds, customer_spells
 from churnguard.compute.measure.value import value_on
 from churnguard.errors import InputError
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 RETENTION_BASES = ("value", "recurring")
 
 
-def retention(src: Sources, churn: ChurnSettings, *, as_of: date, period: str = "quarter",
+def retention(src: Records, churn: ChurnSettings, *, as_of: date, period: str = "quarter",
               basis: str = "value", start: date | None = None,
               thresholds: Thresholds | None = None) -> pd.DataFrame:
     """GRR and NRR per period from the period holding ``start`` to the one holding ``as_of``.

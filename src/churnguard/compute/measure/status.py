@@ -37,9 +37,10 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from churnguard.compute.measure.sources import Sources
+from churnguard.errors import InputError
 from churnguard.settings import ChurnSettings
 from churnguard.store.engine import Store
+from churnguard.store.records import Records
 from churnguard.store.snapshots import snapshot_dates, snapshot_table, write_snapshot
 
 SPELL_COLUMNS = ("customer_id", "relationship", "spell_no", "active_from", "lost_at")
@@ -162,7 +163,7 @@ class Thresholds:
         )
 
 
-def _purchase_days(src: Sources, as_of: date) -> ir.Table:
+def _purchase_days(src: Records, as_of: date) -> ir.Table:
     """Distinct (customer, day) purchases of non-contractual customers up to ``as_of``."""
     tx = src.transactions
     c = src.contracts
@@ -187,7 +188,7 @@ def _gap_percentile(days: ir.Table, q: float) -> int | None:
     return None if hist.empty else _nearest_rank(hist, q)
 
 
-def return_events(src: Sources, as_of: date, window_days: int, gaps: tuple[int, ...] = CURVE_GAPS) -> pd.DataFrame:
+def return_events(src: Records, as_of: date, window_days: int, gaps: tuple[int, ...] = CURVE_GAPS) -> pd.DataFrame:
     """Per segment, a histogram of the gaps that can be a customer's first crossing of a curve gap.
 
     For a gap ``g``, a customer *reaches* it the first time ``g`` days pass without a purchase
@@ -277,7 +278,7 @@ def return_curve(events: pd.DataFrame, window_days: int, gaps: tuple[int, ...] |
     return pd.DataFrame(rows, columns=cols)
 
 
-def return_window(src: Sources, churn: ChurnSettings, as_of: date) -> int:
+def return_window(src: Records, churn: ChurnSettings, as_of: date) -> int:
     """The return window in days: ``churn.return_window_days``, or with ``auto`` a year, or a
     third of the purchase history up to ``as_of`` when that is shorter (at least 7 days).
 
@@ -301,7 +302,7 @@ def _choose(curve: pd.DataFrame, share: float) -> int | None:
     return None if ok.empty else int(ok["gap_days"].min())
 
 
-def purchase_thresholds(src: Sources, churn: ChurnSettings, as_of: date) -> Thresholds:
+def purchase_thresholds(src: Records, churn: ChurnSettings, as_of: date) -> Thresholds:
     """Non-contractual churn threshold(s) as of ``as_of``.
 
     With ``threshold_days = "auto"`` each segment's threshold is read from its *return curve*
@@ -380,7 +381,7 @@ def _plus_threshold(day: ir.DateValue, thresholds: Thresholds, segment: ir.Strin
     return ibis.cases(*branches, else_=day + ibis.interval(days=thresholds.default))
 
 
-def noncontractual_spells(src: Sources, thresholds: Thresholds, as_of: date) -> ir.Table:
+def noncontractual_spells(src: Records, thresholds: Thresholds, as_of: date) -> ir.Table:
     """Spells of non-contractual customers (see the module docstring)."""
     days = _purchase_days(src, as_of)
     segment = None
@@ -409,7 +410,7 @@ def noncontractual_spells(src: Sources, thresholds: Thresholds, as_of: date) -> 
     )
 
 
-def effective_contracts(src: Sources, as_of: date) -> ir.Table:
+def effective_contracts(src: Records, as_of: date) -> ir.Table:
     """Contracts started by ``as_of`` with ``eff_end``: the end, or the known earlier cancellation."""
     c = src.contracts.filter(src.contracts.start_at <= as_of)
     cancelled = c.cancelled_at.notnull() & (c.cancelled_at <= as_of) & (c.cancelled_at < c.end_at)
@@ -417,7 +418,7 @@ def effective_contracts(src: Sources, as_of: date) -> ir.Table:
     return c.filter(c.eff_end >= c.start_at)
 
 
-def contractual_spells(src: Sources, grace_days: int, as_of: date) -> ir.Table:
+def contractual_spells(src: Records, grace_days: int, as_of: date) -> ir.Table:
     """Spells of contractual customers (see the module docstring)."""
     c = effective_contracts(src, as_of)
     before = ibis.window(group_by="customer_id", order_by=["start_at", "contract_id"], rows=(None, -1))
@@ -442,13 +443,13 @@ def contractual_spells(src: Sources, grace_days: int, as_of: date) -> ir.Table:
     )
 
 
-def customer_spells(src: Sources, churn: ChurnSettings, as_of: date,
+def customer_spells(src: Records, churn: ChurnSettings, as_of: date,
                     thresholds: Thresholds | None = None) -> ir.Table:
     """All spells as of ``as_of``: ``customer_id, relationship, spell_no, active_from, lost_at``.
 
     Parameters
     ----------
-    src : Sources
+    src : Records
         The tables to read.
     churn : ChurnSettings
         ``threshold_days`` / ``auto_percentile`` (non-contractual), ``grace_days`` (contractual).
@@ -468,7 +469,18 @@ def customer_spells(src: Sources, churn: ChurnSettings, as_of: date,
     )
 
 
-def with_group(spells: ir.Table, src: Sources, by: str | None) -> ir.Table:
+#: customer columns that ``--by`` accepts; ``relationship`` is derived (contractual or not)
+GROUP_COLUMNS = ("segment", "region", "customer_type", "csm", "relationship")
+
+
+def check_group(by: str | None) -> str | None:
+    """Return ``by`` when it is a column ``--by`` accepts; else an error listing them."""
+    if by is not None and by not in GROUP_COLUMNS:
+        raise InputError(f"--by: unknown column {by!r}; allowed: {', '.join(GROUP_COLUMNS)}")
+    return by
+
+
+def with_group(spells: ir.Table, src: Records, by: str | None) -> ir.Table:
     """``spells`` with a ``grp`` column: the customer's ``by`` attribute (a constant when None)."""
     if by is None:
         return spells.mutate(grp=ibis.literal("all"))

@@ -23,19 +23,19 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from churnguard.compute.measure.periods import memtable
-from churnguard.compute.measure.sources import Sources
 from churnguard.compute.measure.status import CONTRACTUAL, NON_CONTRACTUAL, effective_contracts
+from churnguard.store.records import Records
 
 BASES = ("customers", "value", "recurring")
 
 
-def value_on(src: Sources, days: list[date], as_of: date, *, value_window_days: int,
+def value_on(src: Records, days: list[date], as_of: date, *, value_window_days: int,
              recurring_only: bool = False) -> ir.Table:
     """Per customer and day in ``days``: ``customer_id, at, value`` (rows only where a value exists).
 
     Parameters
     ----------
-    src : Sources
+    src : Records
         The tables to read.
     days : list of date
         The days to value customers on (a handful: period starts and ends).

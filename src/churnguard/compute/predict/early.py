@@ -30,9 +30,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status, thresholds_at
 from churnguard.settings import ChurnSettings
+from churnguard.store.records import Records
 
 EARLY = "early"
 OVERDUE = "overdue"

@@ -17,10 +17,10 @@ import pandas as pd
 
 from churnguard.compute.detect.defectors import partial_tests, usual_gap_days
 from churnguard.compute.detect.profile import customer_profile, round_significant, safe_ratio
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.signals import RULES, evaluate_signals, price_change, trend_tests
 from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index
 from churnguard.settings import Settings
+from churnguard.store.records import Records
 
 #: feature -> family (the evidence it measures). Order is the model's column order.
 FEATURES: dict[str, str] = {

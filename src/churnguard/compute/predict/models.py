@@ -21,8 +21,8 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from churnguard.compute.detect.records import seeded_draw
 from churnguard.errors import FitError, InputError, NotFittedError
+from churnguard.store.records import seeded_draw
 
 
 def _check_xy(X: pd.DataFrame, y: object) -> tuple[pd.DataFrame, np.ndarray]:

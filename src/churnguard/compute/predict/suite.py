@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churnguard.compute.detect.records import Records, seeded_draw
 from churnguard.compute.detect.status import lost_within, thresholds_pinned_at
 from churnguard.compute.predict.availability import present_sources, split_features
 from churnguard.compute.predict.features import CATEGORICAL, FEATURES, FeatureSet
@@ -32,6 +31,7 @@ from churnguard.compute.predict.reasons import explain
 from churnguard.compute.predict.training import TrainingSet, build_early_training_set, build_training_set
 from churnguard.errors import FitError
 from churnguard.settings import Settings
+from churnguard.store.records import Records, seeded_draw
 
 #: ``model_kind``: which scorer gives the probability, value at risk and reasons of a run
 GRADIENT_BOOSTING = "gradient_boosting"

@@ -14,12 +14,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from churnguard.compute.detect.records import Records
 from churnguard.compute.detect.status import customer_status, lost_within, pin_thresholds
 from churnguard.compute.predict.early import EARLY, decidable, early_outcome, longest_threshold, warning_kind
 from churnguard.compute.predict.features import FeatureSet, features_as_of
 from churnguard.errors import FitError
 from churnguard.settings import Settings
+from churnguard.store.records import Records
 
 
 @dataclass

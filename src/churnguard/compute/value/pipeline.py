@@ -27,7 +27,7 @@ from churnguard.compute.value.rfm import rfm_table
 from churnguard.compute.value.summary import contracts_as_of, customer_base
 from churnguard.errors import InputError
 from churnguard.settings import Settings
-from churnguard.store import Store
+from churnguard.store.records import Records
 from churnguard.vocab import RFM_SEGMENTS
 
 #: Days per time unit of ``recency`` and ``T``.
@@ -111,10 +111,10 @@ def check_time_unit(time_unit: str) -> float:
         raise InputError(f"unknown time unit {time_unit!r}; choose one of: {', '.join(TIME_UNITS)}") from None
 
 
-def _no_data_error(store: Store, as_of: date) -> InputError:
+def _no_data_error(records: Records, as_of: date) -> InputError:
     firsts = []
     for table, col in (("transactions", "occurred_at"), ("contracts", "start_at")):
-        value = store.table(table)[col].min().execute()
+        value = getattr(records, table)[col].min().execute()
         if value is not None and not pd.isna(value):
             firsts.append(f"the first of the {table} is dated {pd.Timestamp(value).date()}")
     if not firsts:
@@ -127,7 +127,7 @@ def _no_data_error(store: Store, as_of: date) -> InputError:
 
 
 def customer_value(
-    store: Store,
+    records: Records,
     as_of: date,
     settings: Settings,
     *,
@@ -140,8 +140,8 @@ def customer_value(
 
     Parameters
     ----------
-    store : Store
-        Where the records are.
+    records : Records
+        The stored records (:func:`churnguard.store.records.records_from_url`).
     as_of : datetime.date
         Everything dated on or before it is known, nothing after it.
     settings : Settings
@@ -172,17 +172,17 @@ def customer_value(
     t0 = time.perf_counter()
     base = _fetch(
         customer_base(
-            store.table("transactions"),
-            store.table("contracts"),
-            store.table("customers"),
+            records.transactions,
+            records.contracts,
+            records.customers,
             as_of,
             window_days=settings.churn.value_window_days,
         )
     )
-    contracts = _fetch(contracts_as_of(store.table("contracts"), as_of))
+    contracts = _fetch(contracts_as_of(records.contracts, as_of))
     seconds["summary query"] = time.perf_counter() - t0
     if base.empty:
-        raise _no_data_error(store, as_of)
+        raise _no_data_error(records, as_of)
 
     t0 = time.perf_counter()
     if not base["customer_id"].is_monotonic_increasing:  # the engine's collation may differ

@@ -23,7 +23,7 @@ from churnguard.i18n import LANGUAGES, Translator
 
 if TYPE_CHECKING:  # the store pulls in Ibis: loaded when a context is opened, not when imported
     from churnguard.settings import Settings
-    from churnguard.store import Store, Workspace
+    from churnguard.store import Records, Store, Workspace
 
 #: where the as-of date came from
 AS_OF_GIVEN = "given"
@@ -43,12 +43,18 @@ class Context:
     as_of_given : date, optional
         The date of knowledge the caller named (``--as-of``, ``?as_of=``); None: the last date
         in the data, looked up on first use of :attr:`as_of`.
+    records_url : str, optional
+        Read the records from this URL instead of the workspace's database
+        (``spark+parquet:///DIR``: Parquet files read by Spark); results are still the
+        workspace's.
     """
 
     workspace: Workspace
     translator: Translator
     as_of_given: date | None = None
+    records_url: str | None = None
     _as_of: tuple[date, str] | None = field(default=None, repr=False)
+    _records: Records | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -64,6 +70,16 @@ class Context:
     def store(self) -> Store:
         """The workspace's database, connected on first use."""
         return self.workspace.store
+
+    def records(self) -> Records:
+        """The stored records (every record kind, as Ibis tables; cut them with
+        ``known_at(ctx.as_of)``): the workspace's database, or :attr:`records_url`."""
+        if self._records is None:
+            from churnguard.store.records import Records, records_from_url
+
+            self._records = (records_from_url(self.records_url, base=self.path) if self.records_url
+                             else Records.from_store(self.store))
+        return self._records
 
     @property
     def language(self) -> str:
@@ -82,17 +98,28 @@ class Context:
 
     def with_as_of(self, as_of: date | None) -> Context:
         """The same workspace seen as of another date (``None``: the last date in the data)."""
-        return Context(self.workspace, self.translator, as_of)
+        return Context(self.workspace, self.translator, as_of, self.records_url, _records=self._records)
 
     def _resolve(self) -> tuple[date, str]:
         if self._as_of is None:
-            from churnguard.service.common import resolve_as_of
+            if self.records_url is not None:  # the records are elsewhere: their last date
+                from churnguard.errors import InputError
 
-            self._as_of = resolve_as_of(self.store, self.as_of_given)
+                last = self.records().last_date() if self.as_of_given is None else self.as_of_given
+                if last is None:
+                    raise InputError(f"{self.records_url}: no purchases or contracts yet")
+                self._as_of = (last, AS_OF_GIVEN if self.as_of_given is not None else AS_OF_LAST_DATE)
+            else:
+                from churnguard.service.common import resolve_as_of
+
+                self._as_of = resolve_as_of(self.store, self.as_of_given)
         return self._as_of
 
     def close(self) -> None:
-        """Close the workspace's database connection."""
+        """Close the workspace's database connection (and records read from elsewhere)."""
+        if self._records is not None and self.records_url is not None:
+            self._records.close()
+        self._records = None
         self.workspace.close()
 
     def __enter__(self) -> Context:
@@ -113,7 +140,7 @@ def context_of(workspace: Workspace, *, as_of: date | None = None, lang: str | N
 
 
 def open_context(path: Path | None = None, *, as_of: date | None = None, lang: str | None = None,
-                 create_tables: bool = True) -> Context:
+                 create_tables: bool = True, records_url: str | None = None) -> Context:
     """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE``, else the current
     folder) as a :class:`Context`; use it in a ``with`` block so the database is let go.
 
@@ -125,10 +152,21 @@ def open_context(path: Path | None = None, *, as_of: date | None = None, lang: s
         The reader's language; default the workspace's.
     create_tables : bool
         False skips bringing the tables up to date (the server did it when it started).
+    records_url : str, optional
+        Read the records from there (``spark+parquet:///DIR``); then ``path`` need not be a
+        workspace: without one, the default settings are used and nothing is stored.
     """
+    from churnguard.settings import SETTINGS_FILE, Settings, default_workspace_dir
     from churnguard.store import Workspace
 
-    return context_of(Workspace.open(path, create_tables=create_tables), as_of=as_of, lang=lang)
+    folder = Path(path) if path is not None else default_workspace_dir()
+    if records_url is not None and not (folder / SETTINGS_FILE).exists():
+        ws = Workspace(folder, Settings())
+    else:
+        ws = Workspace.open(folder, create_tables=create_tables)
+    ctx = context_of(ws, as_of=as_of, lang=lang)
+    ctx.records_url = records_url
+    return ctx
 
 
 def init_context(path: Path, *, database_url: str | None = None, language: str | None = None) -> Context:

@@ -7,6 +7,7 @@ kept, so past scores stay available for backtests and for "what changed since la
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import ibis
@@ -34,6 +35,35 @@ def _sql_type(t: pa.DataType) -> str:
 def snapshot_table(name: str) -> str:
     """Stored table name of snapshot ``name``."""
     return f"snap_{name}"
+
+
+def snapshot_names(store: Store) -> list[str]:
+    """Names of the snapshots stored (``value``, ``scores`` …), sorted."""
+    prefix = snapshot_table("")
+    return sorted(t[len(prefix):] for t in store.con.list_tables() if t.startswith(prefix))
+
+
+def stored_state(store: Store) -> list[tuple]:
+    """What the stored results are made of, in one query: ``("imports", count, latest import,
+    None)`` and, for each snapshot, ``(name, rows, first date, last date)`` (dates as text).
+
+    Every import and every run changes it (a run of a date already stored with as many rows
+    as before excepted: it writes the same rows).
+    """
+    p = store.paramstyle
+    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports"]
+    params: list[str] = []
+    for name in snapshot_names(store):
+        parts.append(f"SELECT CAST({p} AS TEXT), count(*), CAST(min(as_of) AS TEXT), CAST(max(as_of) AS TEXT) "
+                     f"FROM {quote_ident(snapshot_table(name))}")
+        params.append(name)
+    cur = store.raw.cursor()
+    try:
+        cur.execute(" UNION ALL ".join(parts), tuple(params))
+        return cur.fetchall()
+    finally:
+        with contextlib.suppress(Exception):
+            cur.close()
 
 
 def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa.Table) -> int:

@@ -131,3 +131,27 @@ def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Ta
     when = snapshot_date(store, name, as_of)
     t = store.table(snapshot_table(name))
     return t.filter(t.as_of == when)
+
+
+def snapshot_of(store: Store, name: str, as_of: date) -> ibis.Table:
+    """The rows of snapshot ``name`` as of ``as_of``, a date known to be stored (no check: see
+    :func:`read_snapshot` for one that checks), as an Ibis table."""
+    t = store.table(snapshot_table(name))
+    return t.filter(t.as_of == ibis.literal(as_of, "date"))
+
+
+def customer_snapshot_rows(store: Store, name: str, customer_id: str, as_of: date, *,
+                           typed: bool = False) -> pd.DataFrame:
+    """The rows of one customer in snapshot ``name`` as of ``as_of`` (the ``as_of`` column kept).
+
+    Every run's rows of the customer are read (a few) and the date picked here: DuckDB answers
+    the lone customer filter from the snapshot's index, but scans every run's rows when the date
+    joins it. Values come as the driver gives them (:meth:`Store.customer_rows`), or with
+    ``typed`` as Ibis types them (numbers as numbers, for computing on).
+    """
+    if typed:
+        t = store.table(snapshot_table(name))
+        frame = t.filter(t.customer_id == ibis.literal(customer_id, "string")).to_pandas()
+    else:
+        frame = store.customer_rows(snapshot_table(name), customer_id)
+    return frame[pd.to_datetime(frame["as_of"]).dt.date == as_of]

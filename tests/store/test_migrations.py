@@ -172,3 +172,15 @@ def test_a_workspace_of_a_newer_version_is_refused(engine: str, workspace: Works
     workspace.close()
     with pytest.raises(WorkspaceError, match=f"schema version {migrations.LATEST + 1}, newer"):
         Workspace.open(workspace.path)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_workspace_of_this_schema_made_before_versions_were_recorded(engine: str, workspace: Workspace) -> None:
+    users.add_user(workspace, users.UserCreate("admin", "admin", PW))
+    with workspace.store.transaction() as cur:
+        cur.execute('DROP TABLE "schema_info"')
+    workspace.close()
+    with Workspace.open(workspace.path) as ws:
+        assert migrations.schema_version(ws.store) == migrations.LATEST
+        assert users.authenticate(ws, "admin", PW).user_id == "admin"
+    assert len(list(workspace.path.glob("*.before-v*"))) == (engine == "duckdb")

@@ -8,6 +8,9 @@ twice changes nothing.
 
 Column types are Ibis type names, so the same definitions create tables on DuckDB,
 PostgreSQL or any engine Ibis speaks.
+
+A new table or column here also needs a migration (``churnguard.store.migrations``): that is
+how existing workspaces get it, and a test checks that the two agree.
 """
 
 from __future__ import annotations

@@ -29,10 +29,9 @@ from typing import Any
 import pandas as pd
 
 from churnguard.errors import InputError
-from churnguard.schema import AUDIT_LOG
 from churnguard.service.common import TableResult
 from churnguard.store import Workspace
-from churnguard.store.engine import quote_ident
+from churnguard.store import audit as repo
 
 #: every action the log holds, in the order a reader meets them
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "import", "settings_changed", "user_added",
@@ -71,15 +70,13 @@ def record(ws: Workspace, action: str, subject: str | None = None, details: dict
     """Add one event (its own transaction: an event is kept even when what follows fails)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    p = ws.store.paramstyle
-    cols = ("record_key", "event_id", "at", "actor", "action", "subject", "details", "address")
     eid = uuid.uuid4().hex
-    row = (eid, eid, datetime.now(UTC).replace(tzinfo=None), actor or _ACTOR.get(), action, subject,
-           json.dumps(details, ensure_ascii=False, default=str, sort_keys=True) if details else None,
-           address or _ADDRESS.get())
-    with ws.store.transaction() as cur:
-        cur.execute(f"INSERT INTO {quote_ident(AUDIT_LOG.name)} ({', '.join(quote_ident(c) for c in cols)}) "
-                    f"VALUES ({', '.join([p] * len(cols))})", row)
+    repo.insert_event(ws.store, {
+        "event_id": eid, "at": datetime.now(UTC).replace(tzinfo=None), "actor": actor or _ACTOR.get(),
+        "action": action, "subject": subject,
+        "details": json.dumps(details, ensure_ascii=False, default=str, sort_keys=True) if details else None,
+        "address": address or _ADDRESS.get(),
+    })
 
 
 def events(ws: Workspace, *, limit: int = 100, action: str | None = None, actor: str | None = None,
@@ -90,21 +87,8 @@ def events(ws: Workspace, *, limit: int = 100, action: str | None = None, actor:
         raise InputError(f"--limit must be 1 to 100000; got {limit}")
     if action is not None and action not in ACTIONS:
         raise InputError(f"--action: unknown action {action!r}; actions: {', '.join(ACTIONS)}")
-    p = ws.store.paramstyle
-    where, params = [], []
-    if action is not None:
-        where.append(f"action = {p}")
-        params.append(action)
-    if actor is not None:
-        where.append(f"actor = {p}")
-        params.append(actor)
-    if since is not None:
-        where.append(f'"at" >= {p}')
-        params.append(datetime(since.year, since.month, since.day))
-    sql = (f"SELECT {', '.join(quote_ident(c) for c in COLUMNS)} FROM {quote_ident(AUDIT_LOG.name)}"
-           + (f" WHERE {' AND '.join(where)}" if where else "")
-           + f' ORDER BY "at" DESC, event_id DESC LIMIT {int(limit)}')
-    rows = ws.store.raw.execute(sql, tuple(params)).fetchall()
+    rows = repo.event_rows(ws.store, COLUMNS, limit=limit, action=action, actor=actor,
+                           since=datetime(since.year, since.month, since.day) if since is not None else None)
     data = [{"at": pd.Timestamp(r[0]).to_pydatetime().replace(microsecond=0) if r[0] is not None else None,
              "actor": r[1], "action": r[2], "subject": r[3], "details": json.loads(r[4]) if r[4] else None,
              "address": r[5]} for r in rows]

@@ -31,7 +31,7 @@ from churnguard.service.common import resolve_as_of
 from churnguard.service.jsonable import jsonable
 from churnguard.service.value import explain_core
 from churnguard.store import Records, Workspace, read_snapshot, snapshot_dates
-from churnguard.store.snapshots import snapshot_table
+from churnguard.store.snapshots import customer_snapshot_rows, snapshot_of
 
 #: the snapshots a customer page reads, and what each is for
 SNAPSHOTS = ("value", "scores", "signals", "defectors")
@@ -89,10 +89,6 @@ def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return jsonable(rows)
 
 
-def _one(store, table, customer_id: str) -> ibis.Table:
-    return table.filter(table.customer_id == ibis.literal(customer_id, "string"))
-
-
 def _run_date(dates: dict[str, list[date]], as_of: date | None) -> date | None:
     """The date of the stored run to read: ``as_of``, else the latest date any snapshot has."""
     if as_of is not None:
@@ -107,18 +103,14 @@ def _run_date(dates: dict[str, list[date]], as_of: date | None) -> date | None:
 
 def _snapshot(ws: Workspace, name: str, when: date) -> ibis.Table:
     """Snapshot ``name`` of ``when`` (known to exist: the dates were read once)."""
-    t = ws.store.table(snapshot_table(name))
-    return t.filter(t.as_of == ibis.literal(when, "date"))
+    return snapshot_of(ws.store, name, when)
 
 
 def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str,
                   dates: dict[str, list[date]]) -> dict[str, Any] | None:
     if when is None or when not in dates[name]:
         return None
-    # every run's row of the customer (a few), the date picked here: DuckDB answers the lone
-    # customer filter from the snapshot's index, but scans all runs' rows when the date joins it
-    frame = ws.store.customer_rows(snapshot_table(name), customer_id)
-    frame = frame[pd.to_datetime(frame["as_of"]).dt.date == when]
+    frame = customer_snapshot_rows(ws.store, name, customer_id, when)
     rows = _plain(frame.drop(columns=["as_of"]))
     return rows[0] if rows else None
 
@@ -245,8 +237,7 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
             if lang and lang != ws.settings.language and value.get("core_reason"):
                 snap = _snapshot(ws, "value", when)
                 n_all = ws.store.memo(("value_count", when), lambda: int(snap.count().execute()))
-                row = _one(ws.store, ws.store.table(snapshot_table("value")), cid).to_pandas()  # one filter: the index
-                row = row[pd.to_datetime(row["as_of"]).dt.date == when]
+                row = customer_snapshot_rows(ws.store, "value", cid, when, typed=True)
                 value["core_reason"] = str(explain_core(row, ws.settings, n_all, lang).iloc[0])
             value = {k: value.get(k) for k in VALUE_FIELDS}
         risk = _snapshot_row(ws, "scores", when, cid, dates)

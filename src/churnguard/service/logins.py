@@ -28,14 +28,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from churnguard.errors import InputError
-from churnguard.schema import LOGIN_FAILURES
 from churnguard.service import audit
 from churnguard.service.common import TableResult
 from churnguard.store import Workspace
-from churnguard.store.engine import quote_ident
+from churnguard.store import logins as repo
 
 log = logging.getLogger("churnguard.login")
-_T = quote_ident(LOGIN_FAILURES.name)
 
 
 def lock_seconds(failures: int, free_tries: int, max_minutes: int) -> int:
@@ -72,10 +70,7 @@ def _as_datetime(value: Any) -> datetime | None:
 def wait_seconds(ws: Workspace, names: list[str], now: datetime | None = None) -> int:
     """Seconds until every subject of ``names`` may try again (0: none is locked)."""
     now = now or _now()
-    p = ws.store.paramstyle
-    marks = ", ".join([p] * len(names))
-    rows = ws.store.raw.execute(f"SELECT locked_until FROM {_T} WHERE subject IN ({marks})", tuple(names)).fetchall()
-    waits = [(_as_datetime(r[0]) - now).total_seconds() for r in rows if r[0] is not None]
+    waits = [(_as_datetime(v) - now).total_seconds() for v in repo.locked_until(ws.store, names) if v is not None]
     longest = max(waits, default=0.0)
     return int(-(-longest // 1)) if longest > 0 else 0  # whole seconds, rounded up
 
@@ -85,34 +80,25 @@ def record_failure(ws: Workspace, names: list[str], now: datetime | None = None)
     now = now or _now()
     web = ws.settings.web
     quiet = timedelta(minutes=web.login_lockout_max_minutes)
-    p = ws.store.paramstyle
+
+    def step(failures: int | None, last: Any) -> tuple[int, datetime | None]:
+        last = _as_datetime(last)
+        n = 1 if failures is None or last is None or now - last > quiet else failures + 1
+        wait = lock_seconds(n, web.login_free_tries, web.login_lockout_max_minutes)
+        return n, now + timedelta(seconds=wait) if wait else None
+
     longest = 0
-    with ws.store.transaction() as cur:
-        for name in names:
-            cur.execute(f"SELECT failures, last_failure_at FROM {_T} WHERE subject = {p}", (name,))
-            row = cur.fetchone()
-            last = _as_datetime(row[1]) if row else None
-            failures = 1 if row is None or last is None or now - last > quiet else int(row[0] or 0) + 1
-            wait = lock_seconds(failures, web.login_free_tries, web.login_lockout_max_minutes)
-            until = now + timedelta(seconds=wait) if wait else None
-            if row is None:
-                cur.execute(
-                    f"INSERT INTO {_T} (record_key, subject, failures, last_failure_at, locked_until) "
-                    f"VALUES ({p}, {p}, {p}, {p}, {p})", (name, name, failures, now, until))
-            else:
-                cur.execute(f"UPDATE {_T} SET failures = {p}, last_failure_at = {p}, locked_until = {p} "
-                            f"WHERE subject = {p}", (failures, now, until, name))
-            if wait:
-                log.warning("login: %s locked for %s s after %s wrong passwords", name, wait, failures)
-            longest = max(longest, wait)
+    for name, failures, _until in repo.record_failures(ws.store, names, now, step):
+        wait = lock_seconds(failures, web.login_free_tries, web.login_lockout_max_minutes)
+        if wait:
+            log.warning("login: %s locked for %s s after %s wrong passwords", name, wait, failures)
+        longest = max(longest, wait)
     return longest
 
 
 def record_success(ws: Workspace, user_id: str) -> None:
     """A right password: the user's count starts again (the address's stays, and fades)."""
-    p = ws.store.paramstyle
-    with ws.store.transaction() as cur:
-        cur.execute(f"DELETE FROM {_T} WHERE subject = {p}", (f"user:{user_id}",))
+    repo.clear(ws.store, [f"user:{user_id}"])
 
 
 def unlock(ws: Workspace, user_id: str | None = None, address: str | None = None) -> int:
@@ -121,12 +107,7 @@ def unlock(ws: Workspace, user_id: str | None = None, address: str | None = None
     if not user_id and not address:
         raise InputError("name a user, or an address with --address")
     names = ([f"user:{user_id}"] if user_id else []) + ([f"address:{address}"] if address else [])
-    p = ws.store.paramstyle
-    marks = ", ".join([p] * len(names))
-    with ws.store.transaction() as cur:
-        cur.execute(f"SELECT count(*) FROM {_T} WHERE subject IN ({marks})", tuple(names))
-        found = int(cur.fetchone()[0])
-        cur.execute(f"DELETE FROM {_T} WHERE subject IN ({marks})", tuple(names))
+    found = repo.clear(ws.store, names)
     log.warning("login: lock lifted for %s", ", ".join(names))
     audit.record(ws, "login_unlocked", user_id, {"address": address} if address else None)
     return found
@@ -138,8 +119,7 @@ def list_locks(ws: Workspace, now: datetime | None = None) -> TableResult:
     import pandas as pd
 
     now = now or _now()
-    rows = ws.store.raw.execute(
-        f"SELECT subject, failures, last_failure_at, locked_until FROM {_T} ORDER BY subject").fetchall()
+    rows = repo.rows(ws.store)
     data = []
     for r in rows:
         until = _as_datetime(r[3])

@@ -27,28 +27,26 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
 import functools
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from churnguard.errors import InputError
 from churnguard.service.jsonable import jsonable
+from churnguard.service.result_files import Stored, bound, read_stored, write_stored
 from churnguard.store import Workspace
-from churnguard.store.engine import quote_ident
-from churnguard.store.snapshots import snapshot_table
+from churnguard.store.snapshots import snapshot_names as stored_snapshot_names
+from churnguard.store.snapshots import stored_state
 
 CACHE_DIR = Path(".cache") / "results"
 
@@ -108,20 +106,9 @@ def _settings_fingerprint(ws: Workspace) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _query(ws: Workspace, sql: str) -> list[tuple]:
-    cur = ws.store.raw.cursor()
-    try:
-        cur.execute(sql)
-        return cur.fetchall()
-    finally:
-        with contextlib.suppress(Exception):
-            cur.close()
-
-
 def snapshot_names(ws: Workspace) -> list[str]:
     """Names of the snapshots stored in the workspace (``value``, ``scores`` …)."""
-    prefix = snapshot_table("")
-    return sorted(t[len(prefix):] for t in ws.store.con.list_tables() if t.startswith(prefix))
+    return stored_snapshot_names(ws.store)
 
 
 _version_memo: dict[str, tuple[Any, str]] = {}  # workspace path -> (stamp, version), process-wide
@@ -146,40 +133,12 @@ def data_version(ws: Workspace) -> str:
 
 
 def _query_version(ws: Workspace) -> str:
-    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports"]
-    for name in snapshot_names(ws):
-        t = quote_ident(snapshot_table(name))
-        parts.append(f"SELECT '{name}', count(*), CAST(min(as_of) AS TEXT), CAST(max(as_of) AS TEXT) FROM {t}")
-    rows = _query(ws, " UNION ALL ".join(parts))
+    rows = stored_state(ws.store)
     state = [code_fingerprint(), _settings_fingerprint(ws), sorted((str(r[0]), *map(str, r[1:])) for r in rows)]
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:20]
 
 
 # -- stored results ------------------------------------------------------------------------
-@dataclass
-class Stored:
-    """A figure as stored: its JSON text (what the API sends) and when it was computed."""
-
-    name: str
-    body: bytes
-    computed_at: str
-    seconds: float
-    cached: bool
-    version: str
-    _data: Any = field(default=None, repr=False)
-
-    @property
-    def data(self) -> Any:
-        """The figure as JSON data (dates as ``YYYY-MM-DD`` text)."""
-        if self._data is None:
-            self._data = json.loads(self.body)
-        return self._data
-
-    def to_dict(self) -> Any:
-        """The figure's JSON (the same as the CLI's ``--json``)."""
-        return self.data
-
-
 _locks: dict[str, threading.Lock] = {}  # one computation per figure at a time, process-wide
 _locks_guard = threading.Lock()
 
@@ -193,39 +152,6 @@ def _key(name: str, opts: Any) -> str:
     values = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name != "workspace"}
     text = json.dumps(values, sort_keys=True, default=str)
     return f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-
-
-def _read(path: Path, name: str, version: str) -> Stored | None:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    head, _, body = raw.partition(b"\n")
-    try:
-        meta = json.loads(head)
-    except ValueError:  # a damaged file is computed again
-        return None
-    with contextlib.suppress(OSError):  # read now: the last to go when the store is bounded
-        os.utime(path)
-    return Stored(name, body, meta["computed_at"], meta["seconds"], True, version)
-
-
-def _write(path: Path, stored: Stored) -> None:
-    """Write atomically (temp file + rename): a reader sees the whole figure or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    meta = json.dumps({"name": stored.name, "computed_at": stored.computed_at, "seconds": stored.seconds})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(meta.encode() + b"\n" + stored.body)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    for old in path.parent.parent.iterdir():  # figures of older data versions
-        if old.is_dir() and old.name != path.parent.name:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, use_cache: bool = True,
@@ -261,44 +187,17 @@ def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, u
             _USING_STORE.reset(token)
     version = version or data_version(ws)
     path = ws.path / CACHE_DIR / version / f"{_key(name, opts)}.json"
-    stored = _read(path, name, version)
+    stored = read_stored(path, name, version)
     if stored is not None:
         return stored
     with _lock(str(path)):
-        stored = _read(path, name, version)  # another request may have computed it meanwhile
+        stored = read_stored(path, name, version)  # another request may have computed it meanwhile
         if stored is not None:
             return stored
         stored = _compute(name, fig, opts, version)
-        _write(path, stored)
+        write_stored(path, stored)
         bound(path.parent, int(ws.settings.web.cache_max_mb * 1_000_000), keep=path)
         return stored
-
-
-def bound(folder: Path, max_bytes: int, keep: Path | None = None) -> int:
-    """Remove the figures of ``folder`` read longest ago until the rest fit in ``max_bytes``
-    (``keep``, the one just written, stays); return how many went.
-
-    Every distinct set of options is a figure of its own (a page asked for each date range
-    makes a file), so without a bound the store grows as long as people click. A figure read
-    is marked (:func:`_read` touches it), so what the pages open with stays.
-    """
-    files = []
-    for entry in os.scandir(folder):
-        if entry.is_file() and entry.name.endswith(".json") and not entry.name.startswith(".tmp-"):
-            st = entry.stat()
-            files.append((st.st_mtime, entry.name, st.st_size, Path(entry.path)))
-    total = sum(f[2] for f in files)
-    removed = 0
-    for _, _, size, path in sorted(files):  # oldest first; the name breaks ties
-        if total <= max_bytes:
-            break
-        if keep is not None and path == keep:
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed += 1
-        total -= size
-    return removed
 
 
 def _compute(name: str, fig: Figure, opts: Any, version: str) -> Stored:

@@ -187,25 +187,12 @@ class Store:
 
     # -- tables ---------------------------------------------------------------------------
     def ensure_tables(self) -> None:
-        """Create every table of :mod:`churnguard.schema` that does not exist yet, and add the
-        columns a newer version gave a table that an older version made (empty for the rows
-        already there), so a workspace made before keeps opening."""
-        schema = "main" if self.dialect == "duckdb" else "public"
-        with self.transaction() as cur:
-            cur.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
-                        + self.paramstyle, (schema,))
-            have: dict[str, set[str]] = {}
-            for tname, cname in cur.fetchall():
-                have.setdefault(tname, set()).add(cname)
-            for table in TABLES.values():
-                if table.name not in have:
-                    cur.execute(
-                        f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({ddl_columns(table)})"
-                    )
-                    continue
-                for name, sql_type in column_types(table).items():
-                    if name not in have[table.name]:
-                        cur.execute(f"ALTER TABLE {quote_ident(table.name)} ADD COLUMN {quote_ident(name)} {sql_type}")
+        """Bring the workspace's tables to the schema of this version: an empty database gets
+        every table, an older workspace the migrations it lacks (:mod:`churnguard.store.migrations`,
+        after a backup copy on DuckDB); a newer one is refused."""
+        from churnguard.store.migrations import migrate
+
+        migrate(self)
 
     def ensure_indexes(self) -> None:
         """Index ``customer_id`` in every record table that has it (once; later writes keep it).

@@ -7,6 +7,7 @@ kept, so past scores stay available for backtests and for "what changed since la
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import ibis
@@ -34,6 +35,35 @@ def _sql_type(t: pa.DataType) -> str:
 def snapshot_table(name: str) -> str:
     """Stored table name of snapshot ``name``."""
     return f"snap_{name}"
+
+
+def snapshot_names(store: Store) -> list[str]:
+    """Names of the snapshots stored (``value``, ``scores`` …), sorted."""
+    prefix = snapshot_table("")
+    return sorted(t[len(prefix):] for t in store.con.list_tables() if t.startswith(prefix))
+
+
+def stored_state(store: Store) -> list[tuple]:
+    """What the stored results are made of, in one query: ``("imports", count, latest import,
+    None)`` and, for each snapshot, ``(name, rows, first date, last date)`` (dates as text).
+
+    Every import and every run changes it (a run of a date already stored with as many rows
+    as before excepted: it writes the same rows).
+    """
+    p = store.paramstyle
+    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports"]
+    params: list[str] = []
+    for name in snapshot_names(store):
+        parts.append(f"SELECT CAST({p} AS TEXT), count(*), CAST(min(as_of) AS TEXT), CAST(max(as_of) AS TEXT) "
+                     f"FROM {quote_ident(snapshot_table(name))}")
+        params.append(name)
+    cur = store.raw.cursor()
+    try:
+        cur.execute(" UNION ALL ".join(parts), tuple(params))
+        return cur.fetchall()
+    finally:
+        with contextlib.suppress(Exception):
+            cur.close()
 
 
 def write_snapshot(store: Store, name: str, as_of: date, data: pd.DataFrame | pa.Table) -> int:
@@ -101,3 +131,27 @@ def read_snapshot(store: Store, name: str, as_of: date | None = None) -> ibis.Ta
     when = snapshot_date(store, name, as_of)
     t = store.table(snapshot_table(name))
     return t.filter(t.as_of == when)
+
+
+def snapshot_of(store: Store, name: str, as_of: date) -> ibis.Table:
+    """The rows of snapshot ``name`` as of ``as_of``, a date known to be stored (no check: see
+    :func:`read_snapshot` for one that checks), as an Ibis table."""
+    t = store.table(snapshot_table(name))
+    return t.filter(t.as_of == ibis.literal(as_of, "date"))
+
+
+def customer_snapshot_rows(store: Store, name: str, customer_id: str, as_of: date, *,
+                           typed: bool = False) -> pd.DataFrame:
+    """The rows of one customer in snapshot ``name`` as of ``as_of`` (the ``as_of`` column kept).
+
+    Every run's rows of the customer are read (a few) and the date picked here: DuckDB answers
+    the lone customer filter from the snapshot's index, but scans every run's rows when the date
+    joins it. Values come as the driver gives them (:meth:`Store.customer_rows`), or with
+    ``typed`` as Ibis types them (numbers as numbers, for computing on).
+    """
+    if typed:
+        t = store.table(snapshot_table(name))
+        frame = t.filter(t.customer_id == ibis.literal(customer_id, "string")).to_pandas()
+    else:
+        frame = store.customer_rows(snapshot_table(name), customer_id)
+    return frame[pd.to_datetime(frame["as_of"]).dt.date == as_of]

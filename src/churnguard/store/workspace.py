@@ -55,9 +55,10 @@ class Workspace:
     def open(cls, path: Path | None = None, *, create_tables: bool = True) -> Workspace:
         """Open the workspace in ``path`` (default: ``$CHURNGUARD_WORKSPACE`` or the current folder).
 
-        ``create_tables=False`` skips creating tables that a newer version added (a few
-        milliseconds): for a server that did so when it started and opens the workspace on
-        every request.
+        The workspace is brought to the current schema version first (see
+        :mod:`churnguard.store.migrations`; usually two quick queries). ``create_tables=False``
+        skips that: for a server that did so when it started and opens the workspace on every
+        request.
         """
         path = Path(path) if path is not None else default_workspace_dir()
         settings_path = path / SETTINGS_FILE

@@ -113,7 +113,7 @@ def test_model_train_then_score_in_a_later_process(tmp_path):
     assert r.exit_code == 0, r.output
     assert any("median" in x["text"] for row in json.loads(r.stdout)["data"] for x in row["reasons"])
     r = cg("model", "score", "--table", str(new), "-w", str(tmp_path), "--lang", "fr")
-    assert r.exit_code == 2 and "--lang 'fr': choose zh or en" in r.output
+    assert r.exit_code == 2 and "--lang: 'fr': choose zh or en" in r.output
 
 
 def test_model_score_without_a_model(tmp_path):

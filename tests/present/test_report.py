@@ -18,6 +18,7 @@ from churnguard.present.report import ReportOptions, write_report
 from churnguard.service import results
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.store import Workspace
+from tests.conftest import call
 
 runner = CliRunner()
 
@@ -74,7 +75,7 @@ def test_excel_has_one_sheet_a_table_with_the_figures_as_numbers(shop: Path, fig
 
 def test_excel_in_chinese(shop: Path, tmp_path: Path) -> None:
     out = tmp_path / "流失报告.xlsx"
-    write_report(ReportOptions(out=out, language="zh", workspace=shop))
+    call(shop, write_report, ReportOptions(out=out, lang="zh"))
     wb = load_workbook(out)
     assert wb.sheetnames == ["总览", "流失率", "各细分客群流失率", "收入留存", "队列留存", "价格与销量"]
     assert wb["总览"]["A1"].value == "客户流失报告"
@@ -108,7 +109,7 @@ def test_the_report_reads_the_stored_figures(shop: Path, tmp_path: Path) -> None
     shutil.copytree(shop, copy)
     with Workspace.open(copy) as ws:
         results.clear(ws)
-    write_report(ReportOptions(out=tmp_path / "a.html", workspace=copy))
+    call(copy, write_report, ReportOptions(out=tmp_path / "a.html"))
     with Workspace.open(copy) as ws:
         stored = results.figure(ws, "cohorts", {"period": "quarter", "basis": "customers"})
     assert stored.cached, "the report stored what it computed, for the pages to read"
@@ -125,7 +126,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(shop: Path, tmp_pat
 
     monkeypatch.setattr("churnguard.present.report.excel.write_excel", broken)
     with pytest.raises(OSError, match="disk full"):
-        write_report(ReportOptions(out=out, workspace=shop))
+        call(shop, write_report, ReportOptions(out=out))
     assert out.read_bytes() == b"the old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
 
@@ -146,7 +147,7 @@ def test_bad_arguments_say_what_to_do(shop: Path, tmp_path: Path, monkeypatch: p
 def test_an_empty_workspace_still_reports_what_it_has(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "empty").close()
     out = tmp_path / "empty.html"
-    write_report(ReportOptions(out=out, language="en", workspace=tmp_path / "empty"))
+    call(tmp_path / "empty", write_report, ReportOptions(out=out, lang="en"))
     html = out.read_text(encoding="utf-8")
     assert "Customer churn report" in html and "import transactions or contracts first" in html
 
@@ -162,7 +163,7 @@ def test_a_segment_written_like_a_formula_stays_inert_text(shop: Path, tmp_path:
     with Workspace.open(copy) as ws:
         results.clear(ws)
     out = tmp_path / "r.xlsx"
-    write_report(ReportOptions(out=out, language="en", workspace=copy))
+    call(copy, write_report, ReportOptions(out=out, lang="en"))
     cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells, "the segment is in the report"

@@ -102,7 +102,10 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ChurnguardError as exc:
-            err_console.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
+            from churnguard.errors import OptionError
+
+            said = exc.for_cli() if isinstance(exc, OptionError) else exc
+            err_console.print(f"error: {said}", style="bold red", highlight=False, markup=False)
             raise typer.Exit(exc.exit_code) from None
         except _PASS:
             raise

@@ -38,9 +38,11 @@ def register(app: typer.Typer) -> None:
           churnguard report --out churn.xlsx --lang en -w demo
         """
         from churnguard.present.report import ReportOptions, write_report
+        from churnguard.service.context import open_context
 
-        with err_console.status("writing the report"):
-            result = write_report(ReportOptions(out=out, language=lang, workspace=workspace))
+        opts = ReportOptions(out=out, lang=lang)
+        with err_console.status("writing the report"), open_context(workspace, lang=lang) as ctx:
+            result = write_report(ctx, opts)
         if json_out:
             print_json(result)
             return

@@ -14,7 +14,7 @@ from typing import Any
 from churnguard.errors import ChurnguardError, InputError
 from churnguard.i18n import LANGUAGES, Translator
 from churnguard.service import results
-from churnguard.store import Workspace
+from churnguard.service.context import Context
 
 FORMATS = (".html", ".xlsx")
 
@@ -37,15 +37,21 @@ class ReportOptions:
     ----------
     out : Path
         ``….html`` or ``….xlsx``.
-    language : {"zh", "en"}, optional
-        Default: the workspace's ``language``.
-    workspace : Path, optional
-        Default: ``$CHURNGUARD_WORKSPACE`` or the current folder.
+    lang : {"zh", "en"}, optional
+        The report's language; default: the workspace's ``language``.
     """
 
     out: Path
-    language: str | None = None
-    workspace: Path | None = None
+    lang: str | None = None
+
+    def __post_init__(self) -> None:
+        from churnguard.errors import OptionError
+
+        if Path(self.out).suffix.lower() not in FORMATS:
+            raise OptionError("out", f"{self.out}: write a .html or a .xlsx file "
+                                     f"(got {Path(self.out).suffix or 'no suffix'!r})")
+        if self.lang is not None and self.lang not in LANGUAGES:
+            raise OptionError("lang", f"{self.lang!r}: choose zh or en")
 
 
 @dataclass
@@ -82,9 +88,11 @@ class ReportData:
         return self.figures["overview"] or {}
 
 
-def gather(ws: Workspace, tr: Translator) -> ReportData:
+def gather(ctx: Context, tr: Translator) -> ReportData:
     """Read (or compute and store) every figure of :data:`FIGURES`."""
     from churnguard.i18n import message_of, translate_message
+
+    ws = ctx.workspace
 
     version = results.data_version(ws) if ws.settings.web.cache_results else None
     figures: dict[str, dict[str, Any] | None] = {}
@@ -122,17 +130,12 @@ def write_atomically(out: Path, write: Callable[[Path], None]) -> int:
     return size
 
 
-def write_report(opts: ReportOptions) -> ReportResult:
-    """Write the report to ``opts.out`` (HTML or Excel by its suffix)."""
+def write_report(ctx: Context, opts: ReportOptions) -> ReportResult:
+    """Write the report of the context's workspace to ``opts.out`` (HTML or Excel by its suffix)."""
     out = Path(opts.out)
     fmt = out.suffix.lower()
-    if fmt not in FORMATS:
-        raise InputError(f"--out {out}: write a .html or a .xlsx file (got {out.suffix or 'no suffix'!r})")
-    if opts.language is not None and opts.language not in LANGUAGES:
-        raise InputError(f"--lang {opts.language!r}: choose zh or en")
-    with Workspace.open(opts.workspace) as ws:
-        tr = Translator(opts.language or ws.settings.language, ws.settings.timezone)
-        data = gather(ws, tr)
+    tr = Translator(opts.lang or ctx.settings.language, ctx.settings.timezone)
+    data = gather(ctx, tr)
     if fmt == ".html":
         from churnguard.present.report.html import write_html as writer
     else:

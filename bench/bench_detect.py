@@ -33,8 +33,9 @@ import pandas as pd
 
 from churnguard.compute.predict import CAUSE_FAMILIES
 from churnguard.compute.predict.suite import customer_reasons
+from churnguard.service import backtest as psvc
 from churnguard.service import detect as dsvc
-from churnguard.service import predict as psvc
+from churnguard.service.context import open_context
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.settings import SETTINGS_FILE
 from churnguard.store import Workspace
@@ -62,7 +63,8 @@ def truth_of(path: Path) -> pd.DataFrame:
 
 def backtest_figures(path: Path, as_of=None) -> tuple[dict, psvc.BacktestResult]:
     t0 = time.perf_counter()
-    bt = psvc.backtest(psvc.BacktestOptions(path, as_of=as_of))
+    with open_context(path, as_of=as_of) as ctx:
+        bt = psvc.backtest(ctx)
     d = bt.to_dict()
     d["seconds"] = round(time.perf_counter() - t0, 1)
     return d, bt

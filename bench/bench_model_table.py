@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from churnguard.compute.predict import TabularChurnModel, learn_preprocessing
-from churnguard.service.predict import _read_table
+from churnguard.service.model import read_table
 
 R_EXPORT = """
 library(modeldata)
@@ -51,7 +51,7 @@ def hist_gradient_boosting(path: Path, target: str, folds: int = 5, seed: int = 
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    df = _read_table(path, None, None)
+    df = read_table(path, None, None)
     prep, y = learn_preprocessing(df, target)
     X = prep.transform(df)
     for c in prep.categorical:
@@ -80,7 +80,7 @@ def main() -> None:
         file, target = spec.rsplit(":", 1)
         path = Path(file)
         t0 = time.perf_counter()
-        report = TabularChurnModel().cross_validate(_read_table(path, None, None), target)
+        report = TabularChurnModel().cross_validate(read_table(path, None, None), target)
         seconds = round(time.perf_counter() - t0, 1)
         row = {
             "table": path.name, "n_rows": report["n_rows"], "positive_rate": report["positive_rate"],

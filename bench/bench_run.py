@@ -15,8 +15,9 @@ import resource
 import time
 from pathlib import Path
 
+from churnguard.service.context import open_context
 from churnguard.service.demo import DemoOptions, build_demo
-from churnguard.service.predict import RunOptions, run
+from churnguard.service.run import run
 from churnguard.store import Workspace
 
 
@@ -33,7 +34,8 @@ def main() -> None:
     with Workspace.open(args.dir) as ws:
         rows = {n: ws.store.count(n) for n in ("customers", "transactions", "interactions", "contracts")}
     t0 = time.perf_counter()
-    result = run(RunOptions(args.dir), step=lambda m: print(f"{time.perf_counter() - t0:8.1f} s  {m}", flush=True))
+    with open_context(args.dir) as ctx:
+        result = run(ctx, step=lambda m: print(f"{time.perf_counter() - t0:8.1f} s  {m}", flush=True))
     total = time.perf_counter() - t0
     d = result.to_dict()
     print(json.dumps({

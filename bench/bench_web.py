@@ -77,14 +77,16 @@ def prepare(path: Path, customers: int, password: str) -> str:
         print(f"building a demo workspace of {customers:,} customers in {path} …", flush=True)
         build_demo(DemoOptions(directory=path, customers=customers, months=24, seed=42),
                    step=lambda m: print(f"  {time.perf_counter() - t:6.0f}s {m}", flush=True))
-    from churnguard.service.predict import RunOptions, run
+    from churnguard.service.context import open_context
+    from churnguard.service.run import run
     from churnguard.store import snapshot_dates
 
     with Workspace.open(path) as ws:
         has_run = bool(snapshot_dates(ws.store, "scores"))
     if not has_run:  # the worklist, customer, core and defectors pages read what a run stored
         t = time.perf_counter()
-        run(RunOptions(path))
+        with open_context(path) as ctx:
+            run(ctx)
         print(f"churnguard run in {time.perf_counter() - t:.0f} s", flush=True)
     with Workspace.open(path) as ws:
         if users.get_user(ws, USER) is None:

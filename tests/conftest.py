@@ -109,3 +109,12 @@ def same_figures(a: object, b: object, rel: float = 1e-9) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_figures(x, y, rel) for x, y in zip(a, b, strict=True))
     return a == b
+
+
+def call(path: Path, use_case, *args, as_of=None, **kwargs):
+    """``use_case(ctx, *args, **kwargs)`` in a context opened on the workspace ``path`` for this
+    call alone (as one CLI command does), as of ``as_of``."""
+    from churnguard.service.context import open_context
+
+    with open_context(path, as_of=as_of) as ctx:
+        return use_case(ctx, *args, **kwargs)

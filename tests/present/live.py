@@ -78,10 +78,11 @@ def make_site(path: Path, *, demo: bool = False, run: bool = False) -> Site:
     if demo:
         build_demo(DemoOptions(directory=path, customers=200, months=12, seed=7))
         if run:
-            from churnguard.service.predict import RunOptions
-            from churnguard.service.predict import run as run_pipeline
+            from churnguard.service.context import open_context
+            from churnguard.service.run import run as run_pipeline
 
-            run_pipeline(RunOptions(path))
+            with open_context(path) as ctx:
+                run_pipeline(ctx)
         ws = Workspace.open(path)
     else:
         ws = Workspace.init(path)

@@ -14,8 +14,9 @@ import httpx
 from typer.testing import CliRunner
 
 from churnguard.present.cli import app
-from churnguard.service import predict, results, users
+from churnguard.service import at_risk, results, users
 from churnguard.store import Workspace
+from tests.conftest import call
 from tests.present.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def test_demo_summary_ends_with_the_top_at_risk_customers(tmp_path: Path) -> Non
     block = r.stdout.split("风险最高的客户（风险价值 = 流失概率 × 预期价值）\n")[1]  # the demo workspace speaks Chinese
     firsts = re.findall(r"^  (C\d{7})  流失概率 [\d.]+%  风险价值 [\d,]+$", block, re.M)
     assert len(firsts) == 5, block
-    top = predict.at_risk(predict.AtRiskOptions(tmp_path / "demo", top=5)).to_dict()["data"]
+    top = call(tmp_path / "demo", at_risk.at_risk, at_risk.AtRiskOptions(top=5)).to_dict()["data"]
     assert firsts == [row["customer_id"] for row in top]
     assert all(row["reasons"] for row in top) and top[0]["reasons"][0]["text"] in block
     assert block.rstrip().splitlines()[-1].startswith("next: churnguard status")

@@ -113,10 +113,18 @@ def test_model_train_then_score_in_a_later_process(tmp_path):
     assert r.exit_code == 0, r.output
     assert any("median" in x["text"] for row in json.loads(r.stdout)["data"] for x in row["reasons"])
     r = cg("model", "score", "--table", str(new), "-w", str(tmp_path), "--lang", "fr")
-    assert r.exit_code == 2 and "--lang 'fr': choose zh or en" in r.output
+    assert r.exit_code == 2 and "--lang: 'fr': choose zh or en" in r.output
 
 
 def test_model_score_without_a_model(tmp_path):
     (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     r = cg("model", "score", "--table", str(tmp_path / "t.csv"), "-w", str(tmp_path))
     assert r.exit_code == 2 and "model train" in r.output
+
+
+def test_a_refused_option_is_named_as_typed(tmp_path):
+    # the options check themselves before any workspace is opened
+    r = cg("at-risk", "--signal", "nonsense", "-w", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2 and "--signal: unknown rule 'nonsense'" in r.output
+    r = cg("backtest", "--horizon", "0", "-w", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2 and "--horizon: must be at least 1 day" in r.output

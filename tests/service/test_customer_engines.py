@@ -8,9 +8,10 @@ import json
 import pytest
 
 from churnguard.service.customer import CustomerOptions, customer_view
-from churnguard.service.predict import RunOptions, run
+from churnguard.service.run import run
 from churnguard.simulate import simulate
 from churnguard.store import Workspace
+from tests.conftest import call
 from tests.simulated import load_tables
 
 
@@ -33,8 +34,8 @@ def test_a_customer_page_is_the_same_on_both_engines(tmp_path, pg_url):
             load_tables(ws, sim.tables)
         finally:
             ws.close()
-        run(RunOptions(tmp_path / name))
-        views.append([_same_order(customer_view(CustomerOptions(c, tmp_path / name, limit=500))) for c in ids])
+        call(tmp_path / name, run)
+        views.append([_same_order(call(tmp_path / name, customer_view, CustomerOptions(c, limit=500))) for c in ids])
     duck, pg = views
     assert any(v["timeline"]["total"] > 5 and v["value"] for v in duck)
     assert any(v["timeline"]["data"] and v["spend"]["rate_per_month"] for v in duck)
@@ -55,7 +56,7 @@ def test_a_customer_page_is_the_same_on_both_engines(tmp_path, pg_url):
 def test_reasons_in_two_lists_on_postgresql(tmp_path, pg_url):
     """What changed and the likely cause are stored with the scores and read back on PostgreSQL
     as on DuckDB: at-risk and the customer's page give the same two lists."""
-    from churnguard.service.predict import AtRiskOptions, at_risk
+    from churnguard.service.at_risk import AtRiskOptions, at_risk
 
     sim = simulate(customers=400, months=18, seed=5)
     ws = Workspace.init(tmp_path / "pg", database_url=pg_url)
@@ -63,13 +64,13 @@ def test_reasons_in_two_lists_on_postgresql(tmp_path, pg_url):
         load_tables(ws, sim.tables)
     finally:
         ws.close()
-    run(RunOptions(tmp_path / "pg"))
-    rows = at_risk(AtRiskOptions(tmp_path / "pg", top=30)).to_dict()["data"]
+    call(tmp_path / "pg", run)
+    rows = call(tmp_path / "pg", at_risk, AtRiskOptions(top=30)).to_dict()["data"]
     explained = [r for r in rows if r["reasons"] or r["changes"] or r["causes"]]
     assert explained and all(r["causes"] for r in explained)
     assert all("?" not in x["text"] for r in rows for x in r["changes"] + r["causes"])
     assert all(x["family"] in {"recency", "frequency", "spend", "breadth", "contact"}
                for r in rows for x in r["changes"])
-    view = customer_view(CustomerOptions(explained[0]["customer_id"], tmp_path / "pg"))
+    view = call(tmp_path / "pg", customer_view, CustomerOptions(explained[0]["customer_id"]))
     assert [x["text"] for x in view["risk"]["causes"]] == [x["text"] for x in explained[0]["causes"]]
     assert [x["text"] for x in view["risk"]["changes"]] == [x["text"] for x in explained[0]["changes"]]

@@ -12,11 +12,16 @@ from churnguard.compute.detect import Records, lost_within
 from churnguard.compute.predict.early import longest_threshold
 from churnguard.compute.predict.features import index_days
 from churnguard.errors import ChurnguardError, InputError
+from churnguard.service import at_risk as rsk
+from churnguard.service import backtest as bsvc
 from churnguard.service import detect as dsvc
-from churnguard.service import predict as psvc
+from churnguard.service import run as rsvc
+from churnguard.service import survival as ssvc
 from churnguard.service.demo import DemoOptions, build_demo
+from churnguard.service.scoring import first_data_date
 from churnguard.settings import SETTINGS_FILE, render_settings
 from churnguard.store import Workspace, read_snapshot, snapshot_dates
+from tests.conftest import call
 
 BACKTEST_KEYS = {"roc_auc", "pr_auc", "lift_at_10pct", "precision_at_10pct", "recall_at_10pct", "brier"}
 
@@ -65,7 +70,7 @@ def test_signals_listed_with_rules(demo):
 
 
 def test_run_then_at_risk(demo):
-    result = psvc.run(psvc.RunOptions(demo)).to_dict()
+    result = call(demo, rsvc.run).to_dict()
     assert set(result["snapshots"]) >= {"value", "defectors", "signals", "scores"}
     assert result["counts"]["scored"] == result["counts"]["active"]
     # which scorer ranked the list is stored with the model and said by the run
@@ -80,7 +85,7 @@ def test_run_then_at_risk(demo):
         index = read_snapshot(ws.store, "seasonal_index").to_pandas()
         assert len(index) == index_days(ws.settings) and index["day"].nunique() == len(index)
         assert abs(index["spend_weight"].mean() - 1) < 0.05 and index["spend_weight"].std() > 0
-    risk = psvc.at_risk(psvc.AtRiskOptions(demo, top=5)).to_dict()
+    risk = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=5)).to_dict()
     assert risk["count"] == 5 and [r["rank"] for r in risk["data"]] == [1, 2, 3, 4, 5]
     vals = [r["value_at_risk"] for r in risk["data"]]
     assert vals == sorted(vals, reverse=True)
@@ -89,7 +94,7 @@ def test_run_then_at_risk(demo):
     assert top["value_source"] == "clv"  # the value step ran first and stored its snapshot
     assert top["reasons"] and all(r["text"] and r["contribution"] > 0 for r in top["reasons"])
     # what a customer is (its revenue level, tenure, segment …) is never a reason to act on
-    every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100)).to_dict()["data"]
+    every = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=100)).to_dict()["data"]
     families = {r["family"] for row in every for r in row["reasons"]}
     assert families and not families & {"value", "tenure", "relationship", "profile"}
     # the same reasons in two lists, stored with the scores: what changed and the likely cause
@@ -106,9 +111,9 @@ def test_run_then_at_risk(demo):
     assert {"reasons", "changes", "causes"} <= set(stored.columns)
     assert [row["name"] for row in every[:5]] == [row["name"] for row in risk["data"]]
     assert all(isinstance(row["name"], str) and row["name"] for row in every)  # the demo names everyone
-    big = psvc.at_risk(psvc.AtRiskOptions(demo, top=3, min_value=50_000)).to_dict()
+    big = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=3, min_value=50_000)).to_dict()
     assert all(r["expected_value"] >= 50_000 for r in big["data"])
-    summary = psvc.top_at_risk(demo, n=3)
+    summary = call(demo, rsk.top_at_risk, rsk.TopOptions(n=3))
     assert [s["customer_id"] for s in summary] == [r["customer_id"] for r in risk["data"][:3]]
     assert all(isinstance(t, str) for s in summary for t in s["reasons"])
 
@@ -119,7 +124,7 @@ def test_early_training_set_shares_the_main_sets_dates_and_features(demo, monkey
     from churnguard.compute.predict import training
 
     with Workspace.open(demo) as ws:
-        records, s, first = Records.from_store(ws.store), ws.settings, psvc.first_data_date(ws.store)
+        records, s, first = Records.from_store(ws.store), ws.settings, first_data_date(ws.store)
         as_of = date(2026, 9, 30)
         main = training.build_training_set(records, s, as_of, first_data_date=first)
         built = []
@@ -136,7 +141,7 @@ def test_early_training_set_shares_the_main_sets_dates_and_features(demo, monkey
 
 
 def test_backtest_against_what_happened(demo):
-    d = psvc.backtest(psvc.BacktestOptions(demo)).to_dict()
+    d = call(demo, bsvc.backtest).to_dict()
     with Workspace.open(demo) as ws:
         records = Records.from_store(ws.store)
         longest = longest_threshold(records, ws.settings.churn, date(2026, 9, 30))
@@ -164,40 +169,40 @@ def test_backtest_against_what_happened(demo):
     assert early["judged_through"] == "2026-09-30" and early["undetermined"] == 0 and "note" not in early
     assert d["lead_time_days"] == early["lead_time_days"] and early["lead_time_days"] > 0
     with pytest.raises(InputError, match="not known yet"):
-        psvc.backtest(psvc.BacktestOptions(demo, as_of=date(2026, 8, 1)))
+        call(demo, bsvc.backtest, as_of=date(2026, 8, 1))
     # a later date: whose departure the data cannot show yet is left out, and the output says so
-    late = psvc.backtest(psvc.BacktestOptions(demo, as_of=date(2026, 7, 2))).to_dict()["early"]
+    late = call(demo, bsvc.backtest, as_of=date(2026, 7, 2)).to_dict()["early"]
     assert late["undetermined"] > 0 and "note" in late
 
 
 def test_at_risk_marks_and_lists_early_warnings(demo):
-    psvc.run(psvc.RunOptions(demo))
-    every = psvc.at_risk(psvc.AtRiskOptions(demo, top=100_000)).to_dict()
+    call(demo, rsvc.run)
+    every = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=100_000)).to_dict()
     kinds = {r["warning"] for r in every["data"]}
     assert kinds == {"early", "overdue"}
     for r in every["data"]:
         # an early warning has its own probability; an overdue customer none
         assert (r["early_probability"] is not None) == (r["warning"] == "early")
-    early = psvc.at_risk(psvc.AtRiskOptions(demo, top=10, early=True)).to_dict()
+    early = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=10, early=True)).to_dict()
     assert early["count"] == 10 and early["matching"] == sum(r["warning"] == "early" for r in every["data"])
     assert all(r["warning"] == "early" for r in early["data"])
     vals = [r["early_value_at_risk"] for r in early["data"]]
     assert vals == sorted(vals, reverse=True) and [r["rank"] for r in early["data"]] == list(range(1, 11))
-    nxt = psvc.at_risk(psvc.AtRiskOptions(demo, top=10, offset=10, early=True)).to_dict()
+    nxt = call(demo, rsk.at_risk, rsk.AtRiskOptions(top=10, offset=10, early=True)).to_dict()
     assert nxt["data"][0]["early_value_at_risk"] <= vals[-1] and nxt["data"][0]["rank"] == 11
 
 
 def test_survival_by_customer_type(demo):
-    d = psvc.survival(psvc.SurvivalOptions(demo, by="customer_type"))
+    d = call(demo, ssvc.survival, ssvc.SurvivalOptions(by="customer_type"))
     assert {g["group"] for g in d["groups"]} == {"key", "regular"}
     for g in d["groups"]:
         assert 0 < g["retained_365d"] <= g["retained_90d"] <= 1
     assert d["expected_remaining_days"]["mean"] > 0
     with pytest.raises(InputError, match="unknown group"):
-        psvc.survival(psvc.SurvivalOptions(demo, by="colour"))
+        ssvc.SurvivalOptions(by="colour")
 
 
 def test_at_risk_before_any_run(tmp_path):
     Workspace.init(tmp_path / "empty").close()
     with pytest.raises(ChurnguardError, match="churnguard run"):
-        psvc.at_risk(psvc.AtRiskOptions(tmp_path / "empty"))
+        call(tmp_path / "empty", rsk.at_risk, rsk.AtRiskOptions())

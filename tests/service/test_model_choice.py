@@ -17,8 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from churnguard.compute.predict import suite as suite_module
+from churnguard.compute.predict.suite import customer_explanations
 from churnguard.present.cli import app
-from churnguard.service import predict as psvc
+from churnguard.service import backtest as bsvc
+from churnguard.service.scoring import model_warnings
+from tests.conftest import call
 
 SAMPLE = Path(__file__).resolve().parents[1] / "reference" / "data" / "CDNOW_sample.txt"
 runner = CliRunner()
@@ -50,7 +53,7 @@ def test_baseline_ranks_when_the_trees_trail_it(cdnow):
     """The backtest's date (1997-09-28) has one training date: the trees and the baseline are
     compared on a held-out fifth of its customers, the baseline ranks better there, and it
     ranks the list; the trees' own figures on what happened next bear the choice out."""
-    result = psvc.backtest(psvc.BacktestOptions(cdnow))
+    result = call(cdnow, bsvc.backtest)
     d = result.to_dict()
     assert d["model_kind"] == "logistic_baseline"
     choice = d["training"]["model_choice"]
@@ -64,7 +67,7 @@ def test_baseline_ranks_when_the_trees_trail_it(cdnow):
     assert d["warnings"] == []  # the baseline cannot trail itself
     assert sum(1 for t in d["flagged"] if t["top_reason"]) >= len(d["flagged"]) // 2
     # the baseline's reasons speak of purchases (the only records here)
-    found = psvc.customer_explanations(result.suite, result.features, result.scores.index[:20], language="zh")
+    found = customer_explanations(result.suite, result.features, result.scores.index[:20], language="zh")
     families = {r["family"] for rs in found["reasons"] for r in rs}
     assert families and families <= {"recency", "frequency", "spend", "returns"}
 
@@ -88,7 +91,7 @@ def test_backtest_warns_in_both_languages_when_the_trees_in_use_trail(cdnow, mon
 
 def test_no_warning_when_the_trees_rank_at_least_as_well():
     figures = {"model": {"roc_auc": 0.9, "pr_auc": 0.5}, "baseline": {"roc_auc": 0.9, "pr_auc": 0.6}}
-    assert psvc.model_warnings("gradient_boosting", figures) == []
+    assert model_warnings("gradient_boosting", figures) == []
     figures["model"]["roc_auc"] = 0.89
-    assert [w["code"] for w in psvc.model_warnings("gradient_boosting", figures)] == ["model_trails_baseline"]
-    assert psvc.model_warnings("logistic_baseline", figures) == []
+    assert [w["code"] for w in model_warnings("gradient_boosting", figures)] == ["model_trails_baseline"]
+    assert model_warnings("logistic_baseline", figures) == []

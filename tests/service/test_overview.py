@@ -15,7 +15,7 @@ from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.service.jsonable import jsonable
 from churnguard.service.overview import OverviewOptions, false_growth_warnings, overview
 from churnguard.store import Workspace
-from tests.conftest import same_figures
+from tests.conftest import call, same_figures
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_overview_repeats_the_measure_figures(shop: Path) -> None:
-    d = jsonable(overview(OverviewOptions(workspace=shop)))
+    d = jsonable(call(shop, overview))
     count = jsonable(measure.churn_rate(measure.ChurnRateOptions(workspace=shop)))
     value = jsonable(measure.churn_rate(measure.ChurnRateOptions(workspace=shop, basis="value")))
     kept = jsonable(measure.retention(measure.RetentionOptions(workspace=shop)))
@@ -39,7 +39,7 @@ def test_overview_repeats_the_measure_figures(shop: Path) -> None:
 
 
 def test_latest_is_the_last_complete_fully_counted_period(shop: Path) -> None:
-    d = jsonable(overview(OverviewOptions(workspace=shop, period="month")))
+    d = jsonable(call(shop, overview, OverviewOptions(period="month")))
     done = [r for r in d["churn"] if r["complete"] and r["history_complete"] and r["churn_rate"] is not None]
     assert d["latest"]["churn"]["period_start"] == done[-1]["period_start"]
     assert d["latest"]["churn"]["previous_churn_rate"] == done[-2]["churn_rate"]
@@ -47,7 +47,7 @@ def test_latest_is_the_last_complete_fully_counted_period(shop: Path) -> None:
 
 
 def test_a_short_history_is_a_warning_with_its_dates(shop: Path) -> None:
-    d = jsonable(overview(OverviewOptions(workspace=shop)))
+    d = jsonable(call(shop, overview))
     (w,) = [w for w in d["warnings"] if w["code"] == "history_short"]
     first = d["status"]["tables"]["transactions"]["date_from"]
     assert w["first_date"] == first and w["threshold_days"] > 0
@@ -74,7 +74,7 @@ def test_false_growth_warnings_carry_the_changes_and_the_comparison() -> None:
 
 def test_an_empty_workspace_has_the_status_only(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "empty").close()
-    d = jsonable(overview(OverviewOptions(workspace=tmp_path / "empty")))
+    d = jsonable(call(tmp_path / "empty", overview))
     assert d["as_of"] is None and d["churn"] == [] and d["warnings"] == []
     assert d["status"]["tables"]["transactions"]["rows"] == 0
 
@@ -82,7 +82,7 @@ def test_an_empty_workspace_has_the_status_only(tmp_path: Path) -> None:
 def test_cli_overview_json_and_text(shop: Path) -> None:
     r = CliRunner().invoke(app, ["overview", "--json", "-w", str(shop)])
     assert r.exit_code == 0, r.output
-    assert same_figures(json.loads(r.stdout), jsonable(overview(OverviewOptions(workspace=shop))))
+    assert same_figures(json.loads(r.stdout), jsonable(call(shop, overview)))
     text = CliRunner().invoke(app, ["overview", "-w", str(shop)])
     assert text.exit_code == 0 and "churn rate" in text.stdout and "GRR" in text.stdout
     bad = CliRunner().invoke(app, ["overview", "--period", "week", "-w", str(shop)])

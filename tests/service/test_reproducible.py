@@ -9,11 +9,14 @@ import pytest
 
 from churnguard.compute.detect import Records
 from churnguard.compute.predict.training import build_training_set
-from churnguard.service import predict as psvc
+from churnguard.service import at_risk as risk
+from churnguard.service import backtest as bsvc
+from churnguard.service import run as rsvc
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.simulate import simulate
 from churnguard.store import Workspace, read_snapshot
 from churnguard.store.records import seeded_draw
+from tests.conftest import call
 from tests.service.test_detect_predict import small_model
 from tests.simulated import load_tables
 
@@ -33,10 +36,10 @@ def _scores(path: Path) -> pd.DataFrame:
 
 
 def test_two_runs_give_identical_scores_ranks_and_reasons(demo):
-    psvc.run(psvc.RunOptions(demo))
-    first, top_first = _scores(demo), psvc.top_at_risk(demo, n=8)
-    psvc.run(psvc.RunOptions(demo))
-    second, top_second = _scores(demo), psvc.top_at_risk(demo, n=8)
+    call(demo, rsvc.run)
+    first, top_first = _scores(demo), call(demo, risk.top_at_risk, risk.TopOptions(n=8))
+    call(demo, rsvc.run)
+    second, top_second = _scores(demo), call(demo, risk.top_at_risk, risk.TopOptions(n=8))
     assert len(first) > 300
     # exactly equal: probabilities to the last bit, the rank of every customer, every reason
     pd.testing.assert_frame_equal(first, second, check_exact=True)
@@ -45,8 +48,8 @@ def test_two_runs_give_identical_scores_ranks_and_reasons(demo):
 
 
 def test_two_backtests_give_identical_figures(demo):
-    a = psvc.backtest(psvc.BacktestOptions(demo)).to_dict()
-    b = psvc.backtest(psvc.BacktestOptions(demo)).to_dict()
+    a = call(demo, bsvc.backtest).to_dict()
+    b = call(demo, bsvc.backtest).to_dict()
     assert a["model"]["roc_auc"] is not None
     assert a == b
 

@@ -108,12 +108,13 @@ def test_churn_rate_reports_reactivations_and_warns_when_too_many_come_back(shop
 
 
 def test_churnguard_run_stores_the_threshold_it_used(tmp_path):
-    from churnguard.service import predict as psvc
+    from churnguard.service import run as rsvc
     from churnguard.service.demo import DemoOptions, build_demo
+    from tests.conftest import call
 
     path = tmp_path / "demo"
     build_demo(DemoOptions(path, customers=400, months=12, seed=3))
-    result = psvc.run(psvc.RunOptions(path)).to_dict()
+    result = call(path, rsvc.run).to_dict()
     assert "thresholds" in result["snapshots"]
     with Workspace.open(path) as ws:
         when = result["as_of"] if isinstance(result["as_of"], date) else date.fromisoformat(str(result["as_of"]))

@@ -12,41 +12,25 @@ the engine (an Ibis literal), never pasted into SQL text.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import ibis
 import pandas as pd
 
-from churnguard.compute.detect.trends import SeasonalIndex, seasonal_index, spend_against_baseline
 from churnguard.compute.detect.words import in_language
-from churnguard.compute.predict.features import index_days
 from churnguard.compute.predict.reasons import split_reasons
-from churnguard.errors import InputError, NotComputedError, NotFoundError
+from churnguard.errors import NotComputedError, NotFoundError, OptionError
 from churnguard.i18n import N_, Message
-from churnguard.service.common import resolve_as_of
-from churnguard.service.jsonable import jsonable
+from churnguard.service import customer_history as history
+from churnguard.service.context import Context
 from churnguard.service.value import explain_core
-from churnguard.store import Records, Workspace, read_snapshot, snapshot_dates
+from churnguard.store import Store, Workspace, snapshot_dates
 from churnguard.store.snapshots import customer_snapshot_rows, snapshot_of
 
 #: the snapshots a customer page reads, and what each is for
 SNAPSHOTS = ("value", "scores", "signals", "defectors")
-#: at most this many records a page of the timeline
-TIMELINE_LIMIT = 50
-#: months of the spend chart
-SPEND_MONTHS = 24
-#: what the timeline lists: kind -> (table, date column)
-TIMELINE = {
-    "purchase": ("transactions", "occurred_at"),
-    "contract": ("contracts", "start_at"),
-    "interaction": ("interactions", "occurred_at"),
-    "complaint": ("complaints", "opened_at"),
-    "survey": ("surveys", "answered_at"),
-}
 
 VALUE_FIELDS = ("rfm_segment", "rfm_segment_label", "r_score", "f_score", "m_score", "revenue", "revenue_rank",
                 "revenue_share", "pareto_top", "margin", "total_spend", "purchase_count", "last_purchase_at",
@@ -59,34 +43,25 @@ RISK_FIELDS = ("probability", "expected_value", "value_source", "value_at_risk",
 
 @dataclass
 class CustomerOptions:
-    """``churnguard customer ID``: one customer as the stored run of ``as_of`` (default: the latest) sees it.
+    """``churnguard customer ID``: one customer as the stored run of the context's as-of date
+    (default: the latest run) sees it.
 
     ``csm``: only if the customer is this CSM's (else it is not found); ``language``: reasons and
     evidence in that language; ``offset``/``limit``: the page of the timeline.
     """
 
     customer_id: str
-    workspace: Path | None = None
-    as_of: date | None = None
     csm: str | None = None
     language: str | None = None
     offset: int = 0
-    limit: int = TIMELINE_LIMIT
+    limit: int = history.TIMELINE_LIMIT
 
+    def __post_init__(self) -> None:
+        if self.offset < 0:
+            raise OptionError("offset", f"must be at least 0 (got {self.offset})")
+        if not 1 <= self.limit <= 500:
+            raise OptionError("limit", f"must be from 1 to 500 (got {self.limit})")
 
-def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts; a date or time reads as its day (``2026-09-30``)."""
-    # row by row: the frames are a few rows, and pandas' whole-frame conversions cost ~5 ms each
-    rows = frame.to_dict(orient="records")
-    for row in rows:
-        for k, v in row.items():
-            if v is None:
-                continue
-            if v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-                row[k] = None
-            elif isinstance(v, datetime):  # pd.Timestamp too
-                row[k] = v.date().isoformat()
-    return jsonable(rows)
 
 
 def _run_date(dates: dict[str, list[date]], as_of: date | None) -> date | None:
@@ -111,7 +86,7 @@ def _snapshot_row(ws: Workspace, name: str, when: date | None, customer_id: str,
     if when is None or when not in dates[name]:
         return None
     frame = customer_snapshot_rows(ws.store, name, customer_id, when)
-    rows = _plain(frame.drop(columns=["as_of"]))
+    rows = history.plain_rows(frame.drop(columns=["as_of"]))
     return rows[0] if rows else None
 
 
@@ -120,89 +95,9 @@ def _items(text: Any, language: str | None) -> list[dict[str, Any]]:
     return in_language(items, language)
 
 
-def _timeline(records: dict[str, pd.DataFrame], offset: int, limit: int) -> dict[str, Any]:
-    """Records of the customer (``records``: table -> its rows), newest first: purchases (one
-    per day), contracts, interactions, complaints, survey answers. Each: ``{"date", "kind",
-    "fields": {...}}``."""
-    parts: list[dict[str, Any]] = []
-    total = 0
-    for kind, (table_name, col) in TIMELINE.items():
-        t = records[table_name]
-        if kind == "purchase":
-            t = t.assign(quantity=pd.to_numeric(t["quantity"], errors="coerce"),
-                         amount=pd.to_numeric(t["amount"], errors="coerce"))
-            t = t.groupby(col, as_index=False, sort=False).agg(
-                amount=("amount", lambda x: x.sum(min_count=1)),
-                lines=("amount", "size"),
-                quantity=("quantity", lambda x: x.sum(min_count=1)),
-                categories=("category", lambda c: sorted({x for x in c if isinstance(x, str) and x})),
-                orders=("order_id", "nunique"),
-            )
-        else:
-            t = t.drop(columns=["record_key", "customer_id"])
-        total += len(t)
-        # the dated column is required in every one of these tables
-        t = t.sort_values(col, ascending=False, kind="stable").head(offset + limit)
-        for r in _plain(t):
-            when = r.pop(col) if kind == "purchase" else r[col]
-            parts.append({"date": when, "kind": kind, "fields": r})
-    order = list(TIMELINE)
-    parts.sort(key=lambda e: (e["date"] or "", -order.index(e["kind"])), reverse=True)
-    page = parts[offset:offset + limit]
-    return {"data": page, "count": len(page), "total": total, "offset": offset, "limit": limit}
 
 
-_INDEXES: dict[tuple, Any] = {}  # (workspace, data version, as-of) -> SeasonalIndex, process-wide
-
-
-def _seasonal_index(ws: Workspace, as_of: date):
-    """The seasonal index `churnguard run` stored for ``as_of``; without one, measured once per data version.
-
-    Measuring it reads the purchases of every customer over the index window (the company's
-    seasonality, not the customer's): seconds at 1M customers, too much for a page.
-    """
-    from churnguard.service.results import data_version
-
-    if as_of in snapshot_dates(ws.store, "seasonal_index"):
-        return ws.store.memo(("seasonal_index", as_of), lambda: SeasonalIndex.from_frame(
-            read_snapshot(ws.store, "seasonal_index", as_of).to_pandas()))
-    key = (str(ws.path.resolve()), data_version(ws), as_of)
-    if key not in _INDEXES:
-        if len(_INDEXES) >= 8:
-            _INDEXES.clear()
-        _INDEXES[key] = seasonal_index(Records.from_store(ws.store), ws.settings.churn, as_of, index_days(ws.settings))
-    return _INDEXES[key]
-
-
-def _spend(ws: Workspace, lines: pd.DataFrame, when: date | None) -> dict[str, Any] | None:
-    """Monthly spend against the customer's own baseline (see :func:`spend_against_baseline`);
-    ``lines``: the customer's transaction lines."""
-    try:
-        as_of = when or resolve_as_of(ws.store, None)[0]
-    except Exception:  # no dated records at all: nothing to draw
-        return None
-    settings = ws.settings
-    index = _seasonal_index(ws, as_of)
-    det = settings.detect
-    frame = spend_against_baseline(lines, as_of, index, det.partial_recent_days,
-                                   det.partial_baseline_days, months=SPEND_MONTHS)
-    a = frame.attrs
-    return {
-        "as_of": as_of.isoformat(),
-        "months": [m.isoformat() for m in frame["month"]],
-        "spend": jsonable(frame["spend"].round(2).tolist()),
-        "baseline": jsonable(frame["baseline"].round(2).tolist()),
-        "window": frame["window"].tolist(),
-        "rate_per_month": jsonable(round(float(a["rate_per_month"]), 2)),
-        "baseline_from": a["baseline_from"].isoformat(),
-        "baseline_to": a["baseline_to"].isoformat(),
-        "recent_from": a["recent_from"].isoformat(),
-        "recent_days": det.partial_recent_days,
-        "baseline_days": det.partial_baseline_days,
-    }
-
-
-def customer_view(opts: CustomerOptions) -> dict[str, Any]:
+def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
     """Everything the stored run and the records say about one customer, as JSON-ready data.
 
     ``{"customer_id", "as_of", "computed": {snapshot: bool}, "profile", "value", "risk",
@@ -215,59 +110,55 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
     ------
     NotFoundError
         No such customer, or (with ``csm``) not that CSM's customer.
-    InputError
-        A bad page of the timeline.
     NotComputedError
-        No run stored for ``as_of``.
+        No run stored for ``ctx.as_of_given``.
     """
     cid = opts.customer_id
-    if opts.offset < 0 or not 1 <= opts.limit <= 500:
-        raise InputError(f"timeline: offset must be at least 0 and limit 1 to 500; got {opts.offset}, {opts.limit}")
-    with Workspace.open(opts.workspace) as ws:
-        profile = _plain(ws.store.customer_rows("customers", cid).drop(columns=["record_key"]))
-        if not profile or (opts.csm is not None and profile[0].get("csm") != opts.csm):
-            raise NotFoundError(Message(N_("There is no customer %(customer)s among the customers you may see."),
-                                        customer=cid))
-        dates = {n: snapshot_dates(ws.store, n) for n in SNAPSHOTS}
-        when = _run_date(dates, opts.as_of)
-        computed = {n: when is not None and when in dates[n] for n in SNAPSHOTS}
-        value = _snapshot_row(ws, "value", when, cid, dates)
-        if value is not None:
-            lang = opts.language
-            if lang and lang != ws.settings.language and value.get("core_reason"):
-                snap = _snapshot(ws, "value", when)
-                n_all = ws.store.memo(("value_count", when), lambda: int(snap.count().execute()))
-                row = customer_snapshot_rows(ws.store, "value", cid, when, typed=True)
-                value["core_reason"] = str(explain_core(row, ws.settings, n_all, lang).iloc[0])
-            value = {k: value.get(k) for k in VALUE_FIELDS}
-        risk = _snapshot_row(ws, "scores", when, cid, dates)
-        if risk is not None:
-            scored = _snapshot(ws, "scores", when)
-            rank = risk.get("rank")  # the worklist's place, stored by the run
-            if rank is None:  # a run stored before ranks were
-                ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
-                rank = int(ahead.count().execute()) + 1
-            risk = {k: risk.get(k) for k in RISK_FIELDS}
-            risk["reasons"] = _items(risk["reasons"], opts.language)
-            if risk.get("changes") is None:  # a run stored before reasons came in two lists
-                risk["changes"], risk["causes"] = split_reasons(risk["reasons"], opts.language or ws.settings.language)
-            else:
-                risk["changes"] = _items(risk["changes"], opts.language)
-                risk["causes"] = _items(risk["causes"], opts.language)
-            risk["rank"] = int(rank)
-            risk["scored"] = ws.store.memo(("scored", when), lambda: int(scored.count().execute()))
-        signals = _snapshot_row(ws, "signals", when, cid, dates)
-        if signals is not None:
-            signals = {"signals": [s for s in (signals["signals"] or "").split(",") if s],
-                       "evidence": _items(signals["evidence"], opts.language)}
-        defector = _snapshot_row(ws, "defectors", when, cid, dates)
-        if defector is not None:
-            defector = {"kind": defector["kind"], "rules": [r for r in (defector["rules"] or "").split(",") if r],
-                        "lost_at": defector["lost_at"], "last_purchase_at": defector["last_purchase_at"],
-                        "evidence": _items(defector["evidence"], opts.language)}
-        records = {table: ws.store.customer_rows(table, cid) for table, _ in TIMELINE.values()}
-        timeline = _timeline(records, opts.offset, opts.limit)
-        spend = _spend(ws, records["transactions"], when)
+    ws = ctx.workspace
+    profile = history.plain_rows(ws.store.customer_rows("customers", cid).drop(columns=["record_key"]))
+    if not profile or (opts.csm is not None and profile[0].get("csm") != opts.csm):
+        raise NotFoundError(Message(N_("There is no customer %(customer)s among the customers you may see."),
+                                    customer=cid))
+    dates = {n: snapshot_dates(ws.store, n) for n in SNAPSHOTS}
+    when = _run_date(dates, ctx.as_of_given)
+    computed = {n: when is not None and when in dates[n] for n in SNAPSHOTS}
+    value = _snapshot_row(ws, "value", when, cid, dates)
+    if value is not None:
+        lang = opts.language
+        if lang and lang != ws.settings.language and value.get("core_reason"):
+            snap = _snapshot(ws, "value", when)
+            n_all = ws.store.memo(("value_count", when), lambda: int(snap.count().execute()))
+            row = customer_snapshot_rows(ws.store, "value", cid, when, typed=True)
+            value["core_reason"] = str(explain_core(row, ws.settings, n_all, lang).iloc[0])
+        value = {k: value.get(k) for k in VALUE_FIELDS}
+    risk = _snapshot_row(ws, "scores", when, cid, dates)
+    if risk is not None:
+        scored = _snapshot(ws, "scores", when)
+        rank = risk.get("rank")  # the worklist's place, stored by the run
+        if rank is None:  # a run stored before ranks were
+            ahead = scored.filter(scored.value_at_risk > ibis.literal(float(risk["value_at_risk"] or 0.0)))
+            rank = int(ahead.count().execute()) + 1
+        risk = {k: risk.get(k) for k in RISK_FIELDS}
+        risk["reasons"] = _items(risk["reasons"], opts.language)
+        if risk.get("changes") is None:  # a run stored before reasons came in two lists
+            risk["changes"], risk["causes"] = split_reasons(risk["reasons"], opts.language or ws.settings.language)
+        else:
+            risk["changes"] = _items(risk["changes"], opts.language)
+            risk["causes"] = _items(risk["causes"], opts.language)
+        risk["rank"] = int(rank)
+        risk["scored"] = ws.store.memo(("scored", when), lambda: int(scored.count().execute()))
+    signals = _snapshot_row(ws, "signals", when, cid, dates)
+    if signals is not None:
+        signals = {"signals": [s for s in (signals["signals"] or "").split(",") if s],
+                   "evidence": _items(signals["evidence"], opts.language)}
+    defector = _snapshot_row(ws, "defectors", when, cid, dates)
+    if defector is not None:
+        defector = {"kind": defector["kind"], "rules": [r for r in (defector["rules"] or "").split(",") if r],
+                    "lost_at": defector["lost_at"], "last_purchase_at": defector["last_purchase_at"],
+                    "evidence": _items(defector["evidence"], opts.language)}
+    records = {table: ws.store.customer_rows(table, cid) for table, _ in history.TIMELINE.values()}
+    timeline = history.timeline(records, opts.offset, opts.limit)
+    spend = history.spend(ctx, records["transactions"], when)
     return {
         "customer_id": cid,
         "as_of": when.isoformat() if when else None,
@@ -282,14 +173,18 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
     }
 
 
-def names_of(workspace: Path | None, customer_ids: list[str]) -> dict[str, str]:
+def names_of(ctx: Context, customer_ids: list[str]) -> dict[str, str]:
     """The names of some customers (those that have one), for lists that show ids."""
+    return names_in(ctx.store, customer_ids)
+
+
+def names_in(store: Store, customer_ids: list[str]) -> dict[str, str]:
+    """:func:`names_of` in a store (for a use case that holds the store, not a context)."""
     ids = sorted({str(c) for c in customer_ids if c is not None})
     if not ids:
         return {}
-    with Workspace.open(workspace) as ws:
-        t = ws.store.table("customers")
-        frame = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas()
+    t = store.table("customers")
+    frame = t.filter(t.customer_id.isin(ids)).select("customer_id", "name").to_pandas()
     return {r.customer_id: r.name for r in frame.itertuples() if isinstance(r.name, str) and r.name}
 
 
@@ -298,11 +193,16 @@ class FindOptions:
     """``churnguard customers``: customers whose id or name holds ``query`` (all without one),
     those of ``csm`` only when given; ``offset``/``limit`` for pages."""
 
-    workspace: Path | None = None
     query: str | None = None
     csm: str | None = None
     offset: int = 0
     limit: int = 50
+
+    def __post_init__(self) -> None:
+        if self.offset < 0:
+            raise OptionError("offset", f"must be at least 0 (got {self.offset})")
+        if not 1 <= self.limit <= 10_000:
+            raise OptionError("limit", f"must be from 1 to 10,000 (got {self.limit})")
 
 
 @dataclass
@@ -315,26 +215,23 @@ class FindResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (see the class docstring)."""
-        rows = _plain(self.frame)
+        rows = history.plain_rows(self.frame)
         return {"data": rows, "count": len(rows), "matching": self.matching, "offset": self.offset}
 
 
-def find_customers(opts: FindOptions) -> FindResult:
+def find_customers(ctx: Context, opts: FindOptions) -> FindResult:
     """Customers by id or name (case-insensitive, any part), in id order.
 
     The text is compared as a value by the engine, never pasted into SQL.
     """
-    if opts.offset < 0 or not 1 <= opts.limit <= 10_000:
-        raise InputError(f"offset must be at least 0 and limit 1 to 10,000; got {opts.offset}, {opts.limit}")
-    with Workspace.open(opts.workspace) as ws:
-        t = ws.store.table("customers")
-        if opts.csm is not None:
-            t = t.filter(t.csm == ibis.literal(opts.csm, "string"))
-        q = (opts.query or "").strip().lower()
-        if q:
-            needle = ibis.literal(q, "string")
-            t = t.filter(t.customer_id.lower().contains(needle) | t.name.fill_null("").lower().contains(needle))
-        matching = int(t.count().execute())
-        cols = ["customer_id", "name", "segment", "region", "customer_type", "csm"]
-        frame = t.select(*cols).order_by("customer_id").limit(opts.limit, offset=opts.offset).to_pandas()
+    t = ctx.store.table("customers")
+    if opts.csm is not None:
+        t = t.filter(t.csm == ibis.literal(opts.csm, "string"))
+    q = (opts.query or "").strip().lower()
+    if q:
+        needle = ibis.literal(q, "string")
+        t = t.filter(t.customer_id.lower().contains(needle) | t.name.fill_null("").lower().contains(needle))
+    matching = int(t.count().execute())
+    cols = ["customer_id", "name", "segment", "region", "customer_type", "csm"]
+    frame = t.select(*cols).order_by("customer_id").limit(opts.limit, offset=opts.offset).to_pandas()
     return FindResult(frame, matching, opts.offset)

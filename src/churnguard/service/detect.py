@@ -215,9 +215,10 @@ STORED_SOURCE = "stored by churnguard run"
 
 def _with_names(workspace: Path | None, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the customers' ``name`` after their id (None where there is none)."""
-    from churnguard.service.customer import names_of
+    from churnguard.service.customer import names_in
 
-    names = names_of(workspace, list(frame["customer_id"]))
+    with Workspace.open(workspace) as ws:
+        names = names_in(ws.store, list(frame["customer_id"]))
     out = frame.copy()
     out.insert(1, "name", [names.get(str(c)) for c in frame["customer_id"]])
     return out

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from churnguard.compute.measure import periods as P
-from churnguard.errors import ChurnguardError
+from churnguard.errors import ChurnguardError, InputError, OptionError
 from churnguard.service import measure
+from churnguard.service.context import Context
 from churnguard.service.jsonable import jsonable
 from churnguard.service.workspace import status as workspace_status
 
@@ -30,19 +30,21 @@ Source = Callable[[str, dict[str, Any]], dict[str, Any]]
 class OverviewOptions:
     """Options of :func:`overview`.
 
+    The as-of date is the context's (default: the last date in the data).
+
     Attributes
     ----------
-    workspace : Path, optional
-        The workspace (default: ``$CHURNGUARD_WORKSPACE`` or the current folder).
     period : {"month", "quarter", "year"}
         Length of the periods of the trends.
-    end : date, optional
-        As-of date; default: the last date in the data.
     """
 
-    workspace: Path | None = None
     period: str = "quarter"
-    end: date | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            P.check_period(self.period)
+        except InputError as exc:
+            raise OptionError("period", str(exc)) from None
 
 
 @dataclass
@@ -79,37 +81,39 @@ _USE_CASES: dict[str, tuple[Callable[[Any], Any], type]] = {
 }
 
 
-def compute_source(workspace: Path | None) -> Source:
-    """A :data:`Source` that computes each use case afresh."""
+def compute_source(ctx: Context) -> Source:
+    """A :data:`Source` that computes each use case afresh (in the context's workspace)."""
 
     def source(name: str, options: dict[str, Any]) -> dict[str, Any]:
         if name == "status":
-            return jsonable(workspace_status(workspace))
+            return jsonable(workspace_status(ctx.path))
         fn, options_type = _USE_CASES[name]
-        return jsonable(fn(options_type(workspace=workspace, **options)))
+        return jsonable(fn(options_type(workspace=ctx.path, **options)))
 
     return source
 
 
-def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewResult:
+def overview(ctx: Context, opts: OverviewOptions | None = None, source: Source | None = None) -> OverviewResult:
     """The headline figures: churn trend by customers and value, revenue retention, warnings.
 
     A workspace without dated records gives the status alone (no trend, no warning).
 
     Parameters
     ----------
+    ctx : Context
+        The workspace and the as-of date (``ctx.as_of_given``; None: the last date in the data).
     opts : OverviewOptions
     source : callable, optional
         Where the figures come from (default: computed afresh); the figures are the same.
     """
-    P.check_period(opts.period)
-    get = source or compute_source(opts.workspace)
+    opts = opts or OverviewOptions()
+    get = source or compute_source(ctx)
     status = get("status", {})
-    base = {"end": opts.end, "period": opts.period}
+    base = {"end": ctx.as_of_given, "period": opts.period}
     try:
         by_count = get("churn-rate", {**base, "basis": "customers"})
     except ChurnguardError:  # nothing dated yet: the status is all there is
-        return OverviewResult(None, opts.period, status, snapshots=stored_runs(opts.workspace))
+        return OverviewResult(None, opts.period, status, snapshots=stored_runs(ctx))
     definition = by_count["definition"]
     as_of = definition["as_of"]
     by_value = get("churn-rate", {**base, "basis": "value"})["data"]
@@ -137,7 +141,7 @@ def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewRes
                             definition={"as_of": as_of, "as_of_source": definition["as_of_source"],
                                         "non_contractual": definition["non_contractual"]})
     result.latest = _latest(churn, retention)
-    result.snapshots = stored_runs(opts.workspace)
+    result.snapshots = stored_runs(ctx)
     return result
 
 
@@ -145,12 +149,11 @@ def overview(opts: OverviewOptions, source: Source | None = None) -> OverviewRes
 RUN_SNAPSHOTS = ("value", "signals", "defectors", "scores")
 
 
-def stored_runs(workspace) -> dict[str, list[date]]:
+def stored_runs(ctx: Context) -> dict[str, list[date]]:
     """Dates of the snapshots ``churnguard run`` stored, by snapshot (only those that have any)."""
-    from churnguard.store import Workspace, snapshot_dates
+    from churnguard.store import snapshot_dates
 
-    with Workspace.open(workspace) as ws:
-        found = {name: snapshot_dates(ws.store, name) for name in RUN_SNAPSHOTS}
+    found = {name: snapshot_dates(ctx.store, name) for name in RUN_SNAPSHOTS}
     return {name: dates for name, dates in found.items() if dates}
 
 

@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -271,12 +271,25 @@ def _register_defaults() -> None:
     register("cohorts", measure.cohorts, measure.CohortsOptions)
     register("retention", measure.retention, measure.RetentionOptions)
     register("price-volume", measure.price_volume, measure.PriceVolumeOptions)
-    def overview_of_stored(opts: overview.OverviewOptions) -> Any:
+    def overview_of_stored(opts: OverviewFigure) -> Any:
         # the overview repeats other figures: read them stored (computing any that is not)
-        if not _USING_STORE.get():
-            return overview.overview(opts)
-        with Workspace.open(opts.workspace) as ws:
-            version = data_version(ws)
-            return overview.overview(opts, lambda name, o: figure(ws, name, o, version=version).data)
+        from churnguard.service.context import context_of
 
-    register("overview", overview_of_stored, overview.OverviewOptions)
+        with Workspace.open(opts.workspace) as ws:
+            ctx = context_of(ws, as_of=opts.end)
+            if not _USING_STORE.get():
+                return overview.overview(ctx, overview.OverviewOptions(opts.period))
+            version = data_version(ws)
+            return overview.overview(ctx, overview.OverviewOptions(opts.period),
+                                     lambda name, o: figure(ws, name, o, version=version).data)
+
+    register("overview", overview_of_stored, OverviewFigure)
+
+
+@dataclass
+class OverviewFigure:
+    """The stored overview's options: its workspace and as-of date (``end``), and the overview's own."""
+
+    workspace: Path | None = None
+    period: str = "quarter"
+    end: date | None = None

@@ -143,6 +143,14 @@ def test_bad_input_is_422_with_a_message(run_site: Site, path: str) -> None:
     assert err["code"] in ("invalid_request", "invalid_input")
 
 
+def test_a_refused_option_is_named_as_the_api_calls_it(run_site: Site) -> None:
+    with run_site.client("li") as c:
+        r = c.get("/api/at-risk?signal=nonsense")
+    err = assert_error(r, 422, "invalid_input")
+    assert err["details"]["field"] == "signal" and "unknown rule" in err["details"]["problem"]
+    assert err["message"].startswith("signal: ")
+
+
 @pytest.mark.parametrize("customer_id", ["NOPE", "C0000001' OR '1'='1", "%27%3B DROP TABLE customers; --", "客户"])
 def test_an_unknown_customer_is_404_and_the_id_is_only_a_value(run_site: Site, customer_id: str) -> None:
     with run_site.client("li") as c:

@@ -233,3 +233,25 @@ def test_find_a_customer_and_open_it(run_site: Site) -> None:
         mine = cells(c.get("/customers?page=1").text, "customers-table")
         assert mine and all("<td>王芳</td>" in row for row in mine)
         assert len(cells(c.get("/customers?scope=all").text, "customers-table")) == 50
+
+
+def test_a_request_opens_its_workspace_once(run_site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worklist, its choices and the names come from the request's one open workspace (a
+    context made from it): no use case opens the workspace again, with its table checks."""
+    from churnguard.store import Workspace
+
+    real = Workspace.open.__func__
+    opened: list[bool] = []
+
+    def counting(cls, path=None, *, create_tables=True):
+        opened.append(create_tables)
+        return real(cls, path, create_tables=create_tables)
+
+    with signed_in(run_site, "li", "en") as c:
+        assert c.get("/at-risk").status_code == 200  # the connection kept between requests is open now
+        monkeypatch.setattr(Workspace, "open", classmethod(counting))
+        for path in ("/at-risk", "/at-risk?segment=key&page=2", "/customers", "/customers/C0000001"):
+            opened.clear()
+            r = c.get(path)
+            assert r.status_code in (200, 404), (path, r.status_code)
+            assert opened == [False], (path, opened)

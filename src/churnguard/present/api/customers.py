@@ -13,8 +13,9 @@ from fastapi.responses import Response
 
 from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
-from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep
-from churnguard.service import customer, detect, predict, value
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep, WorkspaceDep
+from churnguard.service import at_risk as risk
+from churnguard.service import customer, detect, value
 
 router = APIRouter(tags=["customers"])
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
@@ -37,7 +38,7 @@ def _csm(scope, csm: str | None) -> str | None:
 @router.get("/at-risk", name="api_at_risk", responses=ERRORS)
 def get_at_risk(
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     top: Annotated[int, Query(ge=1, le=100_000, description="How many customers.")] = 20,
     offset: OffsetQ = 0,
@@ -54,8 +55,8 @@ def get_at_risk(
     early_value_at_risk, reasons: [{code, text, values}], changes: […], causes: […], signals, segment, csm,
     …}], "count", "matching", "offset", "total_value_at_risk", "customers_scored"}`, as `churnguard at-risk
     --json`; `early=true` lists the early warnings only (as `--early`)."""
-    return json_result(predict.at_risk(predict.AtRiskOptions(
-        ws.path, as_of, top, min_value, segment, _csm(scope, csm), signal, offset, lang, early=early)))
+    opts = risk.AtRiskOptions(top, min_value, segment, _csm(scope, csm), signal, offset, lang, early=early)
+    return json_result(risk.at_risk(ctx.with_as_of(as_of), opts))
 
 
 @router.get("/defectors", name="api_defectors", responses=ERRORS)
@@ -98,7 +99,7 @@ def get_core_customers(
 @router.get("/customers", name="api_customers", responses=ERRORS)
 def get_customers(
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     q: Annotated[str | None, Query(max_length=200, description="Part of a customer id or name.")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many.")] = 50,
@@ -106,13 +107,13 @@ def get_customers(
 ) -> Response:
     """Customers whose id or name holds `q` (all without it), in id order: `{"data": [{customer_id, name,
     segment, region, customer_type, csm}], "count", "matching", "offset"}`, as `churnguard customers --json`."""
-    return json_result(customer.find_customers(customer.FindOptions(ws.path, q, scope.csm, offset, limit)))
+    return json_result(customer.find_customers(ctx, customer.FindOptions(q, scope.csm, offset, limit)))
 
 
 @router.get("/customers/{customer_id}", name="api_customer", responses={**ERRORS, **errors(404)})
 def get_customer(
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     own: OwnCustomersDep,
     customer_id: Annotated[str, Path(min_length=1, max_length=200)],
     offset: Annotated[int, Query(ge=0, le=100_000_000, description="Skip this many timeline records.")] = 0,
@@ -124,5 +125,5 @@ def get_customer(
     "timeline": {"data": [{date, kind, fields}], "count", "total", "offset", "limit"}, "spend": {months, spend,
     baseline, …}}`, as `churnguard customer ID --json`. 404 for an unknown customer (or, for a CSM, one
     that is not theirs)."""
-    return json_result(customer.customer_view(customer.CustomerOptions(
-        customer_id, ws.path, as_of, csm=own, language=lang, offset=offset, limit=limit)))
+    opts = customer.CustomerOptions(customer_id, csm=own, language=lang, offset=offset, limit=limit)
+    return json_result(customer.customer_view(ctx.with_as_of(as_of), opts))

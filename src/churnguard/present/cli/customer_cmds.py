@@ -15,6 +15,7 @@ from churnguard.present.cli.common import (
     print_json,
 )
 from churnguard.service import customer as svc
+from churnguard.service.context import open_context
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +35,9 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard customers --query 贸易 --json
         """
-        result = svc.find_customers(svc.FindOptions(workspace, query, csm, offset, limit))
+        opts = svc.FindOptions(query, csm, offset, limit)
+        with open_context(workspace) as ctx:
+            result = svc.find_customers(ctx, opts)
         if json_out:
             print_json(result)
             return
@@ -58,8 +61,9 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard customer C0000184 --json
         """
-        d = svc.customer_view(svc.CustomerOptions(customer_id, workspace, parse_date_option(as_of),
-                                                  offset=offset, limit=limit))
+        opts = svc.CustomerOptions(customer_id, offset=offset, limit=limit)
+        with open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            d = svc.customer_view(ctx, opts)
         if json_out:
             print_json(d)
             return

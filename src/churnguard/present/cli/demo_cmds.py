@@ -136,10 +136,11 @@ def _print_summary(directory: Path) -> None:
         console.print(line, highlight=False)
 
     from churnguard.i18n import Translator
-    from churnguard.service import predict
+    from churnguard.service.at_risk import TopOptions, top_at_risk
+    from churnguard.service.context import open_context
 
-    with err_console.status("churnguard run: signals, defectors, churn model"):
-        top = predict.top_at_risk(directory, n=5)
+    with err_console.status("churnguard run: signals, defectors, churn model"), open_context(directory) as ctx:
+        top = top_at_risk(ctx, TopOptions(n=5))
     tr = Translator(summary.language)
     _ = tr.gettext
     console.print()

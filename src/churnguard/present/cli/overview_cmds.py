@@ -38,10 +38,13 @@ def register(app: typer.Typer) -> None:
           churnguard overview --period month --json
         """
         from churnguard.present.cli.measure_cmds import print_trend
+        from churnguard.service.context import open_context
         from churnguard.service.overview import OverviewOptions
         from churnguard.service.overview import overview as svc
 
-        result = svc(OverviewOptions(workspace=workspace, period=period, end=parse_date_option(end, "--to")))
+        opts = OverviewOptions(period=period)
+        with open_context(workspace, as_of=parse_date_option(end, "--to")) as ctx:
+            result = svc(ctx, opts)
         if json_out:
             print_json(result)
             return

@@ -19,7 +19,12 @@ from churnguard.present.cli.common import (
     parse_date_option,
     print_json,
 )
-from churnguard.service import predict as svc
+from churnguard.service import at_risk as risk_svc
+from churnguard.service import backtest as backtest_svc
+from churnguard.service import model as model_svc
+from churnguard.service import run as run_svc
+from churnguard.service import survival as survival_svc
+from churnguard.service.context import open_context
 
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of a CSV (default: detected).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet (default: the first).")]
@@ -53,8 +58,8 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard run --as-of 2026-06-30
         """
-        with err_console.status("running") as status:
-            result = svc.run(svc.RunOptions(workspace, parse_date_option(as_of)), step=lambda m: status.update(m))
+        with err_console.status("running") as status, open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            result = run_svc.run(ctx, run_svc.RunOptions(), step=lambda m: status.update(m))
         if json_out:
             print_json(result)
             return
@@ -102,8 +107,9 @@ def register(app: typer.Typer) -> None:
         Example: churnguard at-risk --top 10 --min-value 50000 --signal complaint
                  churnguard at-risk --early --top 20
         """
-        result = svc.at_risk(svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value, segment, csm,
-                                               signal, offset, early=early))
+        opts = risk_svc.AtRiskOptions(top, min_value, segment, csm, signal, offset, early=early)
+        with open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            result = risk_svc.at_risk(ctx, opts)
         if json_out:
             print_json(result)
             return
@@ -151,9 +157,9 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard backtest --as-of 2026-06-30 --horizon 90 --json
         """
-        with err_console.status("backtesting") as status:
-            result = svc.backtest(svc.BacktestOptions(workspace, parse_date_option(as_of), horizon),
-                                  step=lambda m: status.update(m))
+        opts = backtest_svc.BacktestOptions(horizon)
+        with err_console.status("backtesting") as status, open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            result = backtest_svc.backtest(ctx, opts, step=lambda m: status.update(m))
         if json_out:
             print_json(result)
             return
@@ -220,7 +226,9 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard survival --by customer_type
         """
-        result = svc.survival(svc.SurvivalOptions(workspace, parse_date_option(as_of), None if by == "all" else by))
+        opts = survival_svc.SurvivalOptions(None if by == "all" else by)
+        with open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            result = survival_svc.survival(ctx, opts)
         if json_out:
             print_json(result)
             return
@@ -265,9 +273,9 @@ def register(app: typer.Typer) -> None:
         Example: churnguard model train --table telco.csv --target Churn --id customerID
         """
         with err_console.status("training") as status:
-            result = svc.train_table(
-                svc.TrainTableOptions(table, target, id_column, encoding, sheet, workspace, model_dir, folds,
-                                      positive=positive),
+            result = model_svc.train_table(
+                model_svc.TrainTableOptions(table, target, model_dir or model_svc.default_model_dir(workspace),
+                                            id_column, encoding, sheet, folds, positive=positive),
                 step=lambda m: status.update(m),
             )
         if json_out:
@@ -310,7 +318,9 @@ def register(app: typer.Typer) -> None:
 
         Example: churnguard model score --table new_customers.xlsx --output scores.csv
         """
-        result = svc.score_table(svc.ScoreTableOptions(table, encoding, sheet, workspace, model_dir, output, top, lang))
+        result = model_svc.score_table(model_svc.ScoreTableOptions(
+            table, model_dir or model_svc.default_model_dir(workspace), lang or model_svc.folder_language(workspace),
+            encoding, sheet, output, top))
         if json_out:
             print_json(result)
             return

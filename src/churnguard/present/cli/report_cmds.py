@@ -40,8 +40,9 @@ def register(app: typer.Typer) -> None:
         from churnguard.present.report import ReportOptions, write_report
         from churnguard.service.context import open_context
 
+        opts = ReportOptions(out=out)
         with err_console.status("writing the report"), open_context(workspace, lang=lang) as ctx:
-            result = write_report(ctx, ReportOptions(out=out))
+            result = write_report(ctx, opts)
         if json_out:
             print_json(result)
             return

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from churnguard.errors import InputError
+from churnguard.errors import InputError, OptionError
 from churnguard.present.report.data import gather
 from churnguard.present.report.excel import write_excel
 from churnguard.present.report.html import write_html
@@ -30,6 +30,11 @@ class ReportOptions:
     """
 
     out: Path
+
+    def __post_init__(self) -> None:
+        suffix = Path(self.out).suffix
+        if suffix.lower() not in FORMATS:
+            raise OptionError("out", f"{self.out}: write a .html or a .xlsx file (got {suffix or 'no suffix'!r})")
 
 
 @dataclass
@@ -77,8 +82,6 @@ def write_report(ctx: Context, opts: ReportOptions) -> ReportResult:
     suffix), in the context's language."""
     out = Path(opts.out)
     fmt = out.suffix.lower()
-    if fmt not in FORMATS:
-        raise InputError(f"--out {out}: write a .html or a .xlsx file (got {out.suffix or 'no suffix'!r})")
     tr = ctx.translator
     data = gather(ctx)
     writer = write_html if fmt == ".html" else write_excel

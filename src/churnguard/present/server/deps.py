@@ -1,4 +1,4 @@
-"""Typed dependencies shared by the API and the pages: workspace, user, role, scope, language.
+"""Typed dependencies shared by the API and the pages: workspace, context, user, role, scope, language.
 
 Every route says what it needs in its signature::
 
@@ -30,7 +30,7 @@ from churnguard.present.server.state import (  # noqa: F401 - the dependencies' 
 )
 from churnguard.service import results
 from churnguard.service import users as users_svc
-from churnguard.service.context import open_context
+from churnguard.service.context import Context, context_of, open_context
 from churnguard.service.users import User
 from churnguard.service.workspace import Workspace
 
@@ -60,6 +60,18 @@ def get_workspace(request: Request) -> Iterator[Workspace]:
 
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+
+
+def get_context(request: Request, ws: WorkspaceDep) -> Context:
+    """The request's :class:`Context`: its one open workspace, in the reader's language.
+
+    The as-of date is the latest unless a route names one (``ctx.with_as_of(as_of)``); use
+    cases called with it open nothing more.
+    """
+    return context_of(ws, lang=translator_for(request).language)
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
 
 
 def _bearer(request: Request) -> str | None:

@@ -29,6 +29,7 @@ from churnguard.errors import (
     NotComputedError,
     NotFittedError,
     NotFoundError,
+    OptionError,
     SettingsError,
     ValidationError,
     WorkspaceError,
@@ -133,6 +134,8 @@ def _details(exc: ChurnguardError) -> Any:
         return {"error_count": exc.error_count, "errors": [e.to_dict() for e in exc.errors]}
     if isinstance(exc, SettingsError):
         return {"problems": exc.problems}
+    if isinstance(exc, OptionError):  # the option as the API names it: its field
+        return {"field": exc.field, "problem": exc.problem}
     return None
 
 

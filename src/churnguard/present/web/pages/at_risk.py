@@ -10,12 +10,14 @@ from fastapi.responses import Response
 
 from churnguard.errors import NotComputedError
 from churnguard.i18n import N_
-from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep, translator_for
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep, translator_for
 from churnguard.present.web import labels
 from churnguard.present.web.lists import can_open, one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
-from churnguard.service import customer, predict
+from churnguard.service import at_risk as risk
+from churnguard.service import customer
+from churnguard.service.context import Context
 
 router = APIRouter()
 NAV = NavItem("at_risk", N_("At risk"), order=30)
@@ -30,7 +32,7 @@ WarningQ = Annotated[str | None, Query(max_length=10, pattern=r"^(early)?$")]
 def at_risk_page(
     request: Request,
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     own: OwnCustomersDep,
     segment: TextQ = None,
@@ -48,9 +50,8 @@ def at_risk_page(
     who = scope.csm if scope.csm is not None else (csm or None)
 
     def fetch(offset: int, limit: int):
-        r = predict.at_risk(predict.AtRiskOptions(ws.path, top=limit, offset=offset, segment=segment or None,
-                                                  csm=who, signal=signal or None, language=tr.language,
-                                                  early=early))
+        r = risk.at_risk(ctx, risk.AtRiskOptions(top=limit, offset=offset, segment=segment or None, csm=who,
+                                                 signal=signal or None, language=tr.language, early=early))
         return r, r.matching
 
     shown = one_page(fetch, page)
@@ -59,12 +60,12 @@ def at_risk_page(
     result, pager = shown
     d = result.to_dict()
     try:
-        choices = predict.at_risk_choices(ws.path, csm=scope.csm)
+        choices = risk.at_risk_choices(ctx, risk.ChoicesOptions(csm=scope.csm))
     except NotComputedError:  # pragma: no cover - the scores were just read
         choices = {"segments": [], "csms": [], "signals": []}
     return render(request, "at_risk.html", {
         "computed": True, "form": form, "scope": scope, "d": d, "pager": pager, "choices": choices,
-        "can_open": can_open(own), "names": _names(ws, d["data"]),
+        "can_open": can_open(own), "names": _names(ctx, d["data"]),
         "left_out_text": left_out_text(tr, d["features_left_out"]),
     })
 
@@ -86,8 +87,8 @@ def left_out_text(tr, left_out: list[dict]) -> str:
     return "; ".join(items)
 
 
-def _names(ws, rows: list[dict]) -> dict[str, str]:
+def _names(ctx: Context, rows: list[dict]) -> dict[str, str]:
     """The customers' names: stored with the scores by a run; looked up for a run before that."""
     if rows and "name" in rows[0]:
         return {r["customer_id"]: r["name"] for r in rows if isinstance(r.get("name"), str) and r["name"]}
-    return customer.names_of(ws.path, [r["customer_id"] for r in rows])
+    return customer.names_of(ctx, [r["customer_id"] for r in rows])

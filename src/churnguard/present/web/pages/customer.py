@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from churnguard.present.server.deps import AnyUser, OwnCustomersDep, WorkspaceDep, translator_for
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, translator_for
 from churnguard.present.web.charts import spend_against_baseline
 from churnguard.present.web.paging import PER_PAGE, Pager
 from churnguard.present.web.render import render
@@ -22,17 +22,17 @@ PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
 @router.get("/customers/{customer_id}", name="customer")
-def customer_page(request: Request, user: AnyUser, ws: WorkspaceDep, own: OwnCustomersDep, customer_id: CustomerId,
+def customer_page(request: Request, user: AnyUser, ctx: ContextDep, own: OwnCustomersDep, customer_id: CustomerId,
                   page: PageQ = 1) -> Response:
     """The customer page; a CSM opens only their own customers (any other is not found)."""
     tr = translator_for(request)
-    opts = customer.CustomerOptions(customer_id, ws.path, csm=own, language=tr.language,
+    opts = customer.CustomerOptions(customer_id, csm=own, language=tr.language,
                                     offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-    d = customer.customer_view(opts)
+    d = customer.customer_view(ctx, opts)
     pager = Pager(page, d["timeline"]["total"])
     if pager.current != page:  # past the last page of the timeline: show the last one
         opts.offset = pager.offset
-        d = customer.customer_view(opts)
+        d = customer.customer_view(ctx, opts)
     chart = None
     s = d["spend"]
     if s and any(s["spend"]):

@@ -132,7 +132,8 @@ def unchanged_customers(truth: pd.DataFrame, as_of: pd.Timestamp, customers: int
 
 def partial_figures(path: Path, truth: pd.DataFrame, customers: int, months: int, seed: int) -> dict:
     t0 = time.perf_counter()
-    r = dsvc.defectors(dsvc.DefectorOptions(path))
+    with open_context(path) as ctx:
+        r = dsvc.defectors(ctx, dsvc.DefectorOptions())
     frame = r.to_frame()
     seconds = round(time.perf_counter() - t0, 1)
     as_of = pd.Timestamp(r.as_of)
@@ -146,10 +147,10 @@ def partial_figures(path: Path, truth: pd.DataFrame, customers: int, months: int
     tp_test = len(by_test & set(pos[pos].index))
     # false alarms: among the customers whose buying did not change, those the tests listed, of
     # those the tests judged (alive, not a complete defector, enough purchase days in the windows)
-    with Workspace.open(path) as ws:
-        ctx = dsvc.detect_context(ws, r.as_of)
-        settings = ws.settings
-    prof = ctx.profile
+    with open_context(path, as_of=r.as_of) as ctx:
+        inputs = dsvc.detect_inputs(ctx)
+        settings = ctx.settings
+    prof = inputs.profile
     n = (prof["p_orders_r"] + prof["p_orders_b"]).reindex(truth.index).fillna(0)
     judged = set(prof.index[(~prof["lost"]).to_numpy() & (n.reindex(prof.index) >= settings.detect.partial_min_orders
                                                           ).to_numpy()]) - complete

@@ -46,7 +46,7 @@ def demo(tmp_path_factory) -> Path:
 
 
 def test_defectors_with_evidence(demo):
-    r = dsvc.defectors(dsvc.DefectorOptions(demo))
+    r = call(demo, dsvc.defectors, dsvc.DefectorOptions())
     d = r.to_dict()
     assert d["as_of"] == "2026-09-30" and d["as_of_source"] == "last date in the data"
     assert d["counts"]["complete"] > 50 and d["count"] == sum(d["counts"].values())
@@ -54,18 +54,18 @@ def test_defectors_with_evidence(demo):
     assert set(row) >= {"customer_id", "kind", "rules", "lost_at", "evidence", "evidence_text"}
     assert row["evidence"][0]["text"] and row["evidence"][0]["code"]
     assert d["definition"]["threshold_days"] == "auto"
-    partial = dsvc.defectors(dsvc.DefectorOptions(demo, kind="partial")).to_dict()
+    partial = call(demo, dsvc.defectors, dsvc.DefectorOptions(kind="partial")).to_dict()
     assert all(x["kind"] == "partial" for x in partial["data"])
     with pytest.raises(InputError, match="complete or partial"):
-        dsvc.defectors(dsvc.DefectorOptions(demo, kind="gone"))
+        dsvc.DefectorOptions(kind="gone")
 
 
 def test_signals_listed_with_rules(demo):
-    d = dsvc.signals(dsvc.SignalOptions(demo, as_of=date(2026, 6, 30))).to_dict()
+    d = call(demo, dsvc.signals, dsvc.SignalOptions(), as_of=date(2026, 6, 30)).to_dict()
     assert [r["rule"] for r in d["rules"]] == ["contact_drop", "renewal_silence", "unsubscribed", "complaint",
                                                "satisfaction", "spend_trend", "chain", "price_exposure"]
     assert d["count"] > 0 and all(x["signal_count"] >= 1 for x in d["data"])
-    only = dsvc.signals(dsvc.SignalOptions(demo, as_of=date(2026, 6, 30), rule="unsubscribed")).to_dict()
+    only = call(demo, dsvc.signals, dsvc.SignalOptions(rule="unsubscribed"), as_of=date(2026, 6, 30)).to_dict()
     assert only["count"] == next(r["fired"] for r in d["rules"] if r["rule"] == "unsubscribed")
 
 

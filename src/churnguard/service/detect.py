@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,15 +21,15 @@ from churnguard.compute.detect.status import CONTRACTUAL
 from churnguard.compute.detect.words import in_language
 from churnguard.compute.predict.availability import needs_of, present_sources
 from churnguard.compute.predict.features import FEATURES, FeatureSet, features_as_of
-from churnguard.errors import InputError
-from churnguard.service.common import resolve_as_of
-from churnguard.store import Records, Workspace, read_snapshot, snapshot_date, snapshot_dates
+from churnguard.errors import OptionError
+from churnguard.service.context import Context
+from churnguard.store import Records, Store, read_snapshot, snapshot_date, snapshot_dates
 
 KINDS = ("complete", "partial")
 
 
 @dataclass
-class DetectContext:
+class DetectInputs:
     """What detection, signals and scoring share for one as-of date (computed once)."""
 
     as_of: date
@@ -46,11 +45,11 @@ class DetectContext:
         return self.features.profile
 
 
-def p_alive_for(ws: Workspace, profile: pd.DataFrame, as_of: date) -> tuple[pd.Series | None, str]:
+def p_alive_for(store: Store, profile: pd.DataFrame, as_of: date) -> tuple[pd.Series | None, str]:
     """BG/NBD P(alive) of the non-contractual customers: from the value snapshot of ``as_of`` when one
     exists, else fitted now on the customers' purchase histories. Returns the values and their source."""
-    if as_of in snapshot_dates(ws.store, "value"):
-        snap = read_snapshot(ws.store, "value", as_of)
+    if as_of in snapshot_dates(store, "value"):
+        snap = read_snapshot(store, "value", as_of)
         if "p_alive" in snap.columns:
             frame = snap.select("customer_id", "p_alive").to_pandas().set_index("customer_id")["p_alive"]
             return frame.astype("float64"), f"value snapshot of {as_of}"
@@ -69,13 +68,13 @@ def p_alive_for(ws: Workspace, profile: pd.DataFrame, as_of: date) -> tuple[pd.S
     return pd.Series(p, index=summary.index, dtype="float64"), "BG/NBD fitted on the purchase histories"
 
 
-def detect_context(ws: Workspace, as_of: date | None) -> DetectContext:
-    """Profile, signals and P(alive) of every customer as of ``as_of`` (default: the last date in the data)."""
-    when, source = resolve_as_of(ws.store, as_of)
-    records = Records.from_store(ws.store)
-    fs = features_as_of(records, ws.settings, when, language=ws.settings.language)
-    p_alive, p_source = p_alive_for(ws, fs.profile, when)
-    return DetectContext(when, source, records, fs, p_alive, p_source)
+def detect_inputs(ctx: Context) -> DetectInputs:
+    """Profile, signals and P(alive) of every customer as of ``ctx.as_of``."""
+    when, source = ctx.as_of, ctx.as_of_source
+    records = ctx.records()
+    fs = features_as_of(records, ctx.settings, when, language=ctx.settings.language)
+    p_alive, p_source = p_alive_for(ctx.store, fs.profile, when)
+    return DetectInputs(when, source, records, fs, p_alive, p_source)
 
 
 def _evidence_text(items: list[dict]) -> str:
@@ -98,16 +97,23 @@ class DefectorOptions:
     """``churnguard defectors``: which defectors, as of when.
 
     ``csm`` keeps one CSM's customers; ``offset`` skips that many rows (pages of a list);
-    ``language`` says the evidence in that language (default: the workspace's).
+    ``language`` says the evidence in that language (default: as stored, in the workspace's).
+    The date is the context's.
     """
 
-    workspace: Path | None = None
-    as_of: date | None = None
     kind: str | None = None
     limit: int | None = None
     csm: str | None = None
     offset: int = 0
     language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in KINDS:
+            raise OptionError("kind", f"{self.kind!r} is not a kind of defector; choose complete or partial")
+        if self.limit is not None and self.limit < 1:
+            raise OptionError("limit", f"must be at least 1 (got {self.limit})")
+        if self.offset < 0:
+            raise OptionError("offset", f"must be at least 0 (got {self.offset})")
 
 
 @dataclass
@@ -135,8 +141,8 @@ class DefectorResult:
                 "count": len(rows), "counts": self.counts, "offset": self.offset, "definition": self.definition}
 
 
-def defectors_from_context(ctx: DetectContext, settings) -> pd.DataFrame:
-    """All defectors of a context in list order (:func:`in_list_order`), with an ``evidence_text`` column."""
+def defectors_from_inputs(ctx: DetectInputs, settings) -> pd.DataFrame:
+    """All defectors of the inputs in list order (:func:`in_list_order`), with an ``evidence_text`` column."""
     det = settings.detect
     dropped = dropped_categories(ctx.records, ctx.as_of, det.partial_recent_days, det.partial_baseline_days)
     frame = find_defectors(ctx.profile, settings, index=ctx.features.index, dropped=dropped,
@@ -145,7 +151,7 @@ def defectors_from_context(ctx: DetectContext, settings) -> pd.DataFrame:
     return in_list_order(frame)
 
 
-def definition(settings, ctx: DetectContext) -> dict[str, Any]:
+def definition(settings, ctx: DetectInputs) -> dict[str, Any]:
     """The churn and detection definitions used, for the record."""
     det = settings.detect
     return {
@@ -164,15 +170,6 @@ def definition(settings, ctx: DetectContext) -> dict[str, Any]:
     }
 
 
-def _check_defector_options(opts: DefectorOptions) -> None:
-    if opts.kind is not None and opts.kind not in KINDS:
-        raise InputError(f"--kind: {opts.kind!r} is not a kind of defector; choose complete or partial")
-    if opts.limit is not None and opts.limit < 1:
-        raise InputError(f"--limit must be at least 1; got {opts.limit}")
-    if opts.offset < 0:
-        raise InputError(f"offset must be at least 0; got {opts.offset}")
-
-
 def _in_language(frame: pd.DataFrame, language: str | None) -> pd.DataFrame:
     """Evidence (and its joined text) said in ``language``."""
     if language is None or frame.empty:
@@ -183,42 +180,41 @@ def _in_language(frame: pd.DataFrame, language: str | None) -> pd.DataFrame:
     return frame
 
 
-def defectors(opts: DefectorOptions) -> DefectorResult:
-    """Complete and partial defectors as of ``opts.as_of`` (default: the last date in the data).
+def defectors(ctx: Context, opts: DefectorOptions) -> DefectorResult:
+    """Complete and partial defectors as of ``ctx.as_of``, computed afresh.
 
     Examples
     --------
-    >>> r = defectors(DefectorOptions(Path("demo"), kind="partial"))  # doctest: +SKIP
+    >>> with open_context("demo") as ctx:  # doctest: +SKIP
+    ...     r = defectors(ctx, DefectorOptions(kind="partial"))
     >>> r.to_dict()["data"][0]["evidence"][0]["text"]  # doctest: +SKIP
     'spend 1,210 per month in the last 180 days vs 3,950 before, seasonally adjusted (69% lower, 2.7 standard errors)'
     """
-    _check_defector_options(opts)
-    with Workspace.open(opts.workspace) as ws:
-        ctx = detect_context(ws, opts.as_of)
-        frame = defectors_from_context(ctx, ws.settings)
-        if opts.csm is not None:
-            frame = frame[frame["csm"] == opts.csm]
-        counts = {k: int((frame["kind"] == k).sum()) for k in KINDS}
-        if opts.kind:
-            frame = frame[frame["kind"] == opts.kind]
-        frame = frame.iloc[opts.offset:]
-        if opts.limit is not None:
-            frame = frame.head(opts.limit)
-        frame = _with_names(opts.workspace, frame.reset_index(drop=True))
-        frame = _in_language(frame, opts.language)
-        return DefectorResult(ctx.as_of, ctx.as_of_source, frame, counts, definition(ws.settings, ctx), opts.offset)
+    ws = ctx.workspace
+    dc = detect_inputs(ctx)
+    frame = defectors_from_inputs(dc, ws.settings)
+    if opts.csm is not None:
+        frame = frame[frame["csm"] == opts.csm]
+    counts = {k: int((frame["kind"] == k).sum()) for k in KINDS}
+    if opts.kind:
+        frame = frame[frame["kind"] == opts.kind]
+    frame = frame.iloc[opts.offset:]
+    if opts.limit is not None:
+        frame = frame.head(opts.limit)
+    frame = _with_names(ctx, frame.reset_index(drop=True))
+    frame = _in_language(frame, opts.language)
+    return DefectorResult(dc.as_of, dc.as_of_source, frame, counts, definition(ws.settings, dc), opts.offset)
 
 
 #: what ``as_of_source`` says of defectors read from a run's snapshot
 STORED_SOURCE = "stored by churnguard run"
 
 
-def _with_names(workspace: Path | None, frame: pd.DataFrame) -> pd.DataFrame:
+def _with_names(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the customers' ``name`` after their id (None where there is none)."""
     from churnguard.service.customer import names_in
 
-    with Workspace.open(workspace) as ws:
-        names = names_in(ws.store, list(frame["customer_id"]))
+    names = names_in(ctx.store, list(frame["customer_id"]))
     out = frame.copy()
     out.insert(1, "name", [names.get(str(c)) for c in frame["customer_id"]])
     return out
@@ -235,43 +231,41 @@ def in_list_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def stored_defectors(opts: DefectorOptions) -> DefectorResult:
-    """The defectors ``churnguard run`` stored for ``opts.as_of`` (default: its latest run).
+def stored_defectors(ctx: Context, opts: DefectorOptions) -> DefectorResult:
+    """The defectors ``churnguard run`` stored for ``ctx.as_of_given`` (default: its latest run).
 
     The same rows as :func:`defectors` computes for that date, read from the ``defectors``
     snapshot (milliseconds instead of seconds): complete defectors first, the most recently
     lost first, then partial ones by their yearly spend. ``definition`` is not stored, so it
     is empty; ``as_of_source`` says where the rows came from.
     """
-    _check_defector_options(opts)
-    with Workspace.open(opts.workspace) as ws:
-        store = ws.store
-        when = snapshot_date(store, "defectors", opts.as_of)
-        snap = read_snapshot(store, "defectors", when)
-        if opts.csm is not None:
-            snap = snap.filter(snap.csm == opts.csm)
-        # the counts scan every defector: kept while the data stays (Store.memo)
-        by_kind = store.memo(("defector_counts", when, opts.csm),
-                             lambda: snap.group_by("kind").aggregate(n=snap.count()).to_pandas())
-        counts = {k: int(by_kind.loc[by_kind["kind"] == k, "n"].sum()) for k in KINDS}
-        if opts.kind is not None:
-            snap = snap.filter(snap.kind == opts.kind)
-        if opts.csm is None and opts.limit is not None and "kind_rank" in snap.columns:
-            # stored in list order with each row's place (see in_list_order): a page is a range
-            place = snap.rank if opts.kind is None else snap.kind_rank
-            page = snap.filter((place > opts.offset) & (place <= opts.offset + opts.limit))
-            frame = page.order_by(page.rank).drop("as_of").to_pandas()
-        else:  # one CSM's, all of them, or a run stored before places were
-            ordered = snap.order_by([snap.kind, snap.lost_at.desc(), snap.spend_365d.desc(), snap.customer_id])
-            ordered = ordered.drop("as_of")
-            if opts.limit is not None or opts.offset:
-                ordered = ordered.limit(opts.limit, offset=opts.offset)
-            frame = ordered.to_pandas()
+    store = ctx.store
+    when = snapshot_date(store, "defectors", ctx.as_of_given)
+    snap = read_snapshot(store, "defectors", when)
+    if opts.csm is not None:
+        snap = snap.filter(snap.csm == opts.csm)
+    # the counts scan every defector: kept while the data stays (Store.memo)
+    by_kind = store.memo(("defector_counts", when, opts.csm),
+                         lambda: snap.group_by("kind").aggregate(n=snap.count()).to_pandas())
+    counts = {k: int(by_kind.loc[by_kind["kind"] == k, "n"].sum()) for k in KINDS}
+    if opts.kind is not None:
+        snap = snap.filter(snap.kind == opts.kind)
+    if opts.csm is None and opts.limit is not None and "kind_rank" in snap.columns:
+        # stored in list order with each row's place (see in_list_order): a page is a range
+        place = snap.rank if opts.kind is None else snap.kind_rank
+        page = snap.filter((place > opts.offset) & (place <= opts.offset + opts.limit))
+        frame = page.order_by(page.rank).drop("as_of").to_pandas()
+    else:  # one CSM's, all of them, or a run stored before places were
+        ordered = snap.order_by([snap.kind, snap.lost_at.desc(), snap.spend_365d.desc(), snap.customer_id])
+        ordered = ordered.drop("as_of")
+        if opts.limit is not None or opts.offset:
+            ordered = ordered.limit(opts.limit, offset=opts.offset)
+        frame = ordered.to_pandas()
     frame["evidence"] = frame["evidence"].map(lambda t: json.loads(t) if isinstance(t, str) and t else [])
     for col in ("lost_at", "last_purchase_at"):
         frame[col] = pd.to_datetime(frame[col])
     if "name" not in frame.columns:  # a run stored before names were
-        frame = _with_names(opts.workspace, frame)
+        frame = _with_names(ctx, frame)
     cols = [c for c in ("customer_id", "name", *DEFECTOR_COLUMNS) if c in frame.columns]
     cols = list(dict.fromkeys(cols)) + ["evidence_text"]
     frame = _in_language(frame[cols], opts.language)
@@ -282,10 +276,14 @@ def stored_defectors(opts: DefectorOptions) -> DefectorResult:
 class SignalOptions:
     """``churnguard signals``: warning signals as of a date, optionally one rule only."""
 
-    workspace: Path | None = None
-    as_of: date | None = None
     rule: str | None = None
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.rule is not None and self.rule not in RULE_HELP:
+            raise OptionError("rule", f"unknown rule {self.rule!r}; rules: {', '.join(RULE_HELP)}")
+        if self.limit is not None and self.limit < 1:
+            raise OptionError("limit", f"must be at least 1 (got {self.limit})")
 
 
 @dataclass
@@ -309,7 +307,7 @@ class SignalResult:
                 "data": rows, "count": len(rows)}
 
 
-def signals_frame(ctx: DetectContext) -> pd.DataFrame:
+def signals_frame(ctx: DetectInputs) -> pd.DataFrame:
     """Active customers with at least one signal: ``customer_id, signals, signal_count, evidence, evidence_text``."""
     sig = ctx.features.signals
     fired = sig[sig["signal_count"] > 0].copy()
@@ -322,28 +320,26 @@ def signals_frame(ctx: DetectContext) -> pd.DataFrame:
     return out
 
 
-def signals(opts: SignalOptions) -> SignalResult:
-    """Warning signals of every active customer as of ``opts.as_of``."""
-    if opts.rule is not None and opts.rule not in RULE_HELP:
-        raise InputError(f"--rule: unknown rule {opts.rule!r}; rules: {', '.join(RULE_HELP)}")
-    with Workspace.open(opts.workspace) as ws:
-        ctx = detect_context(ws, opts.as_of)
-        frame = signals_frame(ctx)
-        sig = ctx.features.signals
-        lang = 1 if ws.settings.language == "zh" else 0
-        # a rule whose records the workspace does not hold cannot fire: say what it needs
-        present = present_sources(ctx.records.known_at(ctx.as_of))
-        rules = [
-            {"rule": name, "on": bool(getattr(ws.settings.signals, name)), "fired": int(sig[f"sig_{name}"].sum()),
-             "label": RULE_HELP[name][lang],
-             "needs": [x for x in needs_of(f"sig_{name}", FEATURES.get(f"sig_{name}", name)) if x not in present]}
-            for name in RULE_HELP
-        ]
-        if opts.rule:
-            frame = frame[frame["signals"].str.split(",").map(lambda s: opts.rule in s)]
-        if opts.limit is not None:
-            frame = frame.head(opts.limit)
-        return SignalResult(ctx.as_of, ctx.as_of_source, frame.reset_index(drop=True), rules)
+def signals(ctx: Context, opts: SignalOptions) -> SignalResult:
+    """Warning signals of every active customer as of ``ctx.as_of``."""
+    ws = ctx.workspace
+    dc = detect_inputs(ctx)
+    frame = signals_frame(dc)
+    sig = dc.features.signals
+    lang = 1 if ws.settings.language == "zh" else 0
+    # a rule whose records the workspace does not hold cannot fire: say what it needs
+    present = present_sources(dc.records.known_at(dc.as_of))
+    rules = [
+        {"rule": name, "on": bool(getattr(ws.settings.signals, name)), "fired": int(sig[f"sig_{name}"].sum()),
+         "label": RULE_HELP[name][lang],
+         "needs": [x for x in needs_of(f"sig_{name}", FEATURES.get(f"sig_{name}", name)) if x not in present]}
+        for name in RULE_HELP
+    ]
+    if opts.rule:
+        frame = frame[frame["signals"].str.split(",").map(lambda s: opts.rule in s)]
+    if opts.limit is not None:
+        frame = frame.head(opts.limit)
+    return SignalResult(dc.as_of, dc.as_of_source, frame.reset_index(drop=True), rules)
 
 
 def to_json_text(items: Any) -> str:

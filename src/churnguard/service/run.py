@@ -25,9 +25,9 @@ from churnguard.compute.predict.suite import (
 from churnguard.errors import FitError
 from churnguard.service.context import Context
 from churnguard.service.detect import (
-    DetectContext,
-    defectors_from_context,
-    detect_context,
+    DetectInputs,
+    defectors_from_inputs,
+    detect_inputs,
     in_list_order,
     signals_frame,
     to_json_text,
@@ -76,7 +76,7 @@ def _value_step(ctx: Context, as_of: date, say: Step) -> str | None:
     return "value"
 
 
-def score_frame(ctx: Context, dc: DetectContext, suite: ModelSuite) -> pd.DataFrame:
+def score_frame(ctx: Context, dc: DetectInputs, suite: ModelSuite) -> pd.DataFrame:
     """Scores of every active customer: probabilities, value at risk, reasons for the most valuable risks."""
     s = ctx.settings
     scores = score_customers(suite, dc.features, reasons=False)
@@ -140,13 +140,13 @@ def run(ctx: Context, opts: RunOptions | None = None, step: Step | None = None) 
             seconds["value"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         say("profiles and warning signals")
-        dc = detect_context(ctx.workspace, when)
+        dc = detect_inputs(ctx.with_as_of(when))
         # the customer pages draw spend against the baseline this index weighs
         write_snapshot(store, "seasonal_index", when, dc.features.index.to_frame())
         seconds["profile_and_signals"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         say("defectors")
-        dfx = defectors_from_context(dc, settings)
+        dfx = defectors_from_inputs(dc, settings)
         write_snapshot(store, "defectors", when, _snapshot_defectors(dfx, _names(store)))
         snaps.append("defectors")
         sig = signals_frame(dc)

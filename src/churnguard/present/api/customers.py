@@ -62,7 +62,7 @@ def get_at_risk(
 @router.get("/defectors", name="api_defectors", responses=ERRORS)
 def get_defectors(
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     kind: Annotated[Literal["complete", "partial"] | None, Query(description="complete or partial; default both.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="At most this many rows.")] = None,
@@ -74,8 +74,8 @@ def get_defectors(
     """Complete and partial defectors of the stored run, with evidence: `{"as_of", "as_of_source", "data":
     [{customer_id, kind, rules, lost_at, evidence: [{code, text, values}], evidence_text, …}], "count",
     "counts": {complete, partial}, "offset", "definition"}`, as `churnguard defectors --stored --json`."""
-    return json_result(detect.stored_defectors(detect.DefectorOptions(
-        ws.path, as_of, kind, limit, _csm(scope, csm), offset, lang)))
+    opts = detect.DefectorOptions(kind, limit, _csm(scope, csm), offset, lang)
+    return json_result(detect.stored_defectors(ctx.with_as_of(as_of), opts))
 
 
 @router.get("/core-customers", name="api_core_customers", responses=ERRORS)

@@ -57,9 +57,11 @@ def register(app: typer.Typer) -> None:
         Example: churnguard defectors --kind partial --as-of 2026-06-30 --json
         (with --stored: the rows of the last run, as the web pages and /api/defectors show them)
         """
-        opts = svc.DefectorOptions(workspace, parse_date_option(as_of), kind, limit, csm)
-        with err_console.status("finding defectors"):
-            result = svc.stored_defectors(opts) if stored else svc.defectors(opts)
+        from churnguard.service.context import open_context
+
+        opts = svc.DefectorOptions(kind, limit, csm)
+        with err_console.status("finding defectors"), open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+            result = svc.stored_defectors(ctx, opts) if stored else svc.defectors(ctx, opts)
         if json_out:
             print_json(result)
             return
@@ -95,7 +97,10 @@ def register(app: typer.Typer) -> None:
         Example: churnguard signals --rule renewal_silence --limit 20
         """
         with err_console.status("evaluating warning signals"):
-            result = svc.signals(svc.SignalOptions(workspace, parse_date_option(as_of), rule, limit))
+            from churnguard.service.context import open_context
+
+            with open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
+                result = svc.signals(ctx, svc.SignalOptions(rule, limit))
         if json_out:
             print_json(result)
             return

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.i18n import N_
-from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep, translator_for
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep, translator_for
 from churnguard.present.web.lists import can_open, one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
@@ -25,7 +25,7 @@ PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 def defectors_page(
     request: Request,
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     own: OwnCustomersDep,
     kind: Annotated[Literal["complete", "partial"], Query()] = "complete",
@@ -35,8 +35,8 @@ def defectors_page(
     tr = translator_for(request)
 
     def fetch(offset: int, limit: int):
-        r = detect.stored_defectors(detect.DefectorOptions(ws.path, kind=kind, limit=limit, offset=offset,
-                                                           csm=scope.csm, language=tr.language))
+        r = detect.stored_defectors(ctx, detect.DefectorOptions(kind=kind, limit=limit, offset=offset,
+                                                                csm=scope.csm, language=tr.language))
         return r, r.counts[kind]
 
     shown = one_page(fetch, page)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from churnguard.present.cli import app
 from churnguard.present.report import ReportOptions, write_report
 from churnguard.service import results
-from churnguard.service.context import open_context
+from churnguard.service.context import context_of, open_context
 from churnguard.service.demo import DemoOptions, build_demo
 from churnguard.store import Workspace
 
@@ -35,9 +35,9 @@ def figures(shop: Path) -> dict:
     """The stored figures the pages and the API show."""
     with Workspace.open(shop) as ws:
         return {
-            "overview": results.figure(ws, "overview").data,
-            "retention": results.figure(ws, "retention", {"period": "quarter", "basis": "value"}).data,
-            "cohorts": results.figure(ws, "cohorts", {"period": "quarter"}).data,
+            "overview": results.figure(context_of(ws), "overview").data,
+            "retention": results.figure(context_of(ws), "retention", {"period": "quarter", "basis": "value"}).data,
+            "cohorts": results.figure(context_of(ws), "cohorts", {"period": "quarter"}).data,
         }
 
 
@@ -113,7 +113,7 @@ def test_the_report_reads_the_stored_figures(shop: Path, tmp_path: Path) -> None
     with open_context(copy) as ctx:
         write_report(ctx, ReportOptions(out=tmp_path / "a.html"))
     with Workspace.open(copy) as ws:
-        stored = results.figure(ws, "cohorts", {"period": "quarter", "basis": "customers"})
+        stored = results.figure(context_of(ws), "cohorts", {"period": "quarter", "basis": "customers"})
     assert stored.cached, "the report stored what it computed, for the pages to read"
 
 

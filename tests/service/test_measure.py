@@ -13,6 +13,7 @@ from churnguard.present.cli import app
 from churnguard.schema import CONTRACTS, TRANSACTIONS
 from churnguard.service import measure as svc
 from churnguard.store import Workspace, load_rows
+from tests.conftest import call
 
 runner = CliRunner()
 
@@ -55,7 +56,7 @@ def run(*args):
 
 
 def test_churn_rate_result_shape(ws):
-    res = svc.churn_rate(svc.ChurnRateOptions(workspace=ws, start=date(2024, 1, 1), end=date(2024, 6, 30)))
+    res = call(ws, svc.churn_rate, svc.ChurnRateOptions(start=date(2024, 1, 1)), as_of=date(2024, 6, 30))
     d = res.to_dict()
     assert set(d) == {"data", "count", "definition", "warnings", "reactivation_share", "reactivation_limit",
                       "reactivation_warning"}
@@ -155,8 +156,7 @@ def test_early_periods_are_flagged_as_undercounted(tmp_path):
     w.close()
     sf = tmp_path / "w" / "churnguard.toml"
     sf.write_text(sf.read_text().replace('threshold_days = "auto"', "threshold_days = 90"))
-    d = svc.churn_rate(svc.ChurnRateOptions(workspace=tmp_path / "w", period="month",
-                                            end=date(2024, 8, 31))).to_dict()
+    d = call(tmp_path / "w", svc.churn_rate, svc.ChurnRateOptions(period="month"), as_of=date(2024, 8, 31)).to_dict()
     flags = {r["period_start"].isoformat(): r["history_complete"] for r in d["data"]}
     assert flags["2024-03-01"] is False and flags["2024-04-01"] is True
     assert d["warnings"] and "before 2024-03-31" in d["warnings"][0]

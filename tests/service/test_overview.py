@@ -27,9 +27,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_overview_repeats_the_measure_figures(shop: Path) -> None:
     d = jsonable(call(shop, overview))
-    count = jsonable(measure.churn_rate(measure.ChurnRateOptions(workspace=shop)))
-    value = jsonable(measure.churn_rate(measure.ChurnRateOptions(workspace=shop, basis="value")))
-    kept = jsonable(measure.retention(measure.RetentionOptions(workspace=shop)))
+    count = jsonable(call(shop, measure.churn_rate, measure.ChurnRateOptions()))
+    value = jsonable(call(shop, measure.churn_rate, measure.ChurnRateOptions(basis="value")))
+    kept = jsonable(call(shop, measure.retention, measure.RetentionOptions()))
     assert [r["period_start"] for r in d["churn"]] == [r["period_start"] for r in count["data"]]
     for mine, c, v in zip(d["churn"], count["data"], value["data"], strict=True):
         assert mine["churn_rate"] == c["churn_rate"] and mine["customers_lost"] == c["customers_lost"]

@@ -22,6 +22,7 @@ from churnguard.service import measure as svc
 from churnguard.service.workspace import update_settings
 from churnguard.store import Workspace, load_rows
 from churnguard.store.records import Records
+from tests.conftest import call
 
 runner = CliRunner()
 AS_OF = date(2024, 12, 31)
@@ -55,7 +56,7 @@ def shop(workspace: Workspace):
 
 
 def test_threshold_command_prints_the_curve_and_the_choice(shop):
-    d = svc.threshold(svc.ThresholdOptions(workspace=shop.path, end=AS_OF)).to_dict()
+    d = call(shop.path, svc.threshold, svc.ThresholdOptions(), as_of=AS_OF).to_dict()
     chosen = [r for r in d["data"] if r["chosen"]]
     assert [(r["segment"], r["gap_days"]) for r in chosen] == [("(overall)", 35)]
     assert d["threshold_overall_days"] == 35
@@ -73,14 +74,14 @@ def test_a_run_s_threshold_stays_in_force_until_asked_to_learn_again(shop):
     store_thresholds(shop.store, learned, churn, AS_OF)  # what 'churnguard run' does
     assert stored_thresholds(shop.store, churn, AS_OF).default == 35
     assert stored_thresholds(shop.store, churn, date(2024, 12, 30)) is None  # nothing learned later is used
-    before = svc.churn_rate(svc.ChurnRateOptions(workspace=shop.path, end=AS_OF)).to_dict()
+    before = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     # a late import: every 'a' customer also bought on 2024-03-20, 49 days after 01-31
     _load(shop, [(f"a{i:02}", "2024-03-20") for i in range(30)], "late")
-    after = svc.churn_rate(svc.ChurnRateOptions(workspace=shop.path, end=AS_OF)).to_dict()
+    after = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     nc = after["definition"]["non_contractual"]
     assert nc["threshold_origin"] == "stored" and nc["threshold_overall_days"] == 35
     assert "stored with the last 'churnguard run'" in nc["threshold_source"]
-    again = svc.churn_rate(svc.ChurnRateOptions(workspace=shop.path, end=AS_OF, rethreshold=True)).to_dict()
+    again = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(rethreshold=True), as_of=AS_OF).to_dict()
     nc2 = again["definition"]["non_contractual"]
     assert nc2["threshold_origin"] == "computed" and nc2["threshold_overall_days"] > 35
     assert before["definition"]["non_contractual"]["threshold_overall_days"] == 35
@@ -90,10 +91,10 @@ def test_a_run_s_threshold_stays_in_force_until_asked_to_learn_again(shop):
 
 
 def test_churn_rate_reports_reactivations_and_warns_when_too_many_come_back(shop):
-    d = svc.churn_rate(svc.ChurnRateOptions(workspace=shop.path, end=AS_OF)).to_dict()
+    d = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     assert d["reactivation_share"] in (0.0, None) and d["reactivation_warning"] is None
     update_settings(shop.path, {"churn.threshold_days": "20"})  # shorter than the 30-day gap of 'a'
-    d = svc.churn_rate(svc.ChurnRateOptions(workspace=shop.path, end=AS_OF)).to_dict()
+    d = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     # every 'a' is lost on 2024-01-21 and back on 01-31, lost again on 02-20: 30 of 60 losses return
     assert d["reactivation_limit"] == 0.2
     q1 = d["data"][0]
@@ -122,5 +123,5 @@ def test_churnguard_run_stores_the_threshold_it_used(tmp_path):
         learned = purchase_thresholds(Records.from_store(ws.store), ws.settings.churn, when)
     assert stored is not None and stored.origin == "stored"
     assert (stored.mode, stored.default, stored.by_segment) == (learned.mode, learned.default, learned.by_segment)
-    d = svc.churn_rate(svc.ChurnRateOptions(workspace=path)).to_dict()
+    d = call(path, svc.churn_rate, svc.ChurnRateOptions()).to_dict()
     assert d["definition"]["non_contractual"]["threshold_origin"] == "stored"

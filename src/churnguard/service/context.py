@@ -153,15 +153,16 @@ def open_context(path: Path | None = None, *, as_of: date | None = None, lang: s
     create_tables : bool
         False skips bringing the tables up to date (the server did it when it started).
     records_url : str, optional
-        Read the records from there (``spark+parquet:///DIR``); then ``path`` need not be a
-        workspace: without one, the default settings are used and nothing is stored.
+        Read the records from there (``spark+parquet:///DIR``); only the settings of ``path``
+        are used (the defaults when it is not a workspace), and its database is not opened.
     """
-    from churnguard.settings import SETTINGS_FILE, Settings, default_workspace_dir
+    from churnguard.settings import SETTINGS_FILE, Settings, default_workspace_dir, load_settings
     from churnguard.store import Workspace
 
     folder = Path(path) if path is not None else default_workspace_dir()
-    if records_url is not None and not (folder / SETTINGS_FILE).exists():
-        ws = Workspace(folder, Settings())
+    if records_url is not None:  # only the settings of the workspace (if any) are used
+        settings_file = folder / SETTINGS_FILE
+        ws = Workspace(folder, load_settings(settings_file) if settings_file.exists() else Settings())
     else:
         ws = Workspace.open(folder, create_tables=create_tables)
     ctx = context_of(ws, as_of=as_of, lang=lang)

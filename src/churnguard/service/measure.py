@@ -1,20 +1,17 @@
 """Use cases of measuring churn: churn rate, cohorts, retention, price–volume, before/after.
 
-Each function takes one options object and returns a :class:`TableResult` whose
-``to_dict()`` is ``{"data": [rows], "count": n, "definition": {…settings used…}, …}``: the
-shape of CLI ``--json`` and of the API.
+Each function is ``fn(ctx, opts)`` and returns a :class:`TableResult` whose ``to_dict()`` is
+``{"data": [rows], "count": n, "definition": {…settings used…}, …}``: the shape of CLI
+``--json`` and of the API.
 
-The data is read where it lives: the workspace's store (DuckDB or PostgreSQL), or with
-``engine="spark"`` Parquet files in ``data`` read by a Spark session.
+The data is read where it lives: the workspace's store (DuckDB or PostgreSQL), or Parquet files
+read by a Spark session when the context's ``records_url`` is ``spark+parquet:///DIR``.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -35,14 +32,12 @@ from churnguard.compute.measure.status import (
     return_window,
     stored_thresholds,
 )
-from churnguard.errors import InputError
+from churnguard.errors import OptionError
 from churnguard.i18n import N_, Message, Translator
-from churnguard.service.common import TableResult, resolve_as_of
-from churnguard.settings import SETTINGS_FILE, Settings, load_settings
-from churnguard.store import Records, Workspace, parquet_url, records_from_url
-from churnguard.store.workspace import default_workspace_dir
-
-ENGINES = ("store", "spark")
+from churnguard.service.common import TableResult
+from churnguard.service.context import Context
+from churnguard.settings import Settings
+from churnguard.store import Records
 
 CONTRACTUAL_RULE = (
     "active while holding a contract; lost on the day the last contract ends (or is cancelled) "
@@ -56,27 +51,17 @@ NON_CONTRACTUAL_RULE = (
 
 @dataclass
 class MeasureOptions:
-    """Where to read from; every measure use case has these.
+    """What every measure use case has; where to read from and as of when is the context's
+    (:class:`~churnguard.service.context.Context`: the workspace's database, or Parquet on
+    Spark when its ``records_url`` says so).
 
     Attributes
     ----------
-    workspace : Path, optional
-        The workspace (default: ``$CHURNGUARD_WORKSPACE`` or the current folder). With
-        ``engine="spark"`` only its settings are used (defaults when there is none).
-    engine : {"store", "spark"}
-        ``store``: the workspace's database; ``spark``: Parquet files in ``data``.
-    data : Path, optional
-        With ``engine="spark"``: folder of ``transactions.parquet``, ``contracts.parquet``,
-        ``customers.parquet``.
-    end : date, optional
-        The as-of date (``--to``); nothing later is read. Default: the last date in the data.
+    rethreshold : bool
+        Learn the 'auto' threshold afresh instead of using the last run's.
     """
 
-    workspace: Path | None = None
-    engine: str = "store"
-    data: Path | None = None
-    end: date | None = None
-    rethreshold: bool = False  # learn the 'auto' threshold afresh instead of using the last run's
+    rethreshold: bool = False
 
 
 @dataclass
@@ -84,6 +69,10 @@ class ThresholdOptions(MeasureOptions):
     """Options of :func:`threshold`: ``by="segment"`` adds each segment's own curve."""
 
     by: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.by not in (None, "segment"):
+            raise OptionError("by", f"{self.by!r} is not allowed; the threshold is learned per segment (--by segment)")
 
 
 @dataclass
@@ -94,6 +83,7 @@ class ChurnRateOptions(MeasureOptions):
     basis: str = "customers"
     by: str | None = None
     start: date | None = None
+    to: date | None = None  # the window's last day: periods starting after it are left out
 
 
 @dataclass
@@ -103,6 +93,7 @@ class CohortsOptions(MeasureOptions):
     period: str = "month"
     basis: str = "customers"
     start: date | None = None
+    to: date | None = None  # the window's last day: periods starting after it are left out
 
 
 @dataclass
@@ -112,6 +103,7 @@ class RetentionOptions(MeasureOptions):
     period: str = "quarter"
     basis: str = "value"
     start: date | None = None
+    to: date | None = None  # the window's last day: periods starting after it are left out
 
 
 @dataclass
@@ -120,7 +112,12 @@ class PriceVolumeOptions(MeasureOptions):
 
     period: str = "quarter"
     start: date | None = None
+    to: date | None = None  # the window's last day: periods starting after it are left out
     tolerance: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tolerance < 1:
+            raise OptionError("tolerance", f"must be a fraction in [0, 1); got {self.tolerance}")
 
 
 @dataclass
@@ -130,9 +127,15 @@ class CompareOptions(MeasureOptions):
     at: date | None = None
     window: str = "2q"
 
+    def __post_init__(self) -> None:
+        if self.at is None:
+            raise OptionError("at", "give the date of the change, e.g. --at 2024-07-01")
+
 
 @dataclass
-class _Context:
+class _Measure:
+    """What a measure use case reads: settings, records and the date, from the context."""
+
     settings: Settings
     src: Records
     as_of: date
@@ -149,34 +152,22 @@ class _Context:
         return purchase_thresholds(self.src, self.settings.churn, self.as_of)
 
 
-@contextlib.contextmanager
-def _open(opts: MeasureOptions) -> Iterator[_Context]:
-    if opts.engine not in ENGINES:
-        raise InputError(f"--engine: {opts.engine!r} is not one of: {', '.join(ENGINES)}")
-    if opts.engine == "store":
-        if opts.data is not None:
-            raise InputError("--data is for --engine spark; the store engine reads the workspace's database")
-        with Workspace.open(opts.workspace) as ws:
-            as_of, source = resolve_as_of(ws.store, opts.end)
-            yield _Context(ws.settings, Records.from_store(ws.store), as_of, source, ws.store,
-                           opts.rethreshold)
-        return
-    if opts.data is None:
-        raise InputError("--engine spark needs --data DIR (a folder of transactions.parquet, contracts.parquet, …)")
-    folder = Path(opts.workspace) if opts.workspace is not None else default_workspace_dir()
-    settings_file = folder / SETTINGS_FILE
-    settings = load_settings(settings_file) if settings_file.exists() else Settings()
-    src = records_from_url(parquet_url(opts.data), where="--data")
-    if opts.end is not None:
-        yield _Context(settings, src, opts.end, "given", rethreshold=opts.rethreshold)
-        return
-    last = src.last_date()
-    if last is None:
-        raise InputError(f"{opts.data}: no purchases or contracts yet")
-    yield _Context(settings, src, last, "last date in the data", rethreshold=opts.rethreshold)
+def _window(frame: pd.DataFrame, last_day: date | None, key: str = "period_start") -> pd.DataFrame:
+    """The periods up to the one holding ``last_day`` (``--to``: the window's last day; the
+    as-of date, what is known, is the context's)."""
+    if last_day is None or key not in frame.columns:
+        return frame
+    starts = pd.to_datetime(frame[key]).dt.date
+    return frame[(starts <= last_day).to_numpy()].reset_index(drop=True)
 
 
-def _definition(ctx: _Context, thresholds: Thresholds | None, **specific: Any) -> dict[str, Any]:
+def _open(ctx: Context, opts: MeasureOptions) -> _Measure:
+    # records read from elsewhere (Parquet on Spark) have no stored run to take a threshold from
+    store = None if ctx.records_url is not None else ctx.store
+    return _Measure(ctx.settings, ctx.records(), ctx.as_of, ctx.as_of_source, store, opts.rethreshold)
+
+
+def _definition(ctx: _Measure, thresholds: Thresholds | None, **specific: Any) -> dict[str, Any]:
     churn = ctx.settings.churn
     out: dict[str, Any] = {
         **specific,
@@ -190,32 +181,34 @@ def _definition(ctx: _Context, thresholds: Thresholds | None, **specific: Any) -
     return out
 
 
-def churn_rate(opts: ChurnRateOptions) -> TableResult:
+def churn_rate(ctx: Context, opts: ChurnRateOptions) -> TableResult:
     """Churn rate per period (and group); see :mod:`churnguard.compute.measure.churn_rate`.
 
     Examples
     --------
-    >>> churn_rate(ChurnRateOptions(workspace=Path("shop"), period="month")).to_dict()  # doctest: +SKIP
+    >>> with open_context("shop") as ctx:  # doctest: +SKIP
+    ...     churn_rate(ctx, ChurnRateOptions(period="month")).to_dict()
     """
     P.check_period(opts.period)
-    with _open(opts) as ctx:
-        check_group(opts.by)
-        th = ctx.thresholds()
-        frame = _churn_rate(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
-                            basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
-        warnings = _warm_up(ctx.src, th, frame)
-        react = _reactivation_share(frame, ctx.settings.churn.return_share)
-        react_warning = react.pop("warning")
-        formula = ("customers_lost / customers_at_start" if opts.basis == "customers"
-                   else "value_lost / value_at_start")
-        value = {"customers": None,
-                 "value": "recurring value (contractual) or trailing value_window_days revenue (non-contractual)",
-                 "recurring": "recurring value of contractual customers"}.get(opts.basis)
-        return TableResult(frame, {"definition": _definition(
-            ctx, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
-            start=opts.start, churn_rate=formula, value=value,
-            denominator="customers active at the period start; those acquired during it are left out",
-        ), "warnings": warnings + ([react_warning] if react_warning else []), **react})
+    m = _open(ctx, opts)
+    check_group(opts.by)
+    th = m.thresholds()
+    frame = _churn_rate(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
+                        basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
+    frame = _window(frame, opts.to)
+    warnings = _warm_up(m.src, th, frame)
+    react = _reactivation_share(frame, m.settings.churn.return_share)
+    react_warning = react.pop("warning")
+    formula = ("customers_lost / customers_at_start" if opts.basis == "customers"
+               else "value_lost / value_at_start")
+    value = {"customers": None,
+             "value": "recurring value (contractual) or trailing value_window_days revenue (non-contractual)",
+             "recurring": "recurring value of contractual customers"}.get(opts.basis)
+    return TableResult(frame, {"definition": _definition(
+        m, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
+        start=opts.start, churn_rate=formula, value=value,
+        denominator="customers active at the period start; those acquired during it are left out",
+    ), "warnings": warnings + ([react_warning] if react_warning else []), **react})
 
 
 REACTIVATION_WARNING = N_(
@@ -280,93 +273,94 @@ def _warm_up(src: Records, th: Thresholds, frame) -> list[str]:
     ]
 
 
-def cohorts(opts: CohortsOptions) -> TableResult:
+def cohorts(ctx: Context, opts: CohortsOptions) -> TableResult:
     """The cohort retention triangle (long form); see :mod:`churnguard.compute.measure.cohorts`."""
     P.check_period(opts.period, ("month", "quarter"))
-    with _open(opts) as ctx:
-        th = ctx.thresholds()
-        frame = _cohorts(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
-                         basis=opts.basis, start=opts.start, thresholds=th)
-        retained = ("customers of the cohort active at the end of the period"
-                    if opts.basis == "customers" else "the cohort's revenue in the period")
-        return TableResult(frame, {"definition": _definition(
-            ctx, th, measure="cohorts", period=opts.period, basis=opts.basis, start=opts.start,
-            cohort="customers acquired (first purchase or contract start) in the period",
-            retained=retained,
-            retention="retained / cohort_size" if opts.basis == "customers" else "retained / revenue in period 0",
-        )})
+    m = _open(ctx, opts)
+    th = m.thresholds()
+    frame = _cohorts(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
+                     basis=opts.basis, start=opts.start, thresholds=th)
+    frame = _window(frame, opts.to, "cohort_start")
+    retained = ("customers of the cohort active at the end of the period"
+                if opts.basis == "customers" else "the cohort's revenue in the period")
+    return TableResult(frame, {"definition": _definition(
+        m, th, measure="cohorts", period=opts.period, basis=opts.basis, start=opts.start,
+        cohort="customers acquired (first purchase or contract start) in the period",
+        retained=retained,
+        retention="retained / cohort_size" if opts.basis == "customers" else "retained / revenue in period 0",
+    )})
 
 
-def retention(opts: RetentionOptions) -> TableResult:
+def retention(ctx: Context, opts: RetentionOptions) -> TableResult:
     """GRR, NRR, expansion and contraction per period; see :mod:`churnguard.compute.measure.retention`."""
     P.check_period(opts.period)
-    with _open(opts) as ctx:
-        th = ctx.thresholds()
-        frame = _retention(ctx.src, ctx.settings.churn, as_of=ctx.as_of, period=opts.period,
-                           basis=opts.basis, start=opts.start, thresholds=th)
-        return TableResult(frame, {"definition": _definition(
-            ctx, th, measure="retention", period=opts.period, basis=opts.basis, start=opts.start,
-            grr="(value_at_start - value_lost - contraction) / value_at_start",
-            nrr="(value_at_start - value_lost - contraction + expansion) / value_at_start",
-        )})
+    m = _open(ctx, opts)
+    th = m.thresholds()
+    frame = _retention(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
+                       basis=opts.basis, start=opts.start, thresholds=th)
+    frame = _window(frame, opts.to)
+    return TableResult(frame, {"definition": _definition(
+        m, th, measure="retention", period=opts.period, basis=opts.basis, start=opts.start,
+        grr="(value_at_start - value_lost - contraction) / value_at_start",
+        nrr="(value_at_start - value_lost - contraction + expansion) / value_at_start",
+    )})
 
 
-def price_volume(opts: PriceVolumeOptions) -> TableResult:
+def price_volume(ctx: Context, opts: PriceVolumeOptions) -> TableResult:
     """Revenue change split into customer, volume and price effects, with false-growth warnings."""
     P.check_period(opts.period)
-    if not 0 <= opts.tolerance < 1:
-        raise InputError(f"--tolerance: must be a fraction in [0, 1); got {opts.tolerance}")
-    with _open(opts) as ctx:
-        frame = _price_volume(ctx.src, as_of=ctx.as_of, period=opts.period, start=opts.start,
-                              tolerance=opts.tolerance)
-        warnings = [
-            {"period_start": r.period_start, "comparison": r.comparison, "compared_with": r.compared_with,
-             "warning": r.warning}
-            for r in frame.itertuples() if r.warning
-        ]
-        comparison = frame.attrs["comparison"]
-        against = ("the same period a year before (the data are seasonal)" if comparison == "year_before"
-                   else "the previous period")
-        fall = "fall" if opts.tolerance == 0 else f"fall by more than {opts.tolerance:.0%}"
-        return TableResult(frame, {
-            "definition": {
-                "measure": "price-volume", "period": opts.period, "start": opts.start,
-                "as_of": ctx.as_of, "as_of_source": ctx.as_of_source, "engine": ctx.src.engine,
-                "split": "customer_effect = dN·q0·p0; volume_effect = N1·dq·p0; price_effect = N1·q1·dp; "
-                         "other_effect = change in revenue of transactions without a quantity "
-                         "(each against the previous period)",
-                "warning": f"revenue holds or grows while units or buying customers {fall}, against {against}; "
-                           "never when revenue fell",
-                "comparison": comparison,
-                "tolerance": opts.tolerance,
-            },
-            "seasonality": frame.attrs["seasonality"],
-            "warnings": warnings,
-        })
+    m = _open(ctx, opts)
+    frame = _price_volume(m.src, as_of=m.as_of, period=opts.period, start=opts.start,
+                          tolerance=opts.tolerance)
+    attrs = dict(frame.attrs)
+    frame = _window(frame, opts.to)
+    frame.attrs.update(attrs)
+    warnings = [
+        {"period_start": r.period_start, "comparison": r.comparison, "compared_with": r.compared_with,
+         "warning": r.warning}
+        for r in frame.itertuples() if r.warning
+    ]
+    comparison = frame.attrs["comparison"]
+    against = ("the same period a year before (the data are seasonal)" if comparison == "year_before"
+               else "the previous period")
+    fall = "fall" if opts.tolerance == 0 else f"fall by more than {opts.tolerance:.0%}"
+    return TableResult(frame, {
+        "definition": {
+            "measure": "price-volume", "period": opts.period, "start": opts.start,
+            "as_of": m.as_of, "as_of_source": m.as_of_source, "engine": m.src.engine,
+            "split": "customer_effect = dN·q0·p0; volume_effect = N1·dq·p0; price_effect = N1·q1·dp; "
+                     "other_effect = change in revenue of transactions without a quantity "
+                     "(each against the previous period)",
+            "warning": f"revenue holds or grows while units or buying customers {fall}, against {against}; "
+                       "never when revenue fell",
+            "comparison": comparison,
+            "tolerance": opts.tolerance,
+        },
+        "seasonality": frame.attrs["seasonality"],
+        "warnings": warnings,
+    })
 
 
-def compare(opts: CompareOptions) -> TableResult:
+def compare(ctx: Context, opts: CompareOptions) -> TableResult:
     """Churn rate before vs after ``opts.at`` with a 95% interval and a p-value."""
-    if opts.at is None:
-        raise InputError("--at: give the date of the change, e.g. --at 2024-07-01")
     window = P.parse_window(opts.window)
-    with _open(opts) as ctx:
-        th = ctx.thresholds()
-        frame, test = _compare(ctx.src, ctx.settings.churn, at=opts.at, window=window,
-                               as_of=ctx.as_of, thresholds=th)
-        notes = []
-        if not bool(frame["complete"].iloc[1]):
-            notes.append(f"the 'after' window is cut short at the as-of date {ctx.as_of}: "
-                         "its rate covers less time than the 'before' one")
-        return TableResult(frame, {
-            "definition": _definition(ctx, th, measure="compare", at=opts.at, window=str(window),
-                                      churn_rate="customers_lost / customers_at_start, per window"),
-            "comparison": test,
-            "notes": notes,
-        })
+    m = _open(ctx, opts)
+    th = m.thresholds()
+    frame, test = _compare(m.src, m.settings.churn, at=opts.at, window=window,
+                           as_of=m.as_of, thresholds=th)
+    notes = []
+    if not bool(frame["complete"].iloc[1]):
+        notes.append(f"the 'after' window is cut short at the as-of date {m.as_of}: "
+                     "its rate covers less time than the 'before' one")
+    return TableResult(frame, {
+        "definition": _definition(m, th, measure="compare", at=opts.at, window=str(window),
+                                  churn_rate="customers_lost / customers_at_start, per window"),
+        "comparison": test,
+        "notes": notes,
+    })
 
 
-def threshold(opts: ThresholdOptions) -> TableResult:
+def threshold(ctx: Context, opts: ThresholdOptions) -> TableResult:
     """The return curve and the churn threshold it gives, overall and (``by="segment"``) per segment.
 
     Rows: ``segment`` (``(overall)`` for everybody), ``gap_days``, ``customers_reached`` (once
@@ -379,47 +373,46 @@ def threshold(opts: ThresholdOptions) -> TableResult:
 
     Examples
     --------
-    >>> threshold(ThresholdOptions(workspace=Path("shop"), by="segment")).to_dict()  # doctest: +SKIP
+    >>> with open_context("shop") as ctx:  # doctest: +SKIP
+    ...     threshold(ctx, ThresholdOptions(by="segment")).to_dict()
     """
-    if opts.by not in (None, "segment"):
-        raise InputError(f"--by: {opts.by!r} is not allowed; the threshold is learned per segment (--by segment)")
-    with _open(opts) as ctx:
-        churn = ctx.settings.churn
-        in_force = ctx.thresholds()
-        learned = (purchase_thresholds(ctx.src, churn.model_copy(update={"threshold_days": "auto"}), ctx.as_of)
-                   if in_force.mode == "fixed" or in_force.origin == "stored" else in_force)
-        window = return_window(ctx.src, churn, ctx.as_of)
-        events = return_events(ctx.src, ctx.as_of, window)
-        curves = [(OVERALL, return_curve(events, window), learned.default)]
-        if opts.by == "segment":
-            segs = sorted({s for s in events["segment"] if s is not None}, key=str)
-            for seg in segs:
-                chosen = learned.by_segment.get(seg) if learned.sources.get(seg) == "curve" else None
-                curves.append((seg, return_curve(events[events["segment"] == seg], window), chosen))
-        frames = []
-        for seg, curve, chosen in curves:
-            curve.insert(0, "segment", seg)
-            curve["chosen"] = curve["gap_days"] == chosen if learned.mode == "auto" else False
-            frames.append(curve)
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        describe = in_force.describe()
-        by_seg = describe.get("thresholds_by_segment") or []
-        if in_force.mode != "auto":  # one number for everybody (but segments with their own)
-            by_seg = [{"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
-                       "customers": None}, *by_seg]
-        return TableResult(frame, {
-            "thresholds": by_seg,
-            "threshold_days": in_force.default if in_force.mode != "auto" else "auto",
-            "threshold_overall_days": in_force.default,
-            "learned_overall_days": learned.default,
-            "learned_mode": learned.mode,
-            "definition": _definition(
-                ctx, in_force, measure="threshold", by=opts.by,
-                return_curve=(
-                    "for each gap g: of the customers once g days without a purchase (the first time), the "
-                    f"Kaplan-Meier share who bought again within {window} days; a point is "
-                    "judged when at least 30 customers were followed that long"),
-                rule=(f"threshold = the smallest judged gap with return_share <= {churn.return_share}; "
-                      "segments under churn.threshold_min_customers use the overall curve"),
-            ),
-        })
+    m = _open(ctx, opts)
+    churn = m.settings.churn
+    in_force = m.thresholds()
+    learned = (purchase_thresholds(m.src, churn.model_copy(update={"threshold_days": "auto"}), m.as_of)
+               if in_force.mode == "fixed" or in_force.origin == "stored" else in_force)
+    window = return_window(m.src, churn, m.as_of)
+    events = return_events(m.src, m.as_of, window)
+    curves = [(OVERALL, return_curve(events, window), learned.default)]
+    if opts.by == "segment":
+        segs = sorted({s for s in events["segment"] if s is not None}, key=str)
+        for seg in segs:
+            chosen = learned.by_segment.get(seg) if learned.sources.get(seg) == "curve" else None
+            curves.append((seg, return_curve(events[events["segment"] == seg], window), chosen))
+    frames = []
+    for seg, curve, chosen in curves:
+        curve.insert(0, "segment", seg)
+        curve["chosen"] = curve["gap_days"] == chosen if learned.mode == "auto" else False
+        frames.append(curve)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    describe = in_force.describe()
+    by_seg = describe.get("thresholds_by_segment") or []
+    if in_force.mode != "auto":  # one number for everybody (but segments with their own)
+        by_seg = [{"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
+                   "customers": None}, *by_seg]
+    return TableResult(frame, {
+        "thresholds": by_seg,
+        "threshold_days": in_force.default if in_force.mode != "auto" else "auto",
+        "threshold_overall_days": in_force.default,
+        "learned_overall_days": learned.default,
+        "learned_mode": learned.mode,
+        "definition": _definition(
+            m, in_force, measure="threshold", by=opts.by,
+            return_curve=(
+                "for each gap g: of the customers once g days without a purchase (the first time), the "
+                f"Kaplan-Meier share who bought again within {window} days; a point is "
+                "judged when at least 30 customers were followed that long"),
+            rule=(f"threshold = the smallest judged gap with return_share <= {churn.return_share}; "
+                  "segments under churn.threshold_min_customers use the overall curve"),
+        ),
+    })

@@ -19,7 +19,7 @@ from churnguard.errors import ChurnguardError, InputError, OptionError
 from churnguard.service import measure
 from churnguard.service.context import Context
 from churnguard.service.jsonable import jsonable
-from churnguard.service.workspace import status as workspace_status
+from churnguard.service.workspace import status_of
 
 #: ``source(name, options)`` -> the JSON of a use case (``churn-rate``, ``retention``,
 #: ``price-volume``, ``status``); :mod:`churnguard.service.results` passes its stored figures.
@@ -74,7 +74,7 @@ class OverviewResult:
         }
 
 
-_USE_CASES: dict[str, tuple[Callable[[Any], Any], type]] = {
+_USE_CASES: dict[str, tuple[Callable[..., Any], type]] = {
     "churn-rate": (measure.churn_rate, measure.ChurnRateOptions),
     "retention": (measure.retention, measure.RetentionOptions),
     "price-volume": (measure.price_volume, measure.PriceVolumeOptions),
@@ -86,9 +86,10 @@ def compute_source(ctx: Context) -> Source:
 
     def source(name: str, options: dict[str, Any]) -> dict[str, Any]:
         if name == "status":
-            return jsonable(workspace_status(ctx.path))
+            return jsonable(status_of(ctx.workspace))
+        options = dict(options)
         fn, options_type = _USE_CASES[name]
-        return jsonable(fn(options_type(workspace=ctx.path, **options)))
+        return jsonable(fn(ctx.with_as_of(options.pop("as_of", ctx.as_of_given)), options_type(**options)))
 
     return source
 
@@ -109,7 +110,7 @@ def overview(ctx: Context, opts: OverviewOptions | None = None, source: Source |
     opts = opts or OverviewOptions()
     get = source or compute_source(ctx)
     status = get("status", {})
-    base = {"end": ctx.as_of_given, "period": opts.period}
+    base = {"as_of": ctx.as_of_given, "period": opts.period}
     try:
         by_count = get("churn-rate", {**base, "basis": "customers"})
     except ChurnguardError:  # nothing dated yet: the status is all there is

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from churnguard.errors import InputError
+from churnguard.service.context import Context
 from churnguard.service.jsonable import jsonable
 from churnguard.service.result_files import Stored, bound, read_stored, write_stored
 from churnguard.store import Workspace
@@ -53,17 +54,15 @@ CACHE_DIR = Path(".cache") / "results"
 
 @dataclass(frozen=True)
 class Figure:
-    """A use case whose result can be stored: ``compute(options_type(workspace=…, **options))``."""
+    """A use case whose result can be stored: ``compute(ctx, options_type(**options))``."""
 
-    compute: Callable[[Any], Any]
+    compute: Callable[[Context, Any], Any]
     options_type: type
 
 
 @dataclass
-class WorkspaceOnly:
-    """Options of a use case that takes nothing but the workspace."""
-
-    workspace: Path | None = None
+class NoOptions:
+    """Options of a use case that takes nothing but its context."""
 
 
 _FIGURES: dict[str, Figure] = {}
@@ -72,12 +71,13 @@ _FIGURES: dict[str, Figure] = {}
 _USING_STORE: contextvars.ContextVar[bool] = contextvars.ContextVar("using_store", default=True)
 
 
-def register(name: str, compute: Callable[[Any], Any], options_type: type = WorkspaceOnly) -> None:
+def register(name: str, compute: Callable[[Context, Any], Any], options_type: type = NoOptions) -> None:
     """Make ``compute`` a stored figure called ``name``.
 
-    ``compute(options)`` takes one options dataclass (with a ``workspace`` field) and returns a
-    result with ``to_dict()``. Options are keyed by their full value (defaults included), so
-    ``{}`` and ``{"period": "quarter"}`` are the same stored figure when quarter is the default.
+    ``compute(ctx, options)`` takes the context and one options dataclass and returns a result
+    with ``to_dict()``. Options are keyed by their full value (defaults included) and the as-of
+    date asked for, so ``{}`` and ``{"period": "quarter"}`` are the same stored figure when
+    quarter is the default.
     """
     _FIGURES[name] = Figure(compute, options_type)
 
@@ -148,24 +148,26 @@ def _lock(key: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def _key(name: str, opts: Any) -> str:
-    values = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name != "workspace"}
+def _key(name: str, opts: Any, as_of: date | None) -> str:
+    values = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts)}
+    values["as_of"] = as_of
     text = json.dumps(values, sort_keys=True, default=str)
     return f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, use_cache: bool = True,
+def figure(ctx: Context, name: str, options: dict[str, Any] | None = None, *, use_cache: bool = True,
            version: str | None = None) -> Stored:
     """The figure ``name`` with ``options``: read from the store of figures, else computed and stored.
 
     Parameters
     ----------
-    ws : Workspace
+    ctx : Context
         The open workspace (its data version is read from it).
     name : str
         A registered figure (:func:`figure_names`): ``churn-rate``, ``cohorts`` …
     options : dict
-        Keyword arguments of the figure's use case (``{"period": "month"}``).
+        Keyword arguments of the figure's use case (``{"period": "month"}``), and ``as_of``:
+        the date of knowledge (default: the context's).
     use_cache : bool
         False computes afresh and stores nothing (the setting ``web.cache_results``).
     version : str, optional
@@ -175,18 +177,22 @@ def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, u
     if name not in _FIGURES:
         raise InputError(f"no figure {name!r}; known: {', '.join(sorted(_FIGURES))}")
     fig = _FIGURES[name]
+    options = dict(options or {})
+    if "as_of" in options:
+        ctx = ctx.with_as_of(options.pop("as_of"))
     try:
-        opts = fig.options_type(workspace=ws.path, **(options or {}))
+        opts = fig.options_type(**options)
     except TypeError as exc:  # a caller's mistake, named
         raise InputError(f"figure {name!r}: {exc}") from None
+    ws = ctx.workspace
     if not use_cache:
         token = _USING_STORE.set(False)
         try:
-            return _compute(name, fig, opts, version or "")
+            return _compute(ctx, name, fig, opts, version or "")
         finally:
             _USING_STORE.reset(token)
     version = version or data_version(ws)
-    path = ws.path / CACHE_DIR / version / f"{_key(name, opts)}.json"
+    path = ws.path / CACHE_DIR / version / f"{_key(name, opts, ctx.as_of_given)}.json"
     stored = read_stored(path, name, version)
     if stored is not None:
         return stored
@@ -194,15 +200,15 @@ def figure(ws: Workspace, name: str, options: dict[str, Any] | None = None, *, u
         stored = read_stored(path, name, version)  # another request may have computed it meanwhile
         if stored is not None:
             return stored
-        stored = _compute(name, fig, opts, version)
+        stored = _compute(ctx, name, fig, opts, version)
         write_stored(path, stored)
         bound(path.parent, int(ws.settings.web.cache_max_mb * 1_000_000), keep=path)
         return stored
 
 
-def _compute(name: str, fig: Figure, opts: Any, version: str) -> Stored:
+def _compute(ctx: Context, name: str, fig: Figure, opts: Any, version: str) -> Stored:
     t0 = time.perf_counter()
-    result = fig.compute(opts)
+    result = fig.compute(ctx, opts)
     body = json.dumps(jsonable(result), ensure_ascii=False, separators=(",", ":")).encode()
     seconds = round(time.perf_counter() - t0, 3)
     now = datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
@@ -241,18 +247,18 @@ class RefreshResult:
         return {"version": self.version, "figures": self.figures}
 
 
-def refresh(ws: Workspace, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAULT_FIGURES,
+def refresh(ctx: Context, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAULT_FIGURES,
             step: Callable[[str], None] | None = None) -> RefreshResult:
     """Compute and store ``figures`` for the current data version (those stored already are kept)."""
     from churnguard.errors import ChurnguardError
 
     say = step or (lambda _m: None)
-    version = data_version(ws)
+    version = data_version(ctx.workspace)
     done = []
     for name, options in figures:
         say(f"{name} {options or ''}".strip())
         try:
-            s = figure(ws, name, options, version=version)
+            s = figure(ctx, name, options, version=version)
         except ChurnguardError as exc:  # e.g. no contracts for a recurring basis: nothing to store
             done.append({"name": name, "options": options, "error": str(exc)})
             continue
@@ -264,32 +270,20 @@ def refresh(ws: Workspace, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAU
 def _register_defaults() -> None:
     from churnguard.service import measure, overview, workspace
 
-    register("status", lambda o: workspace.status(o.workspace))
-    register("imports", workspace.recent_imports_of, workspace.ImportsOptions)
+    register("status", lambda ctx, _o: workspace.status_of(ctx.workspace))
+    register("imports", lambda ctx, o: workspace.recent_imports(ctx.workspace, limit=o.limit, kind=o.kind),
+             workspace.ImportsOptions)
     register("churn-rate", measure.churn_rate, measure.ChurnRateOptions)
     register("threshold", measure.threshold, measure.ThresholdOptions)
     register("cohorts", measure.cohorts, measure.CohortsOptions)
     register("retention", measure.retention, measure.RetentionOptions)
     register("price-volume", measure.price_volume, measure.PriceVolumeOptions)
-    def overview_of_stored(opts: OverviewFigure) -> Any:
+
+    def overview_of_stored(ctx: Context, opts: overview.OverviewOptions) -> Any:
         # the overview repeats other figures: read them stored (computing any that is not)
-        from churnguard.service.context import context_of
+        if not _USING_STORE.get():
+            return overview.overview(ctx, opts)
+        version = data_version(ctx.workspace)
+        return overview.overview(ctx, opts, lambda name, o: figure(ctx, name, o, version=version).data)
 
-        with Workspace.open(opts.workspace) as ws:
-            ctx = context_of(ws, as_of=opts.end)
-            if not _USING_STORE.get():
-                return overview.overview(ctx, overview.OverviewOptions(opts.period))
-            version = data_version(ws)
-            return overview.overview(ctx, overview.OverviewOptions(opts.period),
-                                     lambda name, o: figure(ws, name, o, version=version).data)
-
-    register("overview", overview_of_stored, OverviewFigure)
-
-
-@dataclass
-class OverviewFigure:
-    """The stored overview's options: its workspace and as-of date (``end``), and the overview's own."""
-
-    workspace: Path | None = None
-    period: str = "quarter"
-    end: date | None = None
+    register("overview", overview_of_stored, overview.OverviewOptions)

@@ -104,17 +104,10 @@ def recent_imports(ws: Workspace, *, limit: int = 20, kind: str | None = None) -
 
 @dataclass
 class ImportsOptions:
-    """Options of :func:`recent_imports_of`."""
+    """Options of the stored ``imports`` figure (:func:`recent_imports`)."""
 
-    workspace: Path | None = None
     limit: int = 20
     kind: str | None = None
-
-
-def recent_imports_of(opts: ImportsOptions) -> TableResult:
-    """:func:`recent_imports` of the workspace in ``opts.workspace``."""
-    with Workspace.open(opts.workspace) as ws:
-        return recent_imports(ws, limit=opts.limit, kind=opts.kind)
 
 
 def editable_settings() -> dict[str, str]:

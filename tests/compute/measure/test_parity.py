@@ -115,9 +115,11 @@ def test_engines_give_identical_tables(engine, reference):
 @pytest.mark.slow
 def test_spark_engine_through_the_service(spark_con, tmp_path, reference):
     """``churnguard churn-rate --engine spark --data DIR`` reads Parquet files with Spark."""
+    from churnguard.service.context import open_context
     from churnguard.service.measure import ChurnRateOptions
     from churnguard.service.measure import churn_rate as svc_churn_rate
     from churnguard.settings import Settings, render_settings
+    from churnguard.store import parquet_url
 
     folder = write_parquet(tmp_path / "data", DATA)
     ws = tmp_path / "ws"
@@ -126,7 +128,8 @@ def test_spark_engine_through_the_service(spark_con, tmp_path, reference):
     settings.churn.threshold_days = 60
     settings.churn.grace_days = 3
     (ws / "churnguard.toml").write_text(render_settings(settings), encoding="utf-8")
-    result = svc_churn_rate(ChurnRateOptions(workspace=ws, engine="spark", data=folder, end=AS_OF))
+    with open_context(ws, as_of=AS_OF, records_url=parquet_url(folder)) as ctx:
+        result = svc_churn_rate(ctx, ChurnRateOptions())
     # the service adds history_complete (a flag on the figures, not a figure) and reactivated_per_lost
     # (reactivated ÷ lost, from the figures) to the computation
     assert result.frame["history_complete"].dtype == bool

@@ -52,7 +52,7 @@ def gather(ctx: Context) -> ReportData:
     problems: dict[str, str] = {}
     for key, name, options in FIGURES:
         try:
-            figures[key] = results.figure(ws, name, options, use_cache=ws.settings.web.cache_results,
+            figures[key] = results.figure(ctx, name, options, use_cache=ws.settings.web.cache_results,
                                           version=version).data
         except ChurnguardError as exc:  # e.g. nothing dated yet: the report says so
             figures[key] = None

@@ -188,20 +188,21 @@ class Figures:
     false`` it computes every time. The data version is read once per request.
     """
 
-    ws: Workspace
+    ctx: Context
     use_cache: bool
     _version: str | None = None
 
     def get(self, name: str, **options: Any) -> results.Stored:
-        """The figure ``name`` with ``options`` (see :func:`churnguard.service.results.figure`)."""
+        """The figure ``name`` with ``options`` (see :func:`churnguard.service.results.figure`;
+        ``as_of=None`` is the latest)."""
         if self.use_cache and self._version is None:
-            self._version = results.data_version(self.ws)
-        return results.figure(self.ws, name, options, use_cache=self.use_cache, version=self._version)
+            self._version = results.data_version(self.ctx.workspace)
+        return results.figure(self.ctx, name, options, use_cache=self.use_cache, version=self._version)
 
 
-def get_figures(request: Request, ws: WorkspaceDep) -> Figures:
+def get_figures(request: Request, ctx: ContextDep) -> Figures:
     """The request's :class:`Figures`."""
-    return Figures(ws, server_state(request).settings().web.cache_results)
+    return Figures(ctx, server_state(request).settings().web.cache_results)
 
 
 FiguresDep = Annotated[Figures, Depends(get_figures)]

@@ -9,19 +9,21 @@ Examples
 --------
 >>> from datetime import date
 >>> from churnguard import value
->>> from churnguard.store import Workspace
->>> ws = Workspace.open("shop")                                  # doctest: +SKIP
->>> result = value.compute(ws, as_of=date(2026, 6, 30))          # doctest: +SKIP
+>>> ctx = value.open_context("shop", as_of=date(2026, 6, 30))    # doctest: +SKIP
+>>> result = value.compute(ctx)                                  # doctest: +SKIP
 >>> result.to_frame()[["customer_id", "rfm_segment", "clv", "core"]]   # doctest: +SKIP
->>> value.core_customers(ws, top=10).to_dict()["data"]           # doctest: +SKIP
->>> print("\\n".join(value.summarize(ws).lines()))                # doctest: +SKIP
+>>> value.core_customers(ctx, value.CoreOptions(top=10)).to_dict()["data"]   # doctest: +SKIP
+>>> print("\\n".join(value.summarize(ctx).lines()))               # doctest: +SKIP
+>>> ctx.close()                                                  # doctest: +SKIP
 """
 
 from churnguard.compute.value.pipeline import COLUMNS
+from churnguard.service.context import open_context
 from churnguard.service.value import (
     CORE_COLUMNS,
     TIME_UNITS,
     CoreCustomersResult,
+    CoreOptions,
     ValueOptions,
     ValueResult,
     ValueSummary,
@@ -29,6 +31,7 @@ from churnguard.service.value import (
     core_customers,
     load,
     snapshots,
+    stored_core_customers,
     summarize,
 )
 
@@ -37,12 +40,15 @@ __all__ = [
     "CORE_COLUMNS",
     "TIME_UNITS",
     "CoreCustomersResult",
+    "CoreOptions",
     "ValueOptions",
     "ValueResult",
     "ValueSummary",
     "compute",
     "core_customers",
     "load",
+    "open_context",
     "snapshots",
+    "stored_core_customers",
     "summarize",
 ]

@@ -10,6 +10,7 @@ import pytest
 
 from churnguard import value
 from churnguard.errors import ChurnguardError, InputError
+from churnguard.service.context import context_of
 from churnguard.vocab import RFM_SEGMENTS
 from tests.compute.value import shop
 from tests.compute.value.test_summary import cdnow_lines
@@ -59,7 +60,7 @@ def test_cdnow_through_the_whole_value_step(cdnow_ws):
     b = 2.426, LL = -9582.4 (Fader, Hardie & Lee 2005); Pareto/NBD r = 0.553, alpha = 10.58,
     s = 0.606, beta = 11.67, LL = -9595.0 (Fader & Hardie, Pareto/NBD note); Gamma-Gamma
     p = 6.25, q = 3.74, v = 15.44 on the 946 repeat buyers (Fader & Hardie 2013 note)."""
-    result = value.compute(cdnow_ws, as_of=CAL_END)
+    result = value.compute(context_of(cdnow_ws, as_of=CAL_END))
     m = result.to_dict()["models"]
     for k, v in {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}.items():
         assert m["bgnbd"][k] == pytest.approx(v, rel=0.01), k
@@ -90,8 +91,8 @@ def test_cdnow_through_the_whole_value_step(cdnow_ws):
 def test_day_and_week_units_describe_the_same_customers(cdnow_ws):
     """Only the time scale changes: T and recency in days are 7x those in weeks, BG/NBD's
     alpha (a time scale) is 7x, r, a, b and every P(alive) and CLV stay the same."""
-    week = value.compute(cdnow_ws, as_of=CAL_END, time_unit="week")
-    day = value.compute(cdnow_ws, as_of=CAL_END, time_unit="day")
+    week = value.compute(context_of(cdnow_ws, as_of=CAL_END), value.ValueOptions(time_unit="week"))
+    day = value.compute(context_of(cdnow_ws, as_of=CAL_END), value.ValueOptions(time_unit="day"))
     np.testing.assert_allclose(day.frame["T"], 7 * week.frame["T"])
     np.testing.assert_allclose(day.frame["recency"], 7 * week.frame["recency"])
     bw, bd = week.models["bgnbd"].params, day.models["bgnbd"].params
@@ -109,7 +110,7 @@ def test_nothing_after_the_as_of_date_changes_the_result(duck_workspace):
     shop.load_frame(duck_workspace, "transactions", lines[lines["occurred_at"] <= CAL_END])
     contracts = _renewal_contracts(80, seed=1, first_year=1992)
     shop.load_frame(duck_workspace, "contracts", contracts)
-    before = value.compute(duck_workspace, as_of=CAL_END)
+    before = value.compute(context_of(duck_workspace, as_of=CAL_END))
 
     shop.load_frame(duck_workspace, "transactions", lines[lines["occurred_at"] > CAL_END])
     later = shop.transactions()  # new customers, all after D
@@ -119,7 +120,7 @@ def test_nothing_after_the_as_of_date_changes_the_result(duck_workspace):
     running = contracts[contracts["end_at"] > CAL_END].head(5).copy()
     running["cancelled_at"] = date(1997, 12, 1)  # re-imported: the stored contracts change
     shop.load_frame(duck_workspace, "contracts", running)
-    after = value.compute(duck_workspace, as_of=CAL_END)
+    after = value.compute(context_of(duck_workspace, as_of=CAL_END))
 
     pd.testing.assert_frame_equal(before.frame, after.frame)
     assert before.to_dict()["models"] == after.to_dict()["models"]
@@ -128,7 +129,7 @@ def test_nothing_after_the_as_of_date_changes_the_result(duck_workspace):
 
 def test_contract_retention_and_remaining_value(duck_workspace):
     shop.load_frame(duck_workspace, "contracts", _renewal_contracts(300, seed=2))
-    result = value.compute(duck_workspace, as_of=date(2024, 6, 30))
+    result = value.compute(context_of(duck_workspace, as_of=date(2024, 6, 30)))
     sbg = result.to_dict()["models"]["sbg"]
     assert sbg["fitted"] and sbg["chains"] == 300
     assert len(sbg["retention_curve"]) == 10
@@ -148,7 +149,7 @@ def test_contract_retention_and_remaining_value(duck_workspace):
 
 def test_the_shop_on_every_engine_and_its_snapshot(workspace):
     shop.load(workspace)
-    result = value.compute(workspace, value.ValueOptions(as_of=shop.AS_OF, time_unit="day"))
+    result = value.compute(context_of(workspace, as_of=shop.AS_OF), value.ValueOptions(time_unit="day"))
     f = result.to_frame().set_index("customer_id")
     assert list(f.index) == ["A", "B", "C", "D", "E"]
     a = f.loc["A"]
@@ -166,21 +167,21 @@ def test_the_shop_on_every_engine_and_its_snapshot(workspace):
     assert set(models) == {"bgnbd", "pareto_nbd", "gamma_gamma", "clv", "sbg"}
     assert all(m["fitted"] or m["error"] for m in models.values())
 
-    assert value.snapshots(workspace) == [shop.AS_OF]
-    stored = value.load(workspace)
+    assert value.snapshots(context_of(workspace)) == [shop.AS_OF]
+    stored = value.load(context_of(workspace))
     assert list(stored.columns[: len(value.COLUMNS)]) == list(value.COLUMNS)
     assert stored["customer_id"].tolist() == ["A", "B", "C", "D", "E"]
     assert stored["T"].iloc[0] == 537.0 and set(stored["time_unit"]) == {"day"}
     assert stored["rfm_segment"].iloc[0] == f.loc["A", "rfm_segment"]
     # computing the same date again replaces that date's rows
-    value.compute(workspace, as_of=shop.AS_OF)
-    assert len(value.load(workspace, shop.AS_OF)) == 5
+    value.compute(context_of(workspace, as_of=shop.AS_OF))
+    assert len(value.load(context_of(workspace, as_of=shop.AS_OF))) == 5
     models_snapshot = workspace.store.table("snap_value_models").to_pandas()
     assert sorted(models_snapshot["model"]) == ["bgnbd", "clv", "gamma_gamma", "pareto_nbd", "sbg"]
 
 
 def test_summary_for_the_demo(cdnow_ws):
-    s = value.summarize(cdnow_ws, as_of=date(1998, 6, 30), top=3)
+    s = value.summarize(context_of(cdnow_ws, as_of=date(1998, 6, 30)), top=3)
     d = s.to_dict()
     c = d["concentration"]
     assert c["share"] == 0.8 and c["window_days"] == 365
@@ -188,7 +189,7 @@ def test_summary_for_the_demo(cdnow_ws):
     assert d["core_customers"] > 0 and len(d["top_core"]) == 3
     assert d["top_core"][0]["core_reason"].startswith("前1%收入贡献")
     assert "贡献了 80% 的收入" in s.lines()[1]
-    core = value.core_customers(cdnow_ws, top=5, as_of=date(1998, 6, 30)).to_dict()
+    core = value.core_customers(context_of(cdnow_ws, as_of=date(1998, 6, 30)), value.CoreOptions(top=5)).to_dict()
     assert core["count"] == 5 and core["core_customers"] == d["core_customers"]
     assert list(core["data"][0]) == value.CORE_COLUMNS
     revenue = [r["revenue"] for r in core["data"]]
@@ -197,15 +198,15 @@ def test_summary_for_the_demo(cdnow_ws):
 
 def test_clear_errors(duck_workspace):
     with pytest.raises(ChurnguardError, match="no dated records yet"):
-        value.compute(duck_workspace)
+        value.compute(context_of(duck_workspace))
     shop.load(duck_workspace)
     with pytest.raises(InputError, match="unknown time unit 'month'; choose one of: day, week"):
-        value.compute(duck_workspace, time_unit="month")
+        value.ValueOptions(time_unit="month")
     with pytest.raises(InputError, match=r"no transactions or contracts on or before 2020-01-01.*2023-01-10"):
-        value.compute(duck_workspace, as_of=date(2020, 1, 1))
+        value.compute(context_of(duck_workspace, as_of=date(2020, 1, 1)))
     with pytest.raises(ChurnguardError, match="no 'value' results as of 2020-01-01"):
-        value.compute(duck_workspace, as_of=shop.AS_OF)
-        value.load(duck_workspace, date(2020, 1, 1))
+        value.compute(context_of(duck_workspace, as_of=shop.AS_OF))
+        value.load(context_of(duck_workspace, as_of=date(2020, 1, 1)))
 
 
 def test_without_repeat_buyers_the_models_say_why_and_the_rest_is_there(workspace):
@@ -219,7 +220,7 @@ def test_without_repeat_buyers_the_models_say_why_and_the_rest_is_there(workspac
         }
     )
     shop.load_frame(workspace, "transactions", one_each)
-    result = value.compute(workspace, as_of=date(2024, 12, 31))
+    result = value.compute(context_of(workspace, as_of=date(2024, 12, 31)))
     models = result.to_dict()["models"]
     assert models["bgnbd"]["fitted"] is False
     assert "none of the 30 customers has a repeat purchase" in models["bgnbd"]["error"]
@@ -230,8 +231,8 @@ def test_without_repeat_buyers_the_models_say_why_and_the_rest_is_there(workspac
     assert f["pareto_top"].sum() == 17  # the 17 largest of 10, 20, ..., 300 make 80% of 4,650
 
 
-def test_public_api_takes_a_store_and_settings(duck_workspace):
-    """``churnguard.value`` is the Python API: a Store works with settings passed in."""
+def test_public_api_takes_a_context_with_the_workspace_s_settings(duck_workspace):
+    """``churnguard.value`` is the Python API: a context of the workspace, in its settings."""
     from churnguard.settings import Settings
 
     assert {
@@ -248,13 +249,14 @@ def test_public_api_takes_a_store_and_settings(duck_workspace):
         "TIME_UNITS",
     } <= set(value.__all__)
     shop.load(duck_workspace)
-    settings = Settings(language="en")
-    result = value.compute(duck_workspace.store, as_of=shop.AS_OF, settings=settings)
+    duck_workspace.settings = Settings(language="en")
+    ctx = context_of(duck_workspace, as_of=shop.AS_OF)
+    result = value.compute(ctx)
     f = result.to_frame().set_index("customer_id")
     assert f.loc["A", "rfm_segment_label"] == RFM_SEGMENTS[f.loc["A", "rfm_segment"]].en
     assert f.loc["B", "core_reason"].startswith("not core: ")
     assert (
-        value.summarize(duck_workspace.store, as_of=shop.AS_OF, settings=settings)
+        value.summarize(ctx)
         .lines()[0]
         .startswith("customer value as of 2024-06-30")
     )
@@ -265,13 +267,13 @@ def test_a_page_of_stored_core_customers_is_the_sorted_list(cdnow_ws):
     page read as a range of places is the same page as sorting every core customer."""
     from churnguard.service.value import stored_core_customers
 
-    value.compute(cdnow_ws, as_of=date(1998, 6, 30))
-    everyone = stored_core_customers(cdnow_ws, top=None).to_dict()  # sorted by the engine
+    value.compute(context_of(cdnow_ws, as_of=date(1998, 6, 30)))
+    everyone = stored_core_customers(context_of(cdnow_ws), value.CoreOptions(top=None)).to_dict()  # sorted by the engine
     assert everyone["core_customers"] > 30
-    page = stored_core_customers(cdnow_ws, top=10, offset=20).to_dict()  # a range of places
+    page = stored_core_customers(context_of(cdnow_ws), value.CoreOptions(top=10, offset=20)).to_dict()  # a range of places
     assert page["data"] == everyone["data"][20:30]
     revenue = [r["revenue"] for r in everyone["data"]]
     assert revenue == sorted(revenue, reverse=True)
-    stored = value.load(cdnow_ws)
+    stored = value.load(context_of(cdnow_ws))
     assert sorted(stored["core_rank"].dropna()) == list(range(1, everyone["core_customers"] + 1))
     assert stored.loc[stored["core_rank"].isna(), "core"].fillna(False).eq(False).all()

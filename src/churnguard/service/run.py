@@ -72,7 +72,7 @@ def _value_step(ctx: Context, as_of: date, say: Step) -> str | None:
     except ImportError:  # an installation without the value module
         return None
     say("customer value")
-    value_service.compute(ctx.workspace, as_of=as_of)
+    value_service.compute(ctx.with_as_of(as_of))
     return "value"
 
 

@@ -29,12 +29,11 @@ from churnguard.compute.value.pipeline import (
     customer_value,
 )
 from churnguard.compute.value.purchase import ModelReport
-from churnguard.service.common import resolve_as_of
+from churnguard.errors import InputError, OptionError
+from churnguard.service.context import Context
 from churnguard.settings import Settings
 from churnguard.store import (
-    Records,
     Store,
-    Workspace,
     read_snapshot,
     snapshot_date,
     snapshot_dates,
@@ -77,10 +76,10 @@ CORE_COLUMNS = [
 class ValueOptions:
     """What to compute.
 
+    The date is the context's (default: the last date in the data, said in the result).
+
     Attributes
     ----------
-    as_of : date, optional
-        Compute as of this date; default: the last date in the data (said in the result).
     time_unit : str
         ``week`` (default) or ``day``: unit of ``recency``, ``T`` and the BTYD parameters.
     write_snapshot : bool
@@ -95,12 +94,17 @@ class ValueOptions:
         Seed of that sample.
     """
 
-    as_of: date | None = None
     time_unit: str = "week"
     write_snapshot: bool = True
     fit_sample: int = FIT_SAMPLE
     pareto_nbd_sample: int = PARETO_NBD_SAMPLE
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        try:
+            check_time_unit(self.time_unit)
+        except InputError as exc:
+            raise OptionError("time_unit", str(exc)) from None
 
 
 def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -248,65 +252,35 @@ class CoreCustomersResult:
         }
 
 
-def _open(source: Workspace | Store, settings: Settings | None) -> tuple[Store, Settings]:
-    if isinstance(source, Workspace):
-        return source.store, settings or source.settings
-    if isinstance(source, Store):
-        return source, settings or Settings()
-    raise TypeError(f"expected a Workspace or a Store, got {type(source).__name__}")
-
-
-def compute(
-    source: Workspace | Store,
-    options: ValueOptions | None = None,
-    *,
-    as_of: date | None = None,
-    time_unit: str | None = None,
-    settings: Settings | None = None,
-) -> ValueResult:
-    """Compute every customer's value as of a date and store it as the ``value`` snapshot.
-
-    Parameters
-    ----------
-    source : Workspace or Store
-        Where the records are (a Store uses default settings unless ``settings`` is given).
-    options : ValueOptions, optional
-        What to compute; ``as_of`` and ``time_unit`` given here override it.
-    as_of : date, optional
-    time_unit : str, optional
-    settings : Settings, optional
-        Default: the workspace's.
-
-    Returns
-    -------
-    ValueResult
+def compute(ctx: Context, options: ValueOptions | None = None) -> ValueResult:
+    """Compute every customer's value as of ``ctx.as_of`` and store it as the ``value`` snapshot.
 
     Raises
     ------
     InputError
-        Unknown time unit, or nothing dated on or before ``as_of``.
+        Unknown time unit, or nothing dated on or before the as-of date.
 
     Examples
     --------
     >>> from churnguard import value                                   # doctest: +SKIP
-    >>> result = value.compute(ws, as_of=date(2026, 6, 30))            # doctest: +SKIP
+    >>> with open_context("shop", as_of=date(2026, 6, 30)) as ctx:     # doctest: +SKIP
+    ...     result = value.compute(ctx)
     >>> result.models["bgnbd"].params, result.core(10)                 # doctest: +SKIP
     """
     opts = options or ValueOptions()
-    unit = time_unit or opts.time_unit
-    check_time_unit(unit)
-    store, settings = _open(source, settings)
-    when, where = resolve_as_of(store, as_of or opts.as_of)
+    check_time_unit(opts.time_unit)
+    store, settings = ctx.store, ctx.settings
+    when, where = ctx.as_of, ctx.as_of_source
     table = customer_value(
-        Records.from_store(store),
+        ctx.records(),
         when,
         settings,
-        time_unit=unit,
+        time_unit=opts.time_unit,
         fit_sample=opts.fit_sample,
         pareto_nbd_sample=opts.pareto_nbd_sample,
         seed=opts.seed,
     )
-    result = ValueResult(when, where, unit, table.frame, table.models, settings, table.seconds)
+    result = ValueResult(when, where, opts.time_unit, table.frame, table.models, settings, table.seconds)
     if opts.write_snapshot:
         t0 = time.perf_counter()
         save(store, result)
@@ -367,37 +341,45 @@ def save(store: Store, result: ValueResult) -> int:
     return n
 
 
-def load(source: Workspace | Store, as_of: date | None = None) -> pd.DataFrame:
-    """The stored ``value`` snapshot of ``as_of`` (default: the latest) as a DataFrame.
+def load(ctx: Context) -> pd.DataFrame:
+    """The stored ``value`` snapshot of ``ctx.as_of_given`` (default: the latest) as a DataFrame.
 
     Columns are those of the value table (``T`` included), plus ``time_unit`` and ``as_of``.
     """
-    store, _ = _open(source, None)
-    frame = read_snapshot(store, SNAPSHOT, as_of).to_pandas()
+    frame = read_snapshot(ctx.store, SNAPSHOT, ctx.as_of_given).to_pandas()
     return frame.rename(columns={_STORED_T: "T"}).sort_values("customer_id").reset_index(drop=True)
 
 
-def snapshots(source: Workspace | Store) -> list[date]:
+def snapshots(ctx: Context) -> list[date]:
     """Dates for which a ``value`` snapshot exists, oldest first."""
-    store, _ = _open(source, None)
-    return snapshot_dates(store, SNAPSHOT)
+    return snapshot_dates(ctx.store, SNAPSHOT)
 
 
-def core_customers(
-    source: Workspace | Store,
-    options: ValueOptions | None = None,
-    *,
-    top: int | None = 20,
-    as_of: date | None = None,
-    settings: Settings | None = None,
-) -> CoreCustomersResult:
-    """Compute value as of a date (storing the snapshot) and list the core customers.
+@dataclass
+class CoreOptions:
+    """Which core customers to list: the ``top`` (largest revenue first; None: all), from
+    ``offset``, of one ``csm`` (stored lists only), with ``core_reason`` said in ``language``
+    (stored lists only; default as stored)."""
 
-    Core customers are listed largest revenue first; ``top=None`` lists them all.
-    """
-    result = compute(source, options, as_of=as_of, settings=settings)
+    top: int | None = 20
+    offset: int = 0
+    csm: str | None = None
+    language: str | None = None
+    value: ValueOptions = field(default_factory=ValueOptions)
+
+    def __post_init__(self) -> None:
+        if self.top is not None and self.top < 1:
+            raise OptionError("top", f"must be at least 1 (got {self.top})")
+        if self.offset < 0:
+            raise OptionError("offset", f"must be at least 0 (got {self.offset})")
+
+
+def core_customers(ctx: Context, opts: CoreOptions | None = None) -> CoreCustomersResult:
+    """Compute value as of ``ctx.as_of`` (storing the snapshot) and list the core customers."""
+    opts = opts or CoreOptions()
+    result = compute(ctx, opts.value)
     core = result.core()
-    listed = core.head(top) if top is not None else core
+    listed = core.head(opts.top) if opts.top is not None else core
     return CoreCustomersResult(
         as_of=result.as_of,
         as_of_source=result.as_of_source,
@@ -425,30 +407,18 @@ def explain_core(frame: pd.DataFrame, settings: Settings, customers: int, langua
     return pd.Series(np.where(same, flags["core_reason"], frame["core_reason"]), index=frame.index)
 
 
-def stored_core_customers(
-    source: Workspace,
-    *,
-    as_of: date | None = None,
-    top: int | None = 20,
-    offset: int = 0,
-    csm: str | None = None,
-    language: str | None = None,
-) -> CoreCustomersResult:
-    """Core customers of the stored ``value`` snapshot of ``as_of`` (default: the latest), largest
-    revenue first, without computing anything.
+def stored_core_customers(ctx: Context, opts: CoreOptions | None = None) -> CoreCustomersResult:
+    """Core customers of the stored ``value`` snapshot of ``ctx.as_of_given`` (default: the
+    latest), largest revenue first, without computing anything.
 
     ``csm`` keeps one CSM's customers (their ``csm`` in the customers table); ``offset`` skips
     that many rows; ``language`` says ``core_reason`` in that language. ``core_customers``
     counts the core customers in that scope, ``customers`` the customers valued.
     """
-    from churnguard.errors import InputError
-
-    if top is not None and top < 1:
-        raise InputError(f"--top must be at least 1; got {top}")
-    if offset < 0:
-        raise InputError(f"offset must be at least 0; got {offset}")
-    store, settings = _open(source, None)
-    when = snapshot_date(store, SNAPSHOT, as_of)
+    opts = opts or CoreOptions()
+    top, offset, csm, language = opts.top, opts.offset, opts.csm, opts.language
+    store, settings = ctx.store, ctx.settings
+    when = snapshot_date(store, SNAPSHOT, ctx.as_of_given)
     snap = read_snapshot(store, SNAPSHOT, when)
     # the counts scan the whole value table: kept while the data stays (Store.memo)
     n_all = store.memo(("value_count", when), lambda: int(snap.count().execute()))
@@ -475,22 +445,17 @@ def stored_core_customers(
                                n_core, n_all, offset)
 
 
-def summarize(
-    source: Workspace | Store,
-    *,
-    as_of: date | None = None,
-    top: int = 5,
-    settings: Settings | None = None,
-) -> ValueSummary:
+def summarize(ctx: Context, top: int = 5) -> ValueSummary:
     """Compute value (storing the snapshot) and summarise it: top core customers and value
-    concentration. Meant for the ``make demo`` summary: ``summarize(ws).lines()``."""
-    return compute(source, as_of=as_of, settings=settings).summary(top)
+    concentration. Meant for the ``make demo`` summary: ``summarize(ctx).lines()``."""
+    return compute(ctx).summary(top)
 
 
 __all__ = [
     "CORE_COLUMNS",
     "TIME_UNITS",
     "CoreCustomersResult",
+    "CoreOptions",
     "ValueOptions",
     "ValueResult",
     "ValueSummary",
@@ -499,5 +464,6 @@ __all__ = [
     "load",
     "save",
     "snapshots",
+    "stored_core_customers",
     "summarize",
 ]

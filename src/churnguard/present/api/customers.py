@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
-from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep, WorkspaceDep
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep
 from churnguard.service import at_risk as risk
 from churnguard.service import customer, detect, value
 
@@ -81,7 +81,7 @@ def get_defectors(
 @router.get("/core-customers", name="api_core_customers", responses=ERRORS)
 def get_core_customers(
     user: AnyUser,
-    ws: WorkspaceDep,
+    ctx: ContextDep,
     scope: ScopeDep,
     top: Annotated[int, Query(ge=1, le=100_000, description="How many, largest revenue first.")] = 20,
     offset: OffsetQ = 0,
@@ -92,8 +92,8 @@ def get_core_customers(
     """Core customers of the stored value table: `{"as_of", "as_of_source", "time_unit", "data": [{customer_id,
     name, revenue, …, core_reason}], "count", "core_customers", "customers", "offset"}`, as
     `churnguard core-customers --stored --json`."""
-    return json_result(value.stored_core_customers(ws, as_of=as_of, top=top, offset=offset, csm=_csm(scope, csm),
-                                                   language=lang))
+    opts = value.CoreOptions(top=top, offset=offset, csm=_csm(scope, csm), language=lang)
+    return json_result(value.stored_core_customers(ctx.with_as_of(as_of), opts))
 
 
 @router.get("/customers", name="api_customers", responses=ERRORS)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from churnguard.i18n import N_
-from churnguard.present.server.deps import AnyUser, OwnCustomersDep, ScopeDep, WorkspaceDep, translator_for
+from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep, translator_for
 from churnguard.present.web.lists import one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
@@ -22,13 +22,14 @@ PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
 @router.get("/core", name="core")
-def core_page(request: Request, user: AnyUser, ws: WorkspaceDep, scope: ScopeDep, own: OwnCustomersDep,
+def core_page(request: Request, user: AnyUser, ctx: ContextDep, scope: ScopeDep, own: OwnCustomersDep,
               page: PageQ = 1) -> Response:
     """Core customers, largest revenue first; a CSM sees their own unless they ask for all."""
     tr = translator_for(request)
 
     def fetch(offset: int, limit: int):
-        r = value.stored_core_customers(ws, top=limit, offset=offset, csm=scope.csm, language=tr.language)
+        r = value.stored_core_customers(ctx, value.CoreOptions(top=limit, offset=offset, csm=scope.csm,
+                                                              language=tr.language))
         return r, r.core_customers
 
     shown = one_page(fetch, page)
@@ -38,7 +39,7 @@ def core_page(request: Request, user: AnyUser, ws: WorkspaceDep, scope: ScopeDep
     # the value table has no CSM: a CSM looking at everyone's may open only their own
     mine = None
     if own is not None:
-        mine = {r["customer_id"] for r in value.stored_core_customers(ws, top=None, csm=own).to_dict()["data"]}
+        mine = {r["customer_id"] for r in value.stored_core_customers(ctx, value.CoreOptions(top=None, csm=own)).to_dict()["data"]}
     return render(request, "core.html", {
         "computed": True, "scope": scope, "d": result.to_dict(), "pager": pager,
         "can_open": (lambda row: mine is None or row["customer_id"] in mine), "names": {},

@@ -79,11 +79,11 @@ def test_a_snapshot_and_a_setting_make_new_versions(ws: Workspace) -> None:
     write_snapshot(ws.store, "scores", date(2024, 9, 30), pd.DataFrame({"customer_id": ["a"], "p": [0.4]}))
     v2 = results.data_version(ws)
     assert len({v0, v1, v2}) == 3
-    update_settings(ws.path, {"churn.threshold_days": "120"})
+    update_settings(context_of(ws), {"churn.threshold_days": "120"})
     with Workspace.open(ws.path) as again:
         v3 = results.data_version(again)
         assert v3 != v2
-        update_settings(ws.path, {"web.max_upload_mb": "50"})  # the web section changes no figure
+        update_settings(context_of(ws), {"web.max_upload_mb": "50"})  # the web section changes no figure
     with Workspace.open(ws.path) as again:
         assert results.data_version(again) == v3
 

@@ -19,6 +19,7 @@ from churnguard.compute.measure.status import store_thresholds, stored_threshold
 from churnguard.present.cli import app
 from churnguard.schema import TRANSACTIONS
 from churnguard.service import measure as svc
+from churnguard.service.context import context_of
 from churnguard.service.workspace import update_settings
 from churnguard.store import Workspace, load_rows
 from churnguard.store.records import Records
@@ -50,7 +51,7 @@ def shop(workspace: Workspace):
     rows = [(f"a{i:02}", d) for i in range(30) for d in ("2024-01-01", "2024-01-31")]
     rows += [(f"b{i:02}", "2024-12-21") for i in range(10)]
     _load(workspace, rows, "t")
-    update_settings(workspace.path, {"churn.return_window_days": "100", "language": "en"})
+    update_settings(context_of(workspace), {"churn.return_window_days": "100", "language": "en"})
     workspace.settings = Workspace.open(workspace.path).settings
     return workspace
 
@@ -93,7 +94,7 @@ def test_a_run_s_threshold_stays_in_force_until_asked_to_learn_again(shop):
 def test_churn_rate_reports_reactivations_and_warns_when_too_many_come_back(shop):
     d = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     assert d["reactivation_share"] in (0.0, None) and d["reactivation_warning"] is None
-    update_settings(shop.path, {"churn.threshold_days": "20"})  # shorter than the 30-day gap of 'a'
+    update_settings(context_of(shop), {"churn.threshold_days": "20"})  # shorter than the 30-day gap of 'a'
     d = call(shop.path, svc.churn_rate, svc.ChurnRateOptions(), as_of=AS_OF).to_dict()
     # every 'a' is lost on 2024-01-21 and back on 01-31, lost again on 02-20: 30 of 60 losses return
     assert d["reactivation_limit"] == 0.2

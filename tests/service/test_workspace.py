@@ -8,22 +8,24 @@ import pyarrow as pa
 import pytest
 
 from churnguard.errors import InputError, SettingsError
+from churnguard.service.context import context_of
 from churnguard.service.imports import ImportOptions, import_data
 from churnguard.service.workspace import editable_settings, recent_imports, status, status_of, update_settings
 from churnguard.settings import SETTINGS_FILE, documented_fields, load_settings
 from churnguard.store import Workspace
+from tests.conftest import call
 
 
 def test_update_settings_saves_every_change(duck_workspace: Workspace) -> None:
     path = duck_workspace.path
-    saved = update_settings(path, {"language": "en", "churn.threshold_days": "auto", "churn.grace_days": "14",
+    saved = call(path, update_settings, {"language": "en", "churn.threshold_days": "auto", "churn.grace_days": "14",
                                    "value.pareto_share": "0.75", "web.max_upload_mb": "50"})
     assert saved == load_settings(path / SETTINGS_FILE)
     assert (saved.language, saved.churn.threshold_days, saved.churn.grace_days) == ("en", "auto", 14)
     assert (saved.value.pareto_share, saved.web.max_upload_mb) == (0.75, 50)
     text = (path / SETTINGS_FILE).read_text(encoding="utf-8")
     assert "# largest file the web page" in text  # still documented after the save
-    assert update_settings(path, {"churn.threshold_days": "120"}).churn.threshold_days == 120
+    assert call(path, update_settings, {"churn.threshold_days": "120"}).churn.threshold_days == 120
 
 
 @pytest.mark.parametrize("changes, problems", [
@@ -37,7 +39,7 @@ def test_a_refused_value_saves_nothing(duck_workspace: Workspace, changes: dict,
     toml = duck_workspace.path / SETTINGS_FILE
     before = toml.read_bytes()
     with pytest.raises(SettingsError) as info:
-        update_settings(duck_workspace.path, changes)
+        update_settings(context_of(duck_workspace), changes)
     assert set(info.value.problems) == problems
     assert toml.read_bytes() == before
     assert not list(duck_workspace.path.glob("*.tmp"))

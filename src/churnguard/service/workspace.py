@@ -15,6 +15,7 @@ from churnguard.i18n import N_, Message
 from churnguard.schema import DATE_COLUMN, IMPORTS, KINDS
 from churnguard.service import audit
 from churnguard.service.common import TableResult
+from churnguard.service.context import Context
 from churnguard.settings import SETTINGS_FILE, Settings, documented_fields, load_settings, save_settings
 from churnguard.store import Workspace
 from churnguard.store.engine import describe_url
@@ -115,8 +116,8 @@ def editable_settings() -> dict[str, str]:
     return {k: v for k, v in documented_fields().items() if k not in FILE_ONLY_SETTINGS}
 
 
-def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
-    """Change settings of the workspace in ``path`` by dotted name; validate all, then save atomically.
+def update_settings(ctx: Context, changes: Mapping[str, Any]) -> Settings:
+    """Change settings of the context's workspace by dotted name; validate all, then save atomically.
 
     Nothing is written when any value is refused: :class:`SettingsError` names each setting and
     what is wrong with it.
@@ -124,13 +125,13 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
     Examples
     --------
     >>> import tempfile
-    >>> from churnguard.service.workspace import init_workspace, update_settings
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     init_workspace(Path(tmp) / "shop").close()
-    ...     update_settings(Path(tmp) / "shop", {"language": "en", "churn.threshold_days": "120"}).churn.threshold_days
+    >>> from churnguard.service.context import init_context
+    >>> from churnguard.service.workspace import update_settings
+    >>> with tempfile.TemporaryDirectory() as tmp, init_context(Path(tmp) / "shop") as ctx:
+    ...     update_settings(ctx, {"language": "en", "churn.threshold_days": "120"}).churn.threshold_days
     120
     """
-    settings_path = Path(path) / SETTINGS_FILE
+    settings_path = ctx.path / SETTINGS_FILE
     current = load_settings(settings_path).model_dump()
     allowed = editable_settings()
     problems: dict[str, str] = {}
@@ -158,8 +159,8 @@ def update_settings(path: Path, changes: Mapping[str, Any]) -> Settings:
             by_key.setdefault(key or "settings", []).append(e)
         raise SettingsError({k: _problem(errs) for k, errs in by_key.items()}) from None
     save_settings(settings_path, settings)
-    with Workspace.open(Path(path)) as ws:
-        audit.record(ws, "settings_changed", None, {k: str(v) for k, v in sorted(changes.items())})
+    ctx.workspace.settings = settings  # what follows in this context sees them
+    audit.record(ctx.workspace, "settings_changed", None, {k: str(v) for k, v in sorted(changes.items())})
     return settings
 
 

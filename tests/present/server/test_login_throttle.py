@@ -17,6 +17,7 @@ from churnguard.present.cli import app
 from churnguard.service import logins
 from churnguard.settings import SETTINGS_FILE, render_settings
 from churnguard.store import Workspace
+from tests.conftest import call
 from tests.present.live import PASSWORD, make_site, serve_in_thread
 
 runner = CliRunner()
@@ -142,7 +143,7 @@ def test_bad_proxy_settings_are_refused_naming_the_item(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "ws").close()
     before = (tmp_path / "ws" / SETTINGS_FILE).read_text(encoding="utf-8")
     with pytest.raises(SettingsError) as err:
-        update_settings(tmp_path / "ws", {"web.trusted_proxies": "10.0.0.1, not-an-ip"})
+        call(tmp_path / "ws", update_settings, {"web.trusted_proxies": "10.0.0.1, not-an-ip"})
     assert list(err.value.problems) == ["web.trusted_proxies"] and "not-an-ip" in str(err.value.problems)
     assert (tmp_path / "ws" / SETTINGS_FILE).read_text(encoding="utf-8") == before
 

@@ -22,6 +22,7 @@ from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import flash, render
 from churnguard.service import audit
 from churnguard.service import users as users_svc
+from churnguard.service.context import context_of
 from churnguard.service.workspace import FILE_ONLY_SETTINGS, Workspace, safe_url, update_settings
 from churnguard.settings import Settings
 
@@ -97,7 +98,7 @@ def settings_save(request: Request, ws: WorkspaceDep, user: AdminUser, form: For
     else:
         try:
             with audit.acting_as(f"web:{user.user_id}", request.client.host if request.client else None):
-                update_settings(st.workspace_path, changes)
+                update_settings(context_of(ws), changes)
         except SettingsError as exc:
             ctx = _page(request, ws, problems=exc.problems)
             ctx["groups"] = _fields(st.settings(), posted)

@@ -13,9 +13,10 @@ PostgreSQL or any engine Ibis speaks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.schema as sch
+if TYPE_CHECKING:  # Ibis is loaded when a schema is asked for, not when the tables are named
+    import ibis.expr.schema as sch
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Table:
         cols = [("record_key", "string")]
         cols += [(c.name, c.type) for c in self.columns]
         cols += [(c.name, c.type) for c in self.extra]
+        import ibis
+
         return ibis.schema(cols)
 
 

@@ -15,6 +15,7 @@ from churnguard.i18n import N_, Message
 from churnguard.schema import DATE_COLUMN, IMPORTS, KINDS
 from churnguard.service import audit
 from churnguard.service.common import TableResult
+from churnguard.service.workspace_status import Status
 from churnguard.settings import SETTINGS_FILE, Settings, documented_fields, load_settings, save_settings
 from churnguard.store import Workspace
 from churnguard.store.engine import describe_url
@@ -33,19 +34,6 @@ def init_workspace(path: Path, *, database_url: str | None = None, language: str
 def safe_url(ws: Workspace) -> str:
     """The workspace's database URL without its password."""
     return describe_url(ws.settings.database_url)
-
-
-@dataclass
-class Status:
-    """What a workspace holds."""
-
-    workspace: str
-    database: str
-    tables: dict[str, dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: ``{"workspace", "database", "tables": {name: {rows, …}}}``."""
-        return {"workspace": self.workspace, "database": self.database, "tables": self.tables}
 
 
 def status(path: Path | None) -> Status:

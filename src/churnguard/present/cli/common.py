@@ -1,4 +1,8 @@
-"""What every CLI command shares: the --workspace and --json options, error handling, output."""
+"""What every CLI command shares: the option types, error handling, output.
+
+Light on purpose: importing it (and so ``churnguard --help``) loads no store, no pandas; each
+command imports the services it calls when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,16 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from churnguard.errors import ChurnguardError
 from churnguard.service.jsonable import to_json
-from churnguard.store import Workspace
+
+if TYPE_CHECKING:
+    from churnguard.store import Workspace
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -37,6 +43,8 @@ AsOfOpt = Annotated[
 
 def open_workspace(path: Path | None) -> Workspace:
     """Open the workspace named by --workspace (or the default)."""
+    from churnguard.store import Workspace
+
     return Workspace.open(path)
 
 

@@ -9,54 +9,56 @@ import typer
 from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import JsonOpt, console, err_console, handle_errors, print_json
-from churnguard.service.demo import DemoOptions, build_demo
+
+
+@handle_errors
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo workspace.")] = Path("demo"),
+    customers: Annotated[int, typer.Option("--customers", min=10, help="Customers to simulate.")] = 5000,
+    months: Annotated[int, typer.Option("--months", min=3, max=120, help="Months of history.")] = 24,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 42,
+    replace: Annotated[bool, typer.Option("--replace", help="Rebuild the folder if it is already a workspace.")] = False,
+    database: Annotated[str | None, typer.Option("--database", help="Database URL (default: DuckDB file).")] = None,
+    admin: Annotated[str | None, typer.Option("--admin", help="Also add an administrator of this name with a "
+                                              "random password, printed once.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then store the pages' figures and serve the "
+                                        "workspace (Ctrl+C stops it).")] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
+    json_out: JsonOpt = False,
+) -> None:
+    """Build a demo workspace from a simulated company with known ground truth.
+
+    The simulator is just another source: its tables go through the same validation and
+    load as your files; its ground truth (who churned, when, why) goes to a separate
+    'truth' table that analyses never read.
+
+    Examples:
+      churnguard demo --dir demo --customers 20000 --seed 7
+      churnguard demo --dir demo --replace --admin admin --serve     (what 'make demo' runs)
+    """
+    from churnguard.service.demo import DemoOptions, build_demo
+
+    opts = DemoOptions(directory, customers, months, seed, replace, database)
+    with err_console.status("building the demo") as status:
+        result = build_demo(opts, step=lambda msg: status.update(msg))
+    password = _add_admin(directory, admin) if admin else None
+    if json_out:
+        print_json({**result.to_dict(), "admin": admin})
+        if password:  # shown once, on the terminal, never in the JSON
+            err_console.print(f"admin {admin} password: {password}", highlight=False)
+    else:
+        _print_result(result, directory)
+        if password and not serve:
+            console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
+                          f"serve it with: churnguard serve -w {directory}", highlight=False)
+    if serve:
+        _serve(directory, host, port, admin, password)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("demo")
-    @handle_errors
-    def demo(
-        directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo workspace.")] = Path("demo"),
-        customers: Annotated[int, typer.Option("--customers", min=10, help="Customers to simulate.")] = 5000,
-        months: Annotated[int, typer.Option("--months", min=3, max=120, help="Months of history.")] = 24,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 42,
-        replace: Annotated[bool, typer.Option("--replace", help="Rebuild the folder if it is already a workspace.")] = False,
-        database: Annotated[str | None, typer.Option("--database", help="Database URL (default: DuckDB file).")] = None,
-        admin: Annotated[str | None, typer.Option("--admin", help="Also add an administrator of this name with a "
-                                                  "random password, printed once.")] = None,
-        serve: Annotated[bool, typer.Option("--serve", help="Then store the pages' figures and serve the "
-                                            "workspace (Ctrl+C stops it).")] = False,
-        host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Build a demo workspace from a simulated company with known ground truth.
-
-        The simulator is just another source: its tables go through the same validation and
-        load as your files; its ground truth (who churned, when, why) goes to a separate
-        'truth' table that analyses never read.
-
-        Examples:
-          churnguard demo --dir demo --customers 20000 --seed 7
-          churnguard demo --dir demo --replace --admin admin --serve     (what 'make demo' runs)
-        """
-        opts = DemoOptions(directory, customers, months, seed, replace, database)
-        with err_console.status("building the demo") as status:
-            result = build_demo(opts, step=lambda msg: status.update(msg))
-        password = _add_admin(directory, admin) if admin else None
-        if json_out:
-            print_json({**result.to_dict(), "admin": admin})
-            if password:  # shown once, on the terminal, never in the JSON
-                err_console.print(f"admin {admin} password: {password}", highlight=False)
-        else:
-            _print_result(result, directory)
-            if password and not serve:
-                console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
-                              f"serve it with: churnguard serve -w {directory}", highlight=False)
-        if serve:
-            _serve(directory, host, port, admin, password)
+    app.command("demo")(demo)
 
 
 def _add_admin(directory: Path, name: str) -> str:

@@ -17,7 +17,6 @@ from churnguard.present.cli.common import (
     parse_date_option,
     print_json,
 )
-from churnguard.service import measure as svc
 
 DEFINITIONS = (
     "\b\nDefinitions:\n"
@@ -122,256 +121,274 @@ def _language(workspace: Path | None) -> str:
         return "en"
 
 
+@handle_errors
+def threshold(
+    by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
+    end: Annotated[str | None, typer.Option("--as-of", "--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")] = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.ThresholdOptions(workspace=workspace, engine=engine, data=data,
+                                end=parse_date_option(end, "--as-of"), by=by, rethreshold=rethreshold)
+    result = svc.threshold(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    rows = d["data"]
+    for seg in dict.fromkeys(r["segment"] for r in rows):
+        t = RichTable(title=f"return curve · {seg}")
+        for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
+            t.add_column(head, justify="right")
+        for r in rows:
+            if r["segment"] != seg:
+                continue
+            mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
+            t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
+                      _fmt(r["return_share"], True), mark)
+        console.print(t)
+    t = RichTable(title="threshold in force")
+    for head in ("segment", "days", "source", "customers"):
+        t.add_column(head, justify="right")
+    for r in d["thresholds"]:
+        t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
+    console.print(t)
+    console.print(f"[dim]{d['definition']['non_contractual'].get('threshold_source', '')}[/dim]", highlight=False)
+
+
+@handle_errors
+def churn_rate(
+    period: PeriodOpt = "quarter",
+    basis: Annotated[str, typer.Option("--basis", help="customers, value (recurring or trailing revenue) or recurring (contractual only).")] = "customers",
+    by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.ChurnRateOptions(
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
+    )
+    result = svc.churn_rate(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    cols = ([(by, by)] if by else []) + [
+        ("period_start", "period"), ("customers_at_start", "at start"), ("customers_lost", "lost"),
+        ("customers_acquired", "acquired"), ("reactivated", "reactivated"), ("customers_at_end", "at end"),
+    ]
+    if basis != "customers":
+        cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
+    cols.append(("churn_rate", "churn rate"))
+    console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
+    print_trend(d["data"], period, by)
+    _footer(d["definition"])
+    if d.get("reactivation_share") is not None:
+        console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
+                      f"(limit {d['reactivation_limit']:.0%})", highlight=False)
+    lang = _language(workspace)
+    for w in d.get("warnings", []):
+        if w == (d.get("reactivation_warning") or {}).get("en"):
+            w = d["reactivation_warning"].get(lang, w)
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@handle_errors
+def cohorts(
+    period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
+    basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
+    start: Annotated[str | None, typer.Option("--from", help="Earliest cohort (YYYY-MM-DD).")] = None,
+    end: ToOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.CohortsOptions(
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        period=period, basis=basis, start=parse_date_option(start, "--from"),
+    )
+    result = svc.cohorts(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
+    t = RichTable(title=f"cohort retention · {basis} · per {period}")
+    t.add_column("cohort")
+    t.add_column("size", justify="right")
+    for i in range(width):
+        t.add_column(f"+{i}", justify="right")
+    cohorts_: dict[date, list[dict]] = {}
+    for r in d["data"]:
+        cohorts_.setdefault(r["cohort_start"], []).append(r)
+    for start_, rows in cohorts_.items():
+        cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
+        t.add_row(_label(start_, period), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
+    console.print(t)
+    _footer(d["definition"])
+
+
+@handle_errors
+def retention(
+    period: PeriodOpt = "quarter",
+    basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.RetentionOptions(
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        period=period, basis=basis, start=parse_date_option(start, "--from"),
+    )
+    result = svc.retention(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    cols = [("period_start", "period"), ("value_at_start", "value at start"), ("value_lost", "lost"),
+            ("contraction", "contraction"), ("expansion", "expansion"), ("grr", "GRR"), ("nrr", "NRR")]
+    console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr")))
+    _footer(d["definition"])
+
+
+@handle_errors
+def price_volume(
+    period: PeriodOpt = "quarter",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    tolerance: Annotated[float, typer.Option(
+        "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
+                            "fraction (default 0: any fall).")] = 0.0,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.PriceVolumeOptions(
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+        period=period, start=parse_date_option(start, "--from"), tolerance=tolerance,
+    )
+    result = svc.price_volume(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    cols = [("period_start", "period"), ("revenue", "revenue"), ("units", "units"), ("customers", "customers"),
+            ("revenue_change", "change"), ("customer_effect", "customers eff."),
+            ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
+    console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
+    season = d["seasonality"]
+    against = (f"the same {period} a year before (the data are seasonal)"
+               if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
+    r = season["lag12_correlation"].get("revenue")
+    console.print(f"  false growth judged against {against}; {season['months']} complete months"
+                  + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
+    for w in d["warnings"]:
+        console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
+                      highlight=False)
+    _footer(d["definition"])
+
+
+@handle_errors
+def compare(
+    at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
+    window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
+    end: ToOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.CompareOptions(
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        at=parse_date_option(at, "--at"), window=window,
+    )
+    result = svc.compare(opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    cols = [("window", "window"), ("window_start", "from"), ("window_end", "to"),
+            ("customers_at_start", "at start"), ("customers_lost", "lost"), ("churn_rate", "churn rate")]
+    console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",)))
+    c = d["comparison"]
+    if c["difference"] is None:
+        console.print("no customers at the start of one window: no comparison")
+    else:
+        verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
+        console.print(
+            f"difference after − before: {c['difference']:+.1%} "
+            f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
+            highlight=False,
+        )
+    for n in d["notes"]:
+        console.print(f"[yellow]note[/yellow] {n}", highlight=False)
+    _footer(d["definition"])
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("threshold", help=(
-        "The churn threshold learned from the data: the return curve (for each gap without a purchase, "
-        "the share of customers once inactive that long who bought again) and the gap chosen, overall "
-        "and per segment.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
-        "  churnguard threshold --to 2024-12-31"
-    ))
-    @handle_errors
-    def threshold(
-        by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
-        end: Annotated[str | None, typer.Option("--as-of", "--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")] = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.ThresholdOptions(workspace=workspace, engine=engine, data=data,
-                                    end=parse_date_option(end, "--as-of"), by=by, rethreshold=rethreshold)
-        result = svc.threshold(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        rows = d["data"]
-        for seg in dict.fromkeys(r["segment"] for r in rows):
-            t = RichTable(title=f"return curve · {seg}")
-            for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
-                t.add_column(head, justify="right")
-            for r in rows:
-                if r["segment"] != seg:
-                    continue
-                mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
-                t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
-                          _fmt(r["return_share"], True), mark)
-            console.print(t)
-        t = RichTable(title="threshold in force")
-        for head in ("segment", "days", "source", "customers"):
-            t.add_column(head, justify="right")
-        for r in d["thresholds"]:
-            t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
-        console.print(t)
-        console.print(f"[dim]{d['definition']['non_contractual'].get('threshold_source', '')}[/dim]", highlight=False)
-
-    @app.command("churn-rate", help=(
-        "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
-        + DEFINITIONS + "\n\n\b\nExamples:\n  churnguard churn-rate --period month --from 2024-01-01\n"
-        "  churnguard churn-rate --basis value --by segment --json\n"
-        "  churnguard churn-rate --engine spark --data /data/parquet"
-    ))
-    @handle_errors
-    def churn_rate(
-        period: PeriodOpt = "quarter",
-        basis: Annotated[str, typer.Option("--basis", help="customers, value (recurring or trailing revenue) or recurring (contractual only).")] = "customers",
-        by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
-        start: FromOpt = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.ChurnRateOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
-        )
-        result = svc.churn_rate(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = ([(by, by)] if by else []) + [
-            ("period_start", "period"), ("customers_at_start", "at start"), ("customers_lost", "lost"),
-            ("customers_acquired", "acquired"), ("reactivated", "reactivated"), ("customers_at_end", "at end"),
-        ]
-        if basis != "customers":
-            cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
-        cols.append(("churn_rate", "churn rate"))
-        console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
-        print_trend(d["data"], period, by)
-        _footer(d["definition"])
-        if d.get("reactivation_share") is not None:
-            console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
-                          f"(limit {d['reactivation_limit']:.0%})", highlight=False)
-        lang = _language(workspace)
-        for w in d.get("warnings", []):
-            if w == (d.get("reactivation_warning") or {}).get("en"):
-                w = d["reactivation_warning"].get(lang, w)
-            console.print(f"[yellow]warning:[/] {w}", highlight=False)
-
-    @app.command("cohorts", help=(
-        "The cohort retention triangle: of the customers acquired in each period, how many "
-        "(or how much revenue) remain in each later period.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard cohorts --period quarter\n  churnguard cohorts --basis revenue --json"
-    ))
-    @handle_errors
-    def cohorts(
-        period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
-        basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
-        start: Annotated[str | None, typer.Option("--from", help="Earliest cohort (YYYY-MM-DD).")] = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.CohortsOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, start=parse_date_option(start, "--from"),
-        )
-        result = svc.cohorts(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
-        t = RichTable(title=f"cohort retention · {basis} · per {period}")
-        t.add_column("cohort")
-        t.add_column("size", justify="right")
-        for i in range(width):
-            t.add_column(f"+{i}", justify="right")
-        cohorts_: dict[date, list[dict]] = {}
-        for r in d["data"]:
-            cohorts_.setdefault(r["cohort_start"], []).append(r)
-        for start_, rows in cohorts_.items():
-            cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
-            t.add_row(_label(start_, period), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
-        console.print(t)
-        _footer(d["definition"])
-
-    @app.command("retention", help=(
-        "Gross and net revenue retention (GRR, NRR) per period, with value lost, contraction "
-        "and expansion of the customers active at each period's start.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard retention\n  churnguard retention --basis recurring --period year --json"
-    ))
-    @handle_errors
-    def retention(
-        period: PeriodOpt = "quarter",
-        basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
-        start: FromOpt = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.RetentionOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, start=parse_date_option(start, "--from"),
-        )
-        result = svc.retention(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("period_start", "period"), ("value_at_start", "value at start"), ("value_lost", "lost"),
-                ("contraction", "contraction"), ("expansion", "expansion"), ("grr", "GRR"), ("nrr", "NRR")]
-        console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr")))
-        _footer(d["definition"])
-
-    @app.command("price-volume", help=(
-        "Revenue change per period split into customer-count, volume (units per customer) and "
-        "price effects, with a warning when revenue holds or grows while units or customers fall "
-        "(false growth after a price rise; never when revenue fell). Each period is compared with "
-        "the same period a year before where the data are seasonal, else with the previous one; "
-        "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
-        "  churnguard price-volume --period month --json"
-    ))
-    @handle_errors
-    def price_volume(
-        period: PeriodOpt = "quarter",
-        start: FromOpt = None,
-        end: ToOpt = None,
-        tolerance: Annotated[float, typer.Option(
-            "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
-                                "fraction (default 0: any fall).")] = 0.0,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        opts = svc.PriceVolumeOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
-            period=period, start=parse_date_option(start, "--from"), tolerance=tolerance,
-        )
-        result = svc.price_volume(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("period_start", "period"), ("revenue", "revenue"), ("units", "units"), ("customers", "customers"),
-                ("revenue_change", "change"), ("customer_effect", "customers eff."),
-                ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
-        console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
-        season = d["seasonality"]
-        against = (f"the same {period} a year before (the data are seasonal)"
-                   if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
-        r = season["lag12_correlation"].get("revenue")
-        console.print(f"  false growth judged against {against}; {season['months']} complete months"
-                      + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
-        for w in d["warnings"]:
-            console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
-                          highlight=False)
-        _footer(d["definition"])
-
-    @app.command("compare", help=(
-        "Did a change work? Churn rate in the window before --at vs the window after it, the "
-        "difference with a 95% confidence interval (Wald) and a two-sided p-value "
-        "(two-proportion z-test with pooled proportion).\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard compare --at 2024-07-01\n  churnguard compare --at 2024-07-01 --window 6m --json"
-    ))
-    @handle_errors
-    def compare(
-        at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
-        window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.CompareOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            at=parse_date_option(at, "--at"), window=window,
-        )
-        result = svc.compare(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("window", "window"), ("window_start", "from"), ("window_end", "to"),
-                ("customers_at_start", "at start"), ("customers_lost", "lost"), ("churn_rate", "churn rate")]
-        console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",)))
-        c = d["comparison"]
-        if c["difference"] is None:
-            console.print("no customers at the start of one window: no comparison")
-        else:
-            verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
-            console.print(
-                f"difference after − before: {c['difference']:+.1%} "
-                f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
-                highlight=False,
-            )
-        for n in d["notes"]:
-            console.print(f"[yellow]note[/yellow] {n}", highlight=False)
-        _footer(d["definition"])
+    app.command("threshold", help=(
+    "The churn threshold learned from the data: the return curve (for each gap without a purchase, "
+    "the share of customers once inactive that long who bought again) and the gap chosen, overall "
+    "and per segment.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
+    "  churnguard threshold --to 2024-12-31"
+))(threshold)
+    app.command("churn-rate", help=(
+    "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
+    + DEFINITIONS + "\n\n\b\nExamples:\n  churnguard churn-rate --period month --from 2024-01-01\n"
+    "  churnguard churn-rate --basis value --by segment --json\n"
+    "  churnguard churn-rate --engine spark --data /data/parquet"
+))(churn_rate)
+    app.command("cohorts", help=(
+    "The cohort retention triangle: of the customers acquired in each period, how many "
+    "(or how much revenue) remain in each later period.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard cohorts --period quarter\n  churnguard cohorts --basis revenue --json"
+))(cohorts)
+    app.command("retention", help=(
+    "Gross and net revenue retention (GRR, NRR) per period, with value lost, contraction "
+    "and expansion of the customers active at each period's start.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard retention\n  churnguard retention --basis recurring --period year --json"
+))(retention)
+    app.command("price-volume", help=(
+    "Revenue change per period split into customer-count, volume (units per customer) and "
+    "price effects, with a warning when revenue holds or grows while units or customers fall "
+    "(false growth after a price rise; never when revenue fell). Each period is compared with "
+    "the same period a year before where the data are seasonal, else with the previous one; "
+    "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
+    "  churnguard price-volume --period month --json"
+))(price_volume)
+    app.command("compare", help=(
+    "Did a change work? Churn rate in the window before --at vs the window after it, the "
+    "difference with a 95% confidence interval (Wald) and a two-sided p-value "
+    "(two-proportion z-test with pooled proportion).\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard compare --at 2024-07-01\n  churnguard compare --at 2024-07-01 --window 6m --json"
+))(compare)

@@ -18,11 +18,9 @@ from churnguard.present.cli.common import (
     parse_date_option,
     print_json,
 )
-from churnguard.present.errorlog import log_events
-from churnguard.service import audit, logins
-from churnguard.service import users as svc
 
-user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True,
+                    rich_markup_mode=None)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,6 +44,8 @@ def audit_cmd(
       churnguard audit --limit 20
       churnguard audit --action sign_in_failed --since 2026-12-01 --json
     """
+    from churnguard.service import audit
+
     with open_workspace(workspace) as ws:
         result = audit.events(ws, limit=limit, action=action, actor=actor,
                               since=parse_date_option(since, "--since"))
@@ -83,6 +83,8 @@ def add(
       churnguard user add 王芳 --role csm --csm 王芳
       echo "$PASSWORD" | churnguard user add li --role manager --password-stdin
     """
+    from churnguard.service import users as svc
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -99,6 +101,8 @@ def list_(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
 
     Example: churnguard user list --json
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         result = svc.list_users(ws)
     if json_out:
@@ -129,12 +133,13 @@ def token(
       curl -H "Authorization: Bearer $(churnguard user token admin)" http://127.0.0.1:8000/api/status
       churnguard user token reports --expires 90
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         tok = svc.create_token(ws, name, expires)
     sys.stdout.write(tok + "\n")
     if sys.stdout.isatty():
         err_console.print("keep it safe: it is shown only now", style="yellow")
-
 
 
 @user_app.command("locks")
@@ -144,6 +149,8 @@ def locks(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
 
     Example: churnguard user locks --json
     """
+    from churnguard.service import logins
+
     with open_workspace(workspace) as ws:
         result = logins.list_locks(ws)
     if json_out:
@@ -175,6 +182,9 @@ def unlock(
       churnguard user unlock 王芳
       churnguard user unlock --address 10.0.0.7
     """
+    from churnguard.present.errorlog import log_events
+    from churnguard.service import logins
+
     with open_workspace(workspace) as ws:
         log_events(ws.path)
         found = logins.unlock(ws, name, address)
@@ -201,6 +211,8 @@ def passwd(
 
     Example: churnguard user passwd 王芳
     """
+    from churnguard.service import users as svc
+
     password = _read_password(password_stdin)
     with open_workspace(workspace) as ws:
         ended = svc.set_password(ws, name, password)
@@ -219,6 +231,8 @@ def role(
 
     Example: churnguard user role 王芳 manager
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         user = svc.set_role(ws, name, new_role, csm)
     console.print(f"user {user.user_id} is now {user.role}; web sessions ended", highlight=False)
@@ -232,6 +246,8 @@ def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=F
 
     Example: churnguard user disable 王芳
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         svc.disable_user(ws, name)
     console.print(f"user {name} disabled: sessions ended, tokens stopped", highlight=False)
@@ -245,6 +261,8 @@ def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=Fa
 
     Example: churnguard user enable 王芳
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         svc.enable_user(ws, name)
     console.print(f"user {name} enabled", highlight=False)
@@ -261,6 +279,8 @@ def delete(
 
     Example: churnguard user delete 王芳 --yes
     """
+    from churnguard.service import users as svc
+
     if not yes:
         typer.confirm(f"delete user {name} with its sessions and tokens?", abort=True)
     with open_workspace(workspace) as ws:
@@ -279,6 +299,8 @@ def tokens(
 
     Example: churnguard user tokens admin --json
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         result = svc.list_tokens(ws, name)
     if json_out:
@@ -304,6 +326,8 @@ def revoke(
 
     Example: churnguard user revoke 3fa9c2d1b0e4
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         n = svc.revoke_token(ws, token_id)
     if not n:

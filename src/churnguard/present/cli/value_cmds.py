@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -20,8 +20,9 @@ from churnguard.present.cli.common import (
     parse_date_option,
     print_json,
 )
-from churnguard.service import value as svc
-from churnguard.vocab import inert_text
+
+if TYPE_CHECKING:
+    from churnguard.service.value import ValueResult
 
 TimeUnitOpt = Annotated[
     str,
@@ -31,7 +32,9 @@ TimeUnitOpt = Annotated[
 _OUT_SUFFIXES = (".csv", ".parquet")
 
 
-def _write_out(result: svc.ValueResult, out: Path) -> None:
+def _write_out(result: ValueResult, out: Path) -> None:
+    from churnguard.vocab import inert_text
+
     suffix = out.suffix.lower()
     if suffix not in _OUT_SUFFIXES:
         raise InputError(
@@ -84,120 +87,126 @@ def _print_models(models: dict) -> None:
     console.print(t)
 
 
+@handle_errors
+def value(
+    as_of: AsOfOpt = None,
+    time_unit: TimeUnitOpt = "week",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the per-customer table to a .csv or .parquet file."),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Customer value as of a date: RFM, Pareto, payments, P(alive), CLV, contracts, core flag.
+
+    One row per customer; the table is stored as the dated 'value' snapshot. A model the
+    data cannot support is reported with its reason; the rest is still computed.
+
+    Examples:
+      churnguard value --as-of 2026-06-30
+      churnguard value --time-unit day --json > value.json
+      churnguard value --out value.csv
+    """
+    from churnguard.service import value as svc
+
+    when = parse_date_option(as_of)
+    ws = open_workspace(workspace)
+    with ws:
+        if json_out:
+            result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
+        else:
+            with err_console.status("computing customer value"):
+                result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
+        if out is not None:
+            _write_out(result, out)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    console.print(
+        f"[bold]customer value[/] as of {d['as_of']} ({d['as_of_source']}), {d['count']:,} customers, "
+        f"time unit {d['time_unit']}",
+        highlight=False,
+    )
+    _print_models(d["models"])
+    frame = result.to_frame()
+    seg = (
+        frame.groupby("rfm_segment_label", dropna=True)
+        .agg(customers=("customer_id", "size"), spend=("total_spend", "sum"))
+        .sort_values("spend", ascending=False)
+    )
+    t = RichTable(title="RFM segments")
+    for col in ("segment", "customers", "total spend"):
+        t.add_column(col, justify="left" if col == "segment" else "right")
+    for label, row in seg.iterrows():
+        t.add_row(str(label), f"{int(row['customers']):,}", f"{row['spend']:,.0f}")
+    console.print(t)
+    s = result.summary(top=0)
+    for line in s.lines():
+        console.print(line, highlight=False)
+    if out is not None:
+        console.print(f"written: {out}")
+    console.print("next: churnguard core-customers")
+
+
+@handle_errors
+def core_customers(
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="How many to list, largest revenue first.")
+    ] = 20,
+    as_of: AsOfOpt = None,
+    time_unit: TimeUnitOpt = "week",
+    csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (with --stored).")] = None,
+    stored: Annotated[
+        bool, typer.Option("--stored", help="List them from the value table the last run stored (fast).")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
+
+    Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Computes value as of the
+    date and stores the 'value' snapshot.
+
+    Example: churnguard core-customers --top 10 --as-of 2026-06-30
+    (with --stored: from the value table of the last run, as the web pages and /api/core-customers)
+    """
+    from churnguard.service import value as svc
+
+    when = parse_date_option(as_of)
+    ws = open_workspace(workspace)
+    with ws:
+        if stored:
+            result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
+        else:
+            if csm is not None:
+                raise InputError("--csm needs --stored")
+            result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    console.print(
+        f"[bold]core customers[/] as of {d['as_of']} ({d['as_of_source']}): {d['core_customers']:,} of "
+        f"{d['customers']:,}; showing {d['count']:,}",
+        highlight=False,
+    )
+    t = RichTable()
+    for col in ("customer", "name", "revenue", "CLV", "why"):
+        t.add_column(col, justify="right" if col in ("revenue", "CLV") else "left")
+    for r in d["data"]:
+        t.add_row(
+            r["customer_id"],
+            r["name"] or "",
+            f"{r['revenue']:,.0f}",
+            "" if r["clv"] is None else f"{r['clv']:,.0f}",
+            r["core_reason"],
+        )
+    console.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("value")
-    @handle_errors
-    def value(
-        as_of: AsOfOpt = None,
-        time_unit: TimeUnitOpt = "week",
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help="Also write the per-customer table to a .csv or .parquet file."),
-        ] = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Customer value as of a date: RFM, Pareto, payments, P(alive), CLV, contracts, core flag.
-
-        One row per customer; the table is stored as the dated 'value' snapshot. A model the
-        data cannot support is reported with its reason; the rest is still computed.
-
-        Examples:
-          churnguard value --as-of 2026-06-30
-          churnguard value --time-unit day --json > value.json
-          churnguard value --out value.csv
-        """
-        when = parse_date_option(as_of)
-        ws = open_workspace(workspace)
-        with ws:
-            if json_out:
-                result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
-            else:
-                with err_console.status("computing customer value"):
-                    result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
-            if out is not None:
-                _write_out(result, out)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(
-            f"[bold]customer value[/] as of {d['as_of']} ({d['as_of_source']}), {d['count']:,} customers, "
-            f"time unit {d['time_unit']}",
-            highlight=False,
-        )
-        _print_models(d["models"])
-        frame = result.to_frame()
-        seg = (
-            frame.groupby("rfm_segment_label", dropna=True)
-            .agg(customers=("customer_id", "size"), spend=("total_spend", "sum"))
-            .sort_values("spend", ascending=False)
-        )
-        t = RichTable(title="RFM segments")
-        for col in ("segment", "customers", "total spend"):
-            t.add_column(col, justify="left" if col == "segment" else "right")
-        for label, row in seg.iterrows():
-            t.add_row(str(label), f"{int(row['customers']):,}", f"{row['spend']:,.0f}")
-        console.print(t)
-        s = result.summary(top=0)
-        for line in s.lines():
-            console.print(line, highlight=False)
-        if out is not None:
-            console.print(f"written: {out}")
-        console.print("next: churnguard core-customers")
-
-    @app.command("core-customers")
-    @handle_errors
-    def core_customers(
-        top: Annotated[
-            int, typer.Option("--top", min=1, help="How many to list, largest revenue first.")
-        ] = 20,
-        as_of: AsOfOpt = None,
-        time_unit: TimeUnitOpt = "week",
-        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (with --stored).")] = None,
-        stored: Annotated[
-            bool, typer.Option("--stored", help="List them from the value table the last run stored (fast).")
-        ] = False,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
-
-        Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Computes value as of the
-        date and stores the 'value' snapshot.
-
-        Example: churnguard core-customers --top 10 --as-of 2026-06-30
-        (with --stored: from the value table of the last run, as the web pages and /api/core-customers)
-        """
-        when = parse_date_option(as_of)
-        ws = open_workspace(workspace)
-        with ws:
-            if stored:
-                result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
-            else:
-                if csm is not None:
-                    raise InputError("--csm needs --stored")
-                result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(
-            f"[bold]core customers[/] as of {d['as_of']} ({d['as_of_source']}): {d['core_customers']:,} of "
-            f"{d['customers']:,}; showing {d['count']:,}",
-            highlight=False,
-        )
-        t = RichTable()
-        for col in ("customer", "name", "revenue", "CLV", "why"):
-            t.add_column(col, justify="right" if col in ("revenue", "CLV") else "left")
-        for r in d["data"]:
-            t.add_row(
-                r["customer_id"],
-                r["name"] or "",
-                f"{r['revenue']:,.0f}",
-                "" if r["clv"] is None else f"{r['clv']:,.0f}",
-                r["core_reason"],
-            )
-        console.print(t)
+    app.command("value")(value)
+    app.command("core-customers")(core_customers)

@@ -1,0 +1,37 @@
+"""What a workspace holds (``churnguard status``): light to import, so the command answers at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Status:
+    """What a workspace holds."""
+
+    workspace: str
+    database: str
+    tables: dict[str, dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: ``{"data": [{table, rows, date_from, date_to, last_import}], "count",
+        "workspace", "database", "tables": {name: {rows, …}}}`` (``tables``: the same rows by name)."""
+        data = [{"table": name, **info} for name, info in self.tables.items()]
+        return {"data": data, "count": len(data), "workspace": self.workspace, "database": self.database,
+                "tables": self.tables}
+
+
+def quick_status(path: Path | None) -> Status | None:
+    """:func:`churnguard.service.workspace.status` asked of the database driver directly (no
+    Ibis, no pandas); None when that does not apply (the caller then takes the full path)."""
+    from churnguard.store.quick import table_status
+    from churnguard.store.urls import describe_url
+    from churnguard.store.workspace import Workspace
+
+    ws = Workspace.open(path, create_tables=False)
+    tables = table_status(ws)
+    if tables is None:
+        return None
+    return Status(str(ws.path.resolve()), describe_url(ws.settings.database_url), tables)

@@ -12,9 +12,8 @@ the engine (an Ibis literal), never pasted into SQL text.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +76,9 @@ class CustomerOptions:
 
 def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts; a date or time reads as its day (``2026-09-30``)."""
-    # row by row: the frames are a few rows, and pandas' whole-frame conversions cost ~5 ms each
-    rows = frame.to_dict(orient="records")
-    for row in rows:
-        for k, v in row.items():
-            if v is None:
-                continue
-            if v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-                row[k] = None
-            elif isinstance(v, datetime):  # pd.Timestamp too
-                row[k] = v.date().isoformat()
-    return jsonable(rows)
+    from churnguard.service.jsonable import rows_of
+
+    return jsonable(rows_of(frame))
 
 
 def _one(store, table, customer_id: str) -> ibis.Table:
@@ -215,7 +206,8 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
     """Everything the stored run and the records say about one customer, as JSON-ready data.
 
     ``{"customer_id", "as_of", "computed": {snapshot: bool}, "profile", "value", "risk",
-    "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend"}``.
+    "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend",
+    "data": [profile], "count": 1}``.
     ``value``, ``risk``, ``signals`` and ``defector`` are None where the run did not store the
     customer (a lost customer is not scored; one without a warning has no signals);
     ``computed`` says which snapshots exist for ``as_of`` at all.
@@ -289,6 +281,9 @@ def customer_view(opts: CustomerOptions) -> dict[str, Any]:
         "defector": defector,
         "timeline": timeline,
         "spend": spend,
+        # the list every --json has: the customer's own row (its profile); the rest as named above
+        "data": [profile[0]],
+        "count": 1,
     }
 
 

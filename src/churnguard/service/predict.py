@@ -54,6 +54,7 @@ from churnguard.service.detect import (
     defectors_from_context,
     detect_context,
     in_list_order,
+    name_list,
     signals_frame,
     to_json_text,
 )
@@ -132,7 +133,9 @@ class RunResult:
         """``{"as_of", "as_of_source", "counts", "snapshots", "model", "features_left_out", "seconds",
         "notes"}``; ``features_left_out`` lists the feature families the workspace's records cannot
         feed: ``[{"family", "needs": [table or table.column, …], "features": [name, …]}]``."""
-        return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
+        data = [{"name": k, "count": v} for k, v in self.counts.items()]
+        return {"data": data, "count": len(data),
+                "as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
                 "snapshots": self.snapshots, "model": self.model,
                 "features_left_out": self.model.get("features_left_out", []), "seconds": self.seconds,
                 "notes": self.notes}
@@ -373,6 +376,9 @@ class AtRiskResult:
         filters (``count`` of them are listed, from ``offset``); ``features_left_out`` is what the
         run that scored them said it left out (``{family, needs, features}``)."""
         rows = _rows(self.frame)
+        for r in rows:  # a list, as reasons are
+            if "signals" in r:
+                r["signals"] = name_list(r["signals"])
         return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows), "matching": self.matching,
                 "offset": self.offset, "total_value_at_risk": round(self.total_value_at_risk, 2),
                 "customers_scored": self.customers_scored, "features_left_out": self.features_left_out}
@@ -548,8 +554,12 @@ class BacktestResult:
         gradient-boosted model was in use and ranked worse than the baseline. ``early`` holds the same three scorers' figures on the customers not
         yet overdue on the date (``n_customers``, ``n_lost``, ``model``, ``baseline``,
         ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`).
-        ``features_left_out`` lists the feature families the records cannot feed."""
+        ``features_left_out`` lists the feature families the records cannot feed. ``data`` has
+        one row per scorer and subset (``all``, ``early``) with its single figures, ``count`` them."""
+        data = scorer_rows({"all": self.scorers, "early": self.early})
         return {
+            "data": data,
+            "count": len(data),
             "as_of": self.as_of.isoformat(),
             "horizon_days": self.horizon_days,
             "n_customers": self.n_customers,
@@ -566,6 +576,22 @@ class BacktestResult:
             "training": self.training,
             "features_left_out": self.training.get("features_left_out", []),
         }
+
+
+SCORERS = ("model", "baseline", "heuristic")
+
+
+def scorer_rows(subsets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per subset and scorer: ``{"subset", "scorer", <figure>: number, …}`` (the single
+    figures of each scorer's report; curves and tables such as ``calibration`` stay in it)."""
+    rows = []
+    for subset, scorers in subsets.items():
+        for name in SCORERS:
+            report = (scorers or {}).get(name)
+            if isinstance(report, dict):
+                figures = {k: v for k, v in report.items() if v is None or isinstance(v, int | float | str)}
+                rows.append({"subset": subset, "scorer": name, **figures})
+    return rows
 
 
 def backtest(opts: BacktestOptions, step: Step | None = None) -> BacktestResult:
@@ -779,7 +805,8 @@ def survival(opts: SurvivalOptions) -> dict[str, Any]:
         "mean": None if exp.dropna().empty else round(float(exp.mean()), 1),
         "median": None if exp.dropna().empty else round(float(exp.median()), 1),
     }
-    return {"as_of": when.isoformat(), "as_of_source": source, **out}
+    groups = out.get("groups") or []
+    return {"data": groups, "count": len(groups), "as_of": when.isoformat(), "as_of_source": source, **out}
 
 
 # -- a user's own labelled table ------------------------------------------------------------------
@@ -836,7 +863,8 @@ class TrainTableResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"n_rows", "positive_rate", "model": {"roc_auc", "pr_auc", …}, "baseline": {…}, "folds",
         "features", "id_column", "dropped", "model_dir"}``."""
-        return {**self.report, "model_dir": str(self.model_dir)}
+        data = scorer_rows({"all": {k: self.report.get(k) for k in ("model", "baseline")}})
+        return {"data": data, "count": len(data), **self.report, "model_dir": str(self.model_dir)}
 
 
 def train_table(opts: TrainTableOptions, step: Step | None = None) -> TrainTableResult:
@@ -880,7 +908,9 @@ class ScoreTableResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"data": [{"id", "probability", "reasons": [{"column", "code", "text", "values", "contribution"}]}],
         "count", "model_dir", "output"}``."""
-        rows = self.frame.to_dict(orient="records")
+        from churnguard.service.jsonable import rows_of
+
+        rows = rows_of(self.frame)
         for r in rows:
             r["probability"] = float(r["probability"])
         return {"data": rows, "count": len(rows), "model_dir": str(self.model_dir),

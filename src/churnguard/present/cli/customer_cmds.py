@@ -8,6 +8,7 @@ import typer
 
 from churnguard.present.cli.common import (
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     handle_errors,
@@ -24,6 +25,7 @@ def customers(
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most this many.")] = 50,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Find customers by id or name (any part, any case), in id order.
 
@@ -50,6 +52,7 @@ def customer(
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="Timeline records to show.")] = 50,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """One customer: profile, value, risk and reasons, signals, defection, timeline, monthly spend.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from churnguard.present.cli.common import JsonOpt, console, err_console, handle_errors, print_json
+from churnguard.present.cli.common import JsonOpt, LangOpt, console, err_console, handle_errors, print_json
 
 
 @handle_errors
@@ -26,6 +26,7 @@ def demo(
     host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Build a demo workspace from a simulated company with known ground truth.
 

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
 
+if TYPE_CHECKING:
+    from churnguard.i18n import Translator
+
 from churnguard.present.cli.common import (
+    N_,
+    AsOfOpt,
+    FromOpt,
     JsonOpt,
+    LangOpt,
+    ToOpt,
     WorkspaceOpt,
     console,
     handle_errors,
     parse_date_option,
     print_json,
+    translator_of,
 )
 
 DEFINITIONS = (
@@ -32,16 +41,14 @@ DEFINITIONS = (
     "20 lost -> 5.0%.\n"
     "- value churn = value lost / value at start; value = recurring value (contractual) or "
     "trailing churn.value_window_days revenue (non-contractual).\n"
-    "Nothing dated after --to (the as-of date) is read."
+    "Nothing dated after --as-of (the date of knowledge) is read; --from and --to choose the periods shown."
 )
 
 PeriodOpt = Annotated[str, typer.Option("--period", help="month, quarter or year.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First period: the one holding this date (YYYY-MM-DD); default: the first in the data.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="store (the workspace's DuckDB/PostgreSQL) or spark (Parquet files in --data).")]
 RethresholdOpt = Annotated[bool, typer.Option(
     "--rethreshold",
-    help="Learn the 'auto' threshold afresh from the data up to --to instead of using the one stored by the last 'churnguard run'.")]
+    help="Learn the 'auto' threshold afresh from the data up to --as-of instead of using the one stored by the last 'churnguard run'.")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="With --engine spark: folder with transactions.parquet, contracts.parquet, customers.parquet.")]
 
 
@@ -68,20 +75,40 @@ def _fmt(value: Any, pct: bool = False) -> str:
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]], title: str, period: str | None = None,
-           pct: tuple[str, ...] = ()) -> RichTable:
+           pct: tuple[str, ...] = (), tr: Translator | None = None) -> RichTable:
+    """Rows as a table: headers in the reader's language, numbers written for people."""
+    from churnguard.i18n import Translator
+    from churnguard.present.cli.render import cell
+
+    tr = tr or Translator("en")
     t = RichTable(title=title)
     for _, head in columns:
-        t.add_column(head, justify="right")
+        t.add_column(tr.gettext(head), justify="right")
     for r in rows:
         cells = []
         for key, _ in columns:
             v = r.get(key)
             if period and key in ("period_start", "cohort_start", "window_start") and isinstance(v, date):
-                cells.append(_label(v, period) + ("" if r.get("complete", True) else "*"))
+                cells.append(_period(v, period, tr) + ("" if r.get("complete", True) else "*"))
             else:
-                cells.append(_fmt(v, key in pct))
+                cells.append(cell(v, "pct" if key in pct else "auto", tr))
         t.add_row(*cells)
     return t
+
+
+def _period(d: date, period: str, tr: Translator) -> str:
+    """A period as the reader writes it (``2024-Q2`` in English, ``2024年第2季度`` in Chinese)."""
+    return _label(d, period) if tr.language == "en" else tr.format_period(d, period)
+
+
+def _window(result: Any, last_day: date | None, key: str = "period_start") -> Any:
+    """Keep the periods up to the one holding ``last_day`` (``--to``: the window's last day)."""
+    if last_day is not None and key in result.frame.columns:
+        import pandas as pd
+
+        starts = pd.to_datetime(result.frame[key]).dt.date
+        result.frame = result.frame[(starts <= last_day).to_numpy()].reset_index(drop=True)
+    return result
 
 
 def print_trend(rows: list[dict], period: str, group: str | None = None) -> None:
@@ -124,17 +151,18 @@ def _language(workspace: Path | None) -> str:
 @handle_errors
 def threshold(
     by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
-    end: Annotated[str | None, typer.Option("--as-of", "--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")] = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = "store",
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.ThresholdOptions(workspace=workspace, engine=engine, data=data,
-                                end=parse_date_option(end, "--as-of"), by=by, rethreshold=rethreshold)
+                                end=parse_date_option(as_of, "--as-of"), by=by, rethreshold=rethreshold)
     result = svc.threshold(opts)
     if json_out:
         print_json(result)
@@ -168,31 +196,35 @@ def churn_rate(
     by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
     start: FromOpt = None,
     end: ToOpt = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = "store",
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.ChurnRateOptions(
-        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(as_of, "--as-of"), rethreshold=rethreshold,
         period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
     )
-    result = svc.churn_rate(opts)
+    result = _window(svc.churn_rate(opts), parse_date_option(end, "--to"), "period_start")
     if json_out:
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang, workspace)
     cols = ([(by, by)] if by else []) + [
-        ("period_start", "period"), ("customers_at_start", "at start"), ("customers_lost", "lost"),
-        ("customers_acquired", "acquired"), ("reactivated", "reactivated"), ("customers_at_end", "at end"),
+        ("period_start", N_("period")), ("customers_at_start", N_("at start")), ("customers_lost", N_("lost")),
+        ("customers_acquired", N_("acquired")), ("reactivated", N_("reactivated")),
+        ("customers_at_end", N_("at end")),
     ]
     if basis != "customers":
-        cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
+        cols += [("value_at_start", N_("value at start")), ("value_lost", N_("value lost"))]
     cols.append(("churn_rate", "churn rate"))
-    console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
+    console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",), tr=tr))
     print_trend(d["data"], period, by)
     _footer(d["definition"])
     if d.get("reactivation_share") is not None:
@@ -209,25 +241,28 @@ def churn_rate(
 def cohorts(
     period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
     basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
-    start: Annotated[str | None, typer.Option("--from", help="Earliest cohort (YYYY-MM-DD).")] = None,
+    start: FromOpt = None,
     end: ToOpt = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = "store",
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.CohortsOptions(
-        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(as_of, "--as-of"), rethreshold=rethreshold,
         period=period, basis=basis, start=parse_date_option(start, "--from"),
     )
-    result = svc.cohorts(opts)
+    result = _window(svc.cohorts(opts), parse_date_option(end, "--to"), "cohort_start")
     if json_out:
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang, workspace)
     width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
     t = RichTable(title=f"cohort retention · {basis} · per {period}")
     t.add_column("cohort")
@@ -239,7 +274,7 @@ def cohorts(
         cohorts_.setdefault(r["cohort_start"], []).append(r)
     for start_, rows in cohorts_.items():
         cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
-        t.add_row(_label(start_, period), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
+        t.add_row(_period(start_, period, tr), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
     console.print(t)
     _footer(d["definition"])
 
@@ -250,26 +285,29 @@ def retention(
     basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
     start: FromOpt = None,
     end: ToOpt = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = "store",
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.RetentionOptions(
-        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(as_of, "--as-of"), rethreshold=rethreshold,
         period=period, basis=basis, start=parse_date_option(start, "--from"),
     )
-    result = svc.retention(opts)
+    result = _window(svc.retention(opts), parse_date_option(end, "--to"), "period_start")
     if json_out:
         print_json(result)
         return
     d = result.to_dict()
-    cols = [("period_start", "period"), ("value_at_start", "value at start"), ("value_lost", "lost"),
-            ("contraction", "contraction"), ("expansion", "expansion"), ("grr", "GRR"), ("nrr", "NRR")]
-    console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr")))
+    tr = translator_of(lang, workspace)
+    cols = [("period_start", N_("period")), ("value_at_start", N_("value at start")), ("value_lost", N_("lost")),
+            ("contraction", N_("contraction")), ("expansion", N_("expansion")), ("grr", N_("GRR")), ("nrr", N_("NRR"))]
+    console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr"), tr=tr))
     _footer(d["definition"])
 
 
@@ -278,6 +316,7 @@ def price_volume(
     period: PeriodOpt = "quarter",
     start: FromOpt = None,
     end: ToOpt = None,
+    as_of: AsOfOpt = None,
     tolerance: Annotated[float, typer.Option(
         "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
                             "fraction (default 0: any fall).")] = 0.0,
@@ -285,22 +324,25 @@ def price_volume(
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.PriceVolumeOptions(
-        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(as_of, "--as-of"),
         period=period, start=parse_date_option(start, "--from"), tolerance=tolerance,
     )
-    result = svc.price_volume(opts)
+    result = _window(svc.price_volume(opts), parse_date_option(end, "--to"), "period_start")
     if json_out:
         print_json(result)
         return
     d = result.to_dict()
-    cols = [("period_start", "period"), ("revenue", "revenue"), ("units", "units"), ("customers", "customers"),
-            ("revenue_change", "change"), ("customer_effect", "customers eff."),
-            ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
-    console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
+    tr = translator_of(lang, workspace)
+    cols = [("period_start", N_("period")), ("revenue", N_("revenue")), ("units", N_("units")),
+            ("customers", N_("customers")),
+            ("revenue_change", N_("change")), ("customer_effect", N_("customers eff.")),
+            ("volume_effect", N_("volume eff.")), ("price_effect", N_("price eff.")), ("other_effect", N_("other"))]
+    console.print(_table(d["data"], cols, f"price–volume · per {period}", period, tr=tr))
     season = d["seasonality"]
     against = (f"the same {period} a year before (the data are seasonal)"
                if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
@@ -317,17 +359,18 @@ def price_volume(
 def compare(
     at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
     window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
-    end: ToOpt = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = "store",
     data: DataOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
     from churnguard.service import measure as svc
 
     opts = svc.CompareOptions(
-        workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
+        workspace=workspace, engine=engine, data=data, end=parse_date_option(as_of, "--as-of"), rethreshold=rethreshold,
         at=parse_date_option(at, "--at"), window=window,
     )
     result = svc.compare(opts)
@@ -335,9 +378,10 @@ def compare(
         print_json(result)
         return
     d = result.to_dict()
-    cols = [("window", "window"), ("window_start", "from"), ("window_end", "to"),
-            ("customers_at_start", "at start"), ("customers_lost", "lost"), ("churn_rate", "churn rate")]
-    console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",)))
+    tr = translator_of(lang, workspace)
+    cols = [("window", N_("window")), ("window_start", N_("from")), ("window_end", N_("to")),
+            ("customers_at_start", N_("at start")), ("customers_lost", N_("lost")), ("churn_rate", N_("churn rate"))]
+    console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",), tr=tr))
     c = d["comparison"]
     if c["difference"] is None:
         console.print("no customers at the start of one window: no comparison")
@@ -360,7 +404,7 @@ def register(app: typer.Typer) -> None:
     "the share of customers once inactive that long who bought again) and the gap chosen, overall "
     "and per segment.\n\n" + DEFINITIONS
     + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
-    "  churnguard threshold --to 2024-12-31"
+    "  churnguard threshold --as-of 2024-12-31"
 ))(threshold)
     app.command("churn-rate", help=(
     "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from churnguard.present.cli.common import (
+    AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
@@ -22,9 +24,10 @@ from churnguard.present.cli.common import (
 @handle_errors
 def overview(
     period: Annotated[str, typer.Option("--period", help="month, quarter or year.")] = "quarter",
-    end: Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD); default: the last date in the data.")] = None,
+    as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """The headline figures of the dashboard's overview: churn rate by customers and by value,
     revenue retention (GRR, NRR), warnings (false growth, history too short).
@@ -37,7 +40,7 @@ def overview(
     from churnguard.service.overview import OverviewOptions
     from churnguard.service.overview import overview as svc
 
-    result = svc(OverviewOptions(workspace=workspace, period=period, end=parse_date_option(end, "--to")))
+    result = svc(OverviewOptions(workspace=workspace, period=period, end=parse_date_option(as_of, "--as-of")))
     if json_out:
         print_json(result)
         return
@@ -67,6 +70,7 @@ def refresh(
     clear: Annotated[bool, typer.Option("--clear", help="Remove every stored figure first.")] = False,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Compute the figures the web pages open with and store them in the workspace
     (.cache/results), so the first visitor does not wait.

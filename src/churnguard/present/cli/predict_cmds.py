@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 from churnguard.present.cli.common import (
     AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
@@ -40,7 +41,8 @@ def _say_left_out(left_out: list[dict]) -> None:
 
 
 @handle_errors
-def run(as_of: AsOfOpt = None, workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def run(as_of: AsOfOpt = None, workspace: WorkspaceOpt = None,
+    lang: LangOpt = None, json_out: JsonOpt = False) -> None:
     """Recompute everything as of a date and store dated snapshots.
 
     Steps: customer value (when installed), warning signals, complete and partial defectors,
@@ -90,6 +92,7 @@ def at_risk(
     ] = False,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Living customers ranked by value at risk (churn probability × expected value), with reasons.
 
@@ -139,6 +142,7 @@ def backtest(
     horizon: Annotated[int | None, typer.Option("--horizon", help="Days (default: churn.horizon_days).")] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Replay a past date: who was flagged, who actually left, and how good each scorer was.
 
@@ -217,6 +221,7 @@ def survival(
     as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Retention curves (Kaplan–Meier) by group and the expected remaining customer lifetime.
 
@@ -259,6 +264,7 @@ def train(
     model_dir: ModelDirOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Train a churn model on your table; report 5-fold ROC AUC and PR AUC against a logistic baseline.
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from churnguard.present.cli.common import WorkspaceOpt, console, handle_errors
+from churnguard.present.cli.common import LangOpt, WorkspaceOpt, console, handle_errors
 
 
 @handle_errors
@@ -14,6 +14,7 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Serve the web pages (Chinese and English) and the REST API under /api.
 

@@ -10,6 +10,7 @@ from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
@@ -37,6 +38,7 @@ def audit_cmd(
     since: Annotated[str | None, typer.Option("--since", help="Only events on or after this date (YYYY-MM-DD).")] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """The audit log: sign-ins, imports, setting and user changes — who, when, from where.
 
@@ -96,7 +98,8 @@ def add(
 
 @user_app.command("list")
 @handle_errors
-def list_(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def list_(workspace: WorkspaceOpt = None,
+    lang: LangOpt = None, json_out: JsonOpt = False) -> None:
     """List users and their roles (never their passwords).
 
     Example: churnguard user list --json
@@ -123,6 +126,7 @@ def token(
     expires: Annotated[int | None, typer.Option("--expires", help="Days until it stops working (default: never).",
                                                 min=1, max=3650)] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Make a new API token for a user and print it once (only its hash is kept).
 
@@ -144,7 +148,8 @@ def token(
 
 @user_app.command("locks")
 @handle_errors
-def locks(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def locks(workspace: WorkspaceOpt = None,
+    lang: LangOpt = None, json_out: JsonOpt = False) -> None:
     """User names and addresses with wrong passwords on record, and whether they are locked now.
 
     Example: churnguard user locks --json
@@ -175,6 +180,7 @@ def unlock(
     name: Annotated[str | None, typer.Argument(help="The user name to unlock.", show_default=False)] = None,
     address: Annotated[str | None, typer.Option("--address", help="Unlock this client address instead.")] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Lift the lock that wrong passwords put on a user name (or a client address).
 
@@ -206,6 +212,7 @@ def passwd(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
     ] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Give a user a new password; the user's web sessions end (API tokens stay until revoked).
 
@@ -226,6 +233,7 @@ def role(
     new_role: Annotated[str, typer.Argument(help="admin, manager or csm.", show_default=False)],
     csm: Annotated[str | None, typer.Option("--csm", help="For a csm: the customers' csm value that is them.")] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Give a user another role; its web sessions end, so the role holds from the next sign-in.
 
@@ -241,7 +249,7 @@ def role(
 @user_app.command("disable")
 @handle_errors
 def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
-            workspace: WorkspaceOpt = None) -> None:
+            workspace: WorkspaceOpt = None, lang: LangOpt = None) -> None:
     """Stop a user signing in: sessions end, API tokens stop working ('enable' undoes it).
 
     Example: churnguard user disable 王芳
@@ -256,7 +264,7 @@ def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=F
 @user_app.command("enable")
 @handle_errors
 def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
-           workspace: WorkspaceOpt = None) -> None:
+           workspace: WorkspaceOpt = None, lang: LangOpt = None) -> None:
     """Let a disabled user sign in again (its tokens work again).
 
     Example: churnguard user enable 王芳
@@ -274,6 +282,7 @@ def delete(
     name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Remove a user with its sessions and API tokens.
 
@@ -294,6 +303,7 @@ def tokens(
     name: Annotated[str | None, typer.Argument(help="Only this user's tokens.", show_default=False)] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """List API tokens by id (never the tokens), newest first.
 
@@ -321,6 +331,7 @@ def revoke(
     token_id: Annotated[str, typer.Argument(help="The id 'user tokens' shows (or the token itself).",
                                             show_default=False)],
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """End an API token at once.
 

@@ -12,6 +12,7 @@ from churnguard.errors import InputError
 from churnguard.present.cli.common import (
     AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
@@ -97,6 +98,7 @@ def value(
     ] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Customer value as of a date: RFM, Pareto, payments, P(alive), CLV, contracts, core flag.
 
@@ -163,6 +165,7 @@ def core_customers(
     ] = False,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
 

@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table as RichTable
 
-from churnguard.present.cli.common import JsonOpt, WorkspaceOpt, console, handle_errors, print_json
+from churnguard.present.cli.common import (
+    JsonOpt,
+    LangOpt,
+    WorkspaceOpt,
+    console,
+    handle_errors,
+    print_json,
+    translator_of,
+)
 
 
 @handle_errors
@@ -31,7 +38,7 @@ def init(
 
 
 @handle_errors
-def status(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def status(workspace: WorkspaceOpt = None, json_out: JsonOpt = False, lang: LangOpt = None) -> None:
     """Show what is loaded: rows per table, date range, last import.
 
     Example: churnguard status --json
@@ -46,13 +53,15 @@ def status(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(result)
         return
+    from churnguard.i18n import N_
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
     d = result.to_dict()
-    t = RichTable(title=f"{d['workspace']} · {d['database']}")
-    for col in ("table", "rows", "from", "to", "last import"):
-        t.add_column(col, justify="right" if col == "rows" else "left")
-    for name, info in d["tables"].items():
-        t.add_row(name, f"{info['rows']:,}", str(info.get("date_from") or ""),
-                  str(info.get("date_to") or ""), str(info.get("last_import") or ""))
+    t = render_table(d["data"], [("table", N_("Table"), "text"), ("rows", N_("Rows"), "count"),
+                                 ("date_from", N_("From"), "text"), ("date_to", N_("To"), "text"),
+                                 ("last_import", N_("Last import"), "text")], tr)
+    t.title = f"{d['workspace']} · {d['database']}"
     console.print(t)
 
 

@@ -66,8 +66,12 @@ class ImportSummary:
         return self.error_count == 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``churnguard import --json``."""
+        """The JSON shape of ``churnguard import --json``: ``data`` lists the bad values shown
+        (``errors``; ``error_count`` has them all), ``count`` them."""
+        errors = [e.to_dict() for e in self.errors]
         return {
+            "data": errors,
+            "count": len(errors),
             "kind": self.kind,
             "file": self.file,
             "encoding": self.encoding,
@@ -76,7 +80,7 @@ class ImportSummary:
             "rows_imported": self.rows_imported,
             "rows_unchanged": self.rows_unchanged,
             "error_count": self.error_count,
-            "errors": [e.to_dict() for e in self.errors],
+            "errors": errors,
             "dry_run": self.dry_run,
         }
 

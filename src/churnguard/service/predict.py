@@ -578,7 +578,7 @@ class BacktestResult:
         }
 
 
-SCORERS = ("model", "baseline", "heuristic")
+SCORER_NAMES = ("model", "baseline", "heuristic")
 
 
 def scorer_rows(subsets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -586,7 +586,7 @@ def scorer_rows(subsets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     figures of each scorer's report; curves and tables such as ``calibration`` stay in it)."""
     rows = []
     for subset, scorers in subsets.items():
-        for name in SCORERS:
+        for name in SCORER_NAMES:
             report = (scorers or {}).get(name)
             if isinstance(report, dict):
                 figures = {k: v for k, v in report.items() if v is None or isinstance(v, int | float | str)}

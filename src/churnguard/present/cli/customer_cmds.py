@@ -7,13 +7,17 @@ from typing import Annotated
 import typer
 
 from churnguard.present.cli.common import (
+    N_,
     JsonOpt,
     LangOpt,
     WorkspaceOpt,
     console,
+    err_console,
     handle_errors,
     parse_date_option,
     print_json,
+    say_run,
+    translator_of,
 )
 
 
@@ -58,35 +62,52 @@ def customer(
 
     Example: churnguard customer C0000184 --json
     """
+    from churnguard.errors import NotComputedError
     from churnguard.service import customer as svc
 
-    d = svc.customer_view(svc.CustomerOptions(customer_id, workspace, parse_date_option(as_of),
-                                              offset=offset, limit=limit))
+    opts = svc.CustomerOptions(customer_id, workspace, parse_date_option(as_of), language=lang,
+                               offset=offset, limit=limit)
+    run = "stored"
+    try:
+        d = svc.customer_view(opts)
+    except NotComputedError:
+        d = None
+    if d is None or d["as_of"] is None:  # no run of that date stored: run it, then read it
+        from churnguard.service import predict
+
+        run = "computed"
+        with err_console.status("running") as status:
+            predict.run(predict.RunOptions(workspace, opts.as_of), step=lambda m: status.update(m))
+        d = svc.customer_view(opts)
     if json_out:
-        print_json(d)
+        print_json({**d, "run": run})
         return
+    from churnguard.present.cli.render import cell
+
+    tr = translator_of(lang, workspace)
+    say_run(run, d["as_of"], tr)
+    _ = tr.gettext
     p = d["profile"]
     console.print(f"[bold]{p['customer_id']}[/] {p.get('name') or ''} · {p.get('segment') or ''} · "
-                  f"CSM {p.get('csm') or '—'} (run of {d['as_of'] or '—'})", highlight=False)
+                  f"{_(N_('CSM'))} {p.get('csm') or '—'} ({_(N_('run of %(date)s'), date=d['as_of'] or '—')})",
+                  highlight=False)
     if d["value"]:
         v = d["value"]
-        console.print(f"  value: RFM {v['rfm_segment_label']}, CLV {v['clv'] or 0:,.0f}, "
-                      f"P(alive) {'—' if v['p_alive'] is None else format(v['p_alive'], '.2f')}; {v['core_reason']}",
-                      highlight=False)
+        console.print(f"  {_(N_('value'))}: RFM {v['rfm_segment_label'] or '—'}, CLV {cell(v['clv'], 'amount', tr)}, "
+                      f"P(alive) {cell(v['p_alive'], 'pct', tr)}; {v['core_reason'] or ''}", highlight=False)
     if d["risk"]:
         r = d["risk"]
-        console.print(f"  risk: {100 * r['probability']:.1f}%, value at risk {r['value_at_risk']:,.0f} "
-                      f"(#{r['rank']} of {r['scored']:,})", highlight=False)
-        for title, key in (("what changed", "changes"), ("likely cause", "causes")):
-            if r.get(key):
-                console.print(f"    {title}: " + "; ".join(x["text"] for x in r[key]), highlight=False)
-    if d["defector"]:
-        console.print(f"  {d['defector']['kind']} defector: "
-                      + "; ".join(x["text"] for x in d["defector"]["evidence"]), highlight=False)
-    for e in d["timeline"]["data"]:
-        console.print(f"  {e['date']} {e['kind']}: "
-                      + ", ".join(f"{k}={v}" for k, v in e["fields"].items() if v not in (None, [], "")),
+        console.print(f"  {_(N_('risk'))}: {cell(r['probability'], 'pct', tr)}, {_(N_('Value at risk'))} "
+                      f"{cell(r['value_at_risk'], 'amount', tr)} (#{r['rank']} / {cell(r['scored'], 'count', tr)})",
                       highlight=False)
+        for title, key in ((N_("What changed"), "changes"), (N_("Likely cause"), "causes")):
+            if r.get(key):
+                console.print(f"    {_(title)}: {cell(r[key], 'auto', tr)}", highlight=False)
+    if d["defector"]:
+        console.print(f"  {d['defector']['kind']}: {cell(d['defector']['evidence'], 'auto', tr)}", highlight=False)
+    for e in d["timeline"]["data"]:
+        fields = ", ".join(f"{k}={cell(v, 'auto', tr)}" for k, v in e["fields"].items() if v not in (None, [], ""))
+        console.print(f"  {e['date']} {e['kind']}: {fields}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

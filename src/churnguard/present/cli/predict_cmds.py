@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
+    N_,
     AsOfOpt,
     JsonOpt,
     LangOpt,
@@ -18,6 +19,8 @@ from churnguard.present.cli.common import (
     handle_errors,
     parse_date_option,
     print_json,
+    say_run,
+    translator_of,
 )
 
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of a CSV (default: detected).")]
@@ -103,30 +106,37 @@ def at_risk(
     Example: churnguard at-risk --top 10 --min-value 50000 --signal complaint
              churnguard at-risk --early --top 20
     """
+    from churnguard.errors import NotComputedError
     from churnguard.service import predict as svc
 
-    result = svc.at_risk(svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value, segment, csm,
-                                           signal, offset, early=early))
+    opts = svc.AtRiskOptions(workspace, parse_date_option(as_of), top, min_value, segment, csm, signal, offset,
+                             language=lang, early=early)
+    run = "stored"
+    try:
+        result = svc.at_risk(opts)
+    except NotComputedError:  # no run of that date stored: run it, then read it
+        run = "computed"
+        with err_console.status("running") as status:
+            svc.run(svc.RunOptions(workspace, opts.as_of), step=lambda m: status.update(m))
+        result = svc.at_risk(opts)
     if json_out:
-        print_json(result)
+        print_json({**result.to_dict(), "run": run})
         return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
     d = result.to_dict()
-    console.print(
-        f"[bold]customers at risk as of {d['as_of']}[/]: total value at risk {d['total_value_at_risk']:,.0f} "
-        f"over {d['customers_scored']:,} scored customers"
-    )
-    t = RichTable(show_header=True)
-    for col in ("#", "customer", "p(churn)", "value", "value at risk", "warning", "csm", "what changed",
-                "likely cause"):
-        t.add_column(col, justify="right" if col in ("#", "p(churn)", "value", "value at risk") else "left")
-    for r in d["data"]:
-        p, v = ((r["early_probability"], r["early_value_at_risk"]) if early
-                else (r["probability"], r["value_at_risk"]))
-        t.add_row(str(r["rank"]), r["customer_id"], _pct(p), f"{r['expected_value']:,.0f}",
-                  f"{v:,.0f}", str(r.get("warning") or ""), str(r.get("csm") or ""),
-                  "; ".join(x["text"] for x in r.get("changes") or []),
-                  "; ".join(x["text"] for x in r.get("causes") or []))
-    console.print(t)
+    say_run(run, d["as_of"], tr)
+    console.print(tr.gettext(N_("customers at risk as of %(date)s: total value at risk %(total)s over %(n)s scored "
+                                "customers"), date=d["as_of"], total=tr.format_number(round(d["total_value_at_risk"])),
+                             n=tr.format_number(d["customers_scored"])), highlight=False)
+    rows = [{**r, "p": r["early_probability"] if early else r["probability"],
+             "v": r["early_value_at_risk"] if early else r["value_at_risk"]} for r in d["data"]]
+    cols = [("rank", "#", "count"), ("customer_id", N_("Customer"), "text"), ("p", N_("Churn probability"), "pct"),
+            ("expected_value", N_("Expected value"), "amount"), ("v", N_("Value at risk"), "amount"),
+            ("warning", N_("Warning"), "text"), ("csm", N_("CSM"), "text"), ("changes", N_("What changed")),
+            ("causes", N_("Likely cause"))]
+    console.print(render_table(rows, cols, tr))
     _say_left_out(d["features_left_out"])
 
 
@@ -168,14 +178,12 @@ def backtest(
         f"[bold]backtest as of {d['as_of']}[/], horizon {d['horizon_days']} days: "
         f"{d['n_customers']:,} active customers, {d['n_lost']:,} lost ({_pct(d['lost_rate'])})"
     )
-    t = RichTable(show_header=True)
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
     cols = ("roc_auc", "pr_auc", "precision_at_10pct", "recall_at_10pct", "lift_at_10pct", "brier")
-    t.add_column("scorer")
-    for c in cols:
-        t.add_column(c.replace("_", " "), justify="right")
-    for name in ("model", "baseline", "heuristic"):
-        t.add_row(name, *[str(d[name][c]) for c in cols])
-    console.print(t)
+    figures = [("scorer", N_("Scorer"), "text"), *((c, c.replace("_", " "), "ratio") for c in cols)]
+    console.print(render_table([r for r in d["data"] if r["subset"] == "all"], figures, tr))
     console.print(f"scorer in use: {d['model_kind']} (model: the gradient-boosted model; baseline: logistic)")
     if d.get("model_choice"):
         console.print(f"  {d['model_choice']['en']}\n  {d['model_choice']['zh']}", highlight=False)
@@ -192,13 +200,7 @@ def backtest(
     if e.get("note"):
         console.print(f"  [yellow]{e['note']}[/]")
     if e["n_customers"]:
-        t = RichTable(show_header=True)
-        t.add_column("scorer")
-        for c in cols:
-            t.add_column(c.replace("_", " "), justify="right")
-        for name in ("model", "baseline", "heuristic"):
-            t.add_row(name, *[str(e[name].get(c)) for c in cols])
-        console.print(t)
+        console.print(render_table([r for r in d["data"] if r["subset"] == "early"], figures, tr))
     t = RichTable(title="calibration of the model (deciles)", show_header=True)
     for c in ("bin", "n", "predicted", "observed"):
         t.add_column(c, justify="right")
@@ -233,17 +235,20 @@ def survival(
     if json_out:
         print_json(result)
         return
-    console.print(f"[bold]retention by {result['by'] or 'all'} as of {result['as_of']}[/]")
-    t = RichTable(show_header=True)
-    for c in ("group", "customers", "lost", "90d", "180d", "365d", "730d", "median lifetime"):
-        t.add_column(c, justify="left" if c == "group" else "right")
-    for g in result["groups"]:
-        t.add_row(g["group"], f"{g['customers']:,}", f"{g['lost']:,}", _pct(g["retained_90d"]),
-                  _pct(g["retained_180d"]), _pct(g["retained_365d"]), _pct(g["retained_730d"]),
-                  "" if g["median_lifetime_days"] is None else f"{g['median_lifetime_days']:,} d")
-    console.print(t)
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
+    console.print(tr.gettext(N_("retention by %(by)s as of %(date)s"), by=result["by"] or "all",
+                             date=result["as_of"]), highlight=False)
+    rows = [{**g, "median": None if g["median_lifetime_days"] is None else f"{g['median_lifetime_days']:,} d"}
+            for g in result["groups"]]
+    cols = [("group", N_("Group"), "text"), ("customers", N_("Customers"), "count"), ("lost", N_("Lost"), "count"),
+            ("retained_90d", "90d", "pct"), ("retained_180d", "180d", "pct"), ("retained_365d", "365d", "pct"),
+            ("retained_730d", "730d", "pct"), ("median", N_("Median lifetime"), "text")]
+    console.print(render_table(rows, cols, tr))
     e = result["expected_remaining_days"]
-    console.print(f"active customers' expected remaining lifetime (restricted mean): mean {e['mean']} d, median {e['median']} d")
+    console.print(tr.gettext(N_("active customers' expected remaining lifetime (restricted mean): mean %(mean)s d, "
+                                "median %(median)s d"), mean=e["mean"], median=e["median"]), highlight=False)
 
 
 model = typer.Typer(help="Churn model on your own labelled customer table (no workspace schema needed).", rich_markup_mode=None,

@@ -49,7 +49,7 @@ def cell(value: Any, fmt: str, tr: Translator) -> str:
     if isinstance(value, int):
         return tr.format_number(value)
     if isinstance(value, float):
-        return tr.format_number(value, 2)
+        return tr.format_number(int(value)) if value.is_integer() else tr.format_number(value, 2)
     if isinstance(value, list | tuple):
         return "; ".join(str(x.get("text", x)) if isinstance(x, dict) else str(x) for x in value)
     return str(value)

@@ -10,6 +10,7 @@ from rich.table import Table as RichTable
 
 from churnguard.errors import InputError
 from churnguard.present.cli.common import (
+    N_,
     AsOfOpt,
     JsonOpt,
     LangOpt,
@@ -20,6 +21,8 @@ from churnguard.present.cli.common import (
     open_workspace,
     parse_date_option,
     print_json,
+    say_run,
+    translator_of,
 )
 
 if TYPE_CHECKING:
@@ -159,54 +162,58 @@ def core_customers(
     ] = 20,
     as_of: AsOfOpt = None,
     time_unit: TimeUnitOpt = "week",
-    csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (with --stored).")] = None,
+    csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (from a stored run).")] = None,
     stored: Annotated[
-        bool, typer.Option("--stored", help="List them from the value table the last run stored (fast).")
+        bool, typer.Option("--stored", help="Only the stored run: fail rather than compute when there is none.")
     ] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Compute value afresh even when a run of the date is "
+                                                        "stored (stores the 'value' snapshot).")] = False,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
 
-    Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Computes value as of the
-    date and stores the 'value' snapshot.
+    Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Reads the value table of the
+    newest stored run, or of the run of the date --as-of names, as the web pages and
+    /api/core-customers; computes value afresh (and stores the 'value' snapshot) only when no
+    run of that date is stored (and says so), with --fresh, or with another --time-unit.
 
     Example: churnguard core-customers --top 10 --as-of 2026-06-30
-    (with --stored: from the value table of the last run, as the web pages and /api/core-customers)
     """
+    from churnguard.errors import NotComputedError
     from churnguard.service import value as svc
 
     when = parse_date_option(as_of)
-    ws = open_workspace(workspace)
-    with ws:
-        if stored:
-            result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
-        else:
+    run = "stored"
+    result = None
+    with open_workspace(workspace) as ws:
+        if not fresh and time_unit == "week":
+            try:
+                result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
+            except NotComputedError:
+                if stored:
+                    raise
+        if result is None:
             if csm is not None:
-                raise InputError("--csm needs --stored")
+                raise InputError("--csm needs a stored run ('churnguard run')")
+            run = "computed"
             result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
     if json_out:
-        print_json(result)
+        print_json({**result.to_dict(), "run": run})
         return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
     d = result.to_dict()
-    console.print(
-        f"[bold]core customers[/] as of {d['as_of']} ({d['as_of_source']}): {d['core_customers']:,} of "
-        f"{d['customers']:,}; showing {d['count']:,}",
-        highlight=False,
-    )
-    t = RichTable()
-    for col in ("customer", "name", "revenue", "CLV", "why"):
-        t.add_column(col, justify="right" if col in ("revenue", "CLV") else "left")
-    for r in d["data"]:
-        t.add_row(
-            r["customer_id"],
-            r["name"] or "",
-            f"{r['revenue']:,.0f}",
-            "" if r["clv"] is None else f"{r['clv']:,.0f}",
-            r["core_reason"],
-        )
-    console.print(t)
+    say_run(run, d["as_of"], tr)
+    console.print(tr.gettext(N_("core customers as of %(date)s (%(source)s): %(core)s of %(all)s; showing %(n)s"),
+                             date=d["as_of"], source=d["as_of_source"], core=tr.format_number(d["core_customers"]),
+                             all=tr.format_number(d["customers"]), n=tr.format_number(d["count"])), highlight=False)
+    cols = [("customer_id", N_("Customer"), "text"), ("name", N_("Name"), "text"),
+            ("revenue", N_("Revenue"), "amount"), ("clv", N_("CLV"), "amount"),
+            ("core_reason", N_("Why"), "text")]
+    console.print(render_table(d["data"], cols, tr))
 
 
 def register(app: typer.Typer) -> None:

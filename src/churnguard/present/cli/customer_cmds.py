@@ -80,7 +80,7 @@ def customer(
             predict.run(predict.RunOptions(workspace, opts.as_of), step=lambda m: status.update(m))
         d = svc.customer_view(opts)
     if json_out:
-        print_json({**d, "run": run})
+        print_json(d if run == "stored" else {**d, "run": run})
         return
     from churnguard.present.cli.render import cell
 
@@ -88,16 +88,17 @@ def customer(
     say_run(run, d["as_of"], tr)
     _ = tr.gettext
     p = d["profile"]
+    csm_word, run_of = _(N_("CSM")), _(N_("run of %(date)s"), date=d["as_of"] or "—")
+    value_word, risk_word, at_risk = _(N_("value")), _(N_("risk")), _(N_("Value at risk"))
     console.print(f"[bold]{p['customer_id']}[/] {p.get('name') or ''} · {p.get('segment') or ''} · "
-                  f"{_(N_('CSM'))} {p.get('csm') or '—'} ({_(N_('run of %(date)s'), date=d['as_of'] or '—')})",
-                  highlight=False)
+                  f"{csm_word} {p.get('csm') or '—'} ({run_of})", highlight=False)
     if d["value"]:
         v = d["value"]
-        console.print(f"  {_(N_('value'))}: RFM {v['rfm_segment_label'] or '—'}, CLV {cell(v['clv'], 'amount', tr)}, "
+        console.print(f"  {value_word}: RFM {v['rfm_segment_label'] or '—'}, CLV {cell(v['clv'], 'amount', tr)}, "
                       f"P(alive) {cell(v['p_alive'], 'pct', tr)}; {v['core_reason'] or ''}", highlight=False)
     if d["risk"]:
         r = d["risk"]
-        console.print(f"  {_(N_('risk'))}: {cell(r['probability'], 'pct', tr)}, {_(N_('Value at risk'))} "
+        console.print(f"  {risk_word}: {cell(r['probability'], 'pct', tr)}, {at_risk} "
                       f"{cell(r['value_at_risk'], 'amount', tr)} (#{r['rank']} / {cell(r['scored'], 'count', tr)})",
                       highlight=False)
         for title, key in ((N_("What changed"), "changes"), (N_("Likely cause"), "causes")):

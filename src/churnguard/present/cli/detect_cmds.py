@@ -69,7 +69,7 @@ def defectors(
         with err_console.status("finding defectors"):
             result = svc.defectors(opts)
     if json_out:
-        print_json({**result.to_dict(), "run": run})
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
         return
     from churnguard.present.cli.render import render_table
 

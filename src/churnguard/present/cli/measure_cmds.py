@@ -111,13 +111,14 @@ def _window(result: Any, last_day: date | None, key: str = "period_start") -> An
     return result
 
 
-def print_trend(rows: list[dict], period: str, group: str | None = None) -> None:
+def print_trend(rows: list[dict], period: str, group: str | None = None, tr: Translator | None = None) -> None:
     """Print a churn-rate bar per period (the terminal trend chart)."""
     rates = [r["churn_rate"] for r in rows if r["churn_rate"] is not None]
     top = max(rates, default=0) or 1.0
-    console.print("[bold]churn rate trend[/bold]")
+    title = N_("churn rate trend")
+    console.print(f"[bold]{tr.gettext(title) if tr else title}[/bold]")
     for r in rows:
-        label = _label(r["period_start"], period)
+        label = _period(r["period_start"], period, tr) if tr else _label(r["period_start"], period)
         if group:
             label = f"{r[group] or '–'} {label}"
         rate = r["churn_rate"]
@@ -135,17 +136,6 @@ def _footer(defn: dict) -> None:
     if "contractual" in defn:
         parts.append(f"grace {defn['contractual']['grace_days']} days")
     console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")
-
-
-def _language(workspace: Path | None) -> str:
-    """The workspace's language (en when there is no readable workspace)."""
-    from churnguard.settings import SETTINGS_FILE, load_settings
-    from churnguard.store.workspace import default_workspace_dir
-
-    try:
-        return load_settings(Path(workspace or default_workspace_dir()) / SETTINGS_FILE).language
-    except Exception:  # a missing or broken settings file: the command has reported it already
-        return "en"
 
 
 @handle_errors
@@ -223,17 +213,16 @@ def churn_rate(
     ]
     if basis != "customers":
         cols += [("value_at_start", N_("value at start")), ("value_lost", N_("value lost"))]
-    cols.append(("churn_rate", "churn rate"))
+    cols.append(("churn_rate", N_("churn rate")))
     console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",), tr=tr))
-    print_trend(d["data"], period, by)
+    print_trend(d["data"], period, by, tr)
     _footer(d["definition"])
     if d.get("reactivation_share") is not None:
         console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
                       f"(limit {d['reactivation_limit']:.0%})", highlight=False)
-    lang = _language(workspace)
     for w in d.get("warnings", []):
         if w == (d.get("reactivation_warning") or {}).get("en"):
-            w = d["reactivation_warning"].get(lang, w)
+            w = d["reactivation_warning"].get(tr.language, w)
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 

@@ -18,6 +18,7 @@ from churnguard.present.cli.common import (
     open_workspace,
     parse_date_option,
     print_json,
+    translator_of,
 )
 
 
@@ -44,6 +45,9 @@ def overview(
     if json_out:
         print_json(result)
         return
+    from churnguard.i18n import translate_message
+
+    tr = translator_of(lang, workspace)
     d = result.to_dict()
     tables = d["status"]["tables"]
     console.print(f"[bold]overview[/] as of {d['as_of'] or '–'}: {tables['customers']['rows']:,} customers, "
@@ -51,7 +55,7 @@ def overview(
     rows = [{**r, "period_start": date.fromisoformat(str(r["period_start"])[:10])}
             for r in d["churn"] if r["history_complete"]]
     if rows:
-        print_trend(rows[-8:], period)
+        print_trend(rows[-8:], period, tr=tr)
     latest = d["latest"]
     if "churn" in latest:
         c = latest["churn"]
@@ -62,7 +66,7 @@ def overview(
         r = latest["retention"]
         console.print(f"revenue retention: GRR {r['grr']:.1%}, NRR {r['nrr']:.1%}", highlight=False)
     for w in d["warnings"]:
-        console.print(f"[yellow]warning:[/] {w['message']}", highlight=False)
+        console.print(f"[yellow]warning:[/] {translate_message(tr, w['message'])}", highlight=False)
 
 
 @handle_errors

@@ -120,7 +120,7 @@ def at_risk(
             svc.run(svc.RunOptions(workspace, opts.as_of), step=lambda m: status.update(m))
         result = svc.at_risk(opts)
     if json_out:
-        print_json({**result.to_dict(), "run": run})
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
         return
     from churnguard.present.cli.render import render_table
 

@@ -200,7 +200,7 @@ def core_customers(
             run = "computed"
             result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
     if json_out:
-        print_json({**result.to_dict(), "run": run})
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
         return
     from churnguard.present.cli.render import render_table
 

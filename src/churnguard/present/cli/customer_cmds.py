@@ -41,11 +41,13 @@ def customers(
     if json_out:
         print_json(result)
         return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
     d = result.to_dict()
-    console.print(f"{d['matching']:,} customers", highlight=False)
-    for r in d["data"]:
-        console.print(f"  {r['customer_id']}  {r['name'] or ''}  {r['segment'] or ''}  {r['csm'] or ''}",
-                      highlight=False)
+    console.print(tr.gettext(N_("%(n)s customers"), n=tr.format_number(d["matching"])), highlight=False)
+    console.print(render_table(d["data"], [("customer_id", N_("Customer"), "text"), ("name", N_("Name"), "text"),
+                                           ("segment", N_("Segment"), "text"), ("csm", N_("CSM"), "text")], tr))
 
 
 @handle_errors

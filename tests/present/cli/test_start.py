@@ -76,3 +76,21 @@ def test_import_help_names_every_kind() -> None:
     from churnguard.schema import KINDS
 
     assert all(kind in KIND_HELP for kind in KINDS)
+
+
+def test_quick_status_on_every_engine(workspace, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from churnguard.present.cli import app
+    from churnguard.service.workspace import status_of
+    from churnguard.service.workspace_status import quick_status
+
+    f = tmp_path / "t.csv"
+    f.write_text("customer_id,occurred_at,amount\nC1,2024-01-05,10\nC2,2024-02-07,5\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["import", "transactions", str(f), "-w", str(workspace.path)])
+    assert r.exit_code == 0, r.output
+    quick = quick_status(workspace.path)
+    assert quick is not None
+    assert quick.to_dict() == status_of(workspace).to_dict()
+    assert quick.tables["transactions"] == {**quick.tables["transactions"], "rows": 2, "date_from": "2024-01-05",
+                                            "date_to": "2024-02-07"}

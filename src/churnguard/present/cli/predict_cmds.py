@@ -201,18 +201,15 @@ def backtest(
         console.print(f"  [yellow]{e['note']}[/]")
     if e["n_customers"]:
         console.print(render_table([r for r in d["data"] if r["subset"] == "early"], figures, tr))
-    t = RichTable(title="calibration of the model (deciles)", show_header=True)
-    for c in ("bin", "n", "predicted", "observed"):
-        t.add_column(c, justify="right")
-    for r in d["model"]["calibration"]:
-        t.add_row(str(r["bin"]), f"{r['n']:,}", _pct(r["predicted"]), _pct(r["observed"]))
-    console.print(t)
-    t = RichTable(title="riskiest customers flagged then", show_header=True)
-    for c in ("customer", "p(churn)", "left?", "top reason"):
-        t.add_column(c)
-    for r in d["flagged"]:
-        t.add_row(r["customer_id"], _pct(r["probability"]), "yes" if r["lost"] else "no", str(r["top_reason"] or ""))
-    console.print(t)
+    console.print(render_table(d["model"]["calibration"], [("bin", N_("Bin"), "text"), ("n", "n", "count"),
+                                                           ("predicted", N_("Predicted"), "pct"),
+                                                           ("observed", N_("Observed"), "pct")],
+                               tr, title=N_("calibration of the model (deciles)")))
+    flagged = [{**r, "lost": bool(r["lost"])} for r in d["flagged"]]
+    console.print(render_table(flagged, [("customer_id", N_("Customer"), "text"),
+                                         ("probability", N_("Churn probability"), "pct"), ("lost", N_("Left?")),
+                                         ("top_reason", N_("Top reason"), "text")],
+                               tr, title=N_("riskiest customers flagged then")))
 
 
 @handle_errors

@@ -16,9 +16,10 @@ how existing workspaces get it, and a test checks that the two agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.schema as sch
+if TYPE_CHECKING:  # Ibis is loaded when a schema is asked for, not when the tables are named
+    import ibis.expr.schema as sch
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Table:
         cols = [("record_key", "string")]
         cols += [(c.name, c.type) for c in self.columns]
         cols += [(c.name, c.type) for c in self.extra]
+        import ibis
+
         return ibis.schema(cols)
 
 

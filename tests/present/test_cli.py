@@ -43,6 +43,7 @@ def test_import_json_summary_and_status(ws: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out == {
+        "data": [], "count": 0,  # the bad values: none
         "kind": "transactions", "file": str(f), "encoding": "gbk/gb18030",
         "mapping": {"customer_id": "客户编号", "occurred_at": "下单日期", "amount": "金额"},
         "rows_read": 2, "rows_imported": 2, "rows_unchanged": 0, "error_count": 0, "errors": [],

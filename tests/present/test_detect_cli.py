@@ -65,7 +65,8 @@ def test_run_at_risk_backtest(demo):
     assert all(row["causes"] and all(x["text"] for x in row["causes"] + row["changes"]) for row in d["data"])
     r = cg("at-risk", "-w", str(demo), "--top", "3")
     # the two lists in their own columns (the narrow test terminal wraps the headers)
-    assert r.exit_code == 0 and "value at risk" in r.stdout and "what" in r.stdout and "likely" in r.stdout
+    text = r.stdout.lower()
+    assert r.exit_code == 0 and "value at risk" in text and "what" in text and "likely" in text
     r = cg("at-risk", "-w", str(demo), "--top", "3", "--early", "--json")
     assert r.exit_code == 0, r.output
     assert [x["warning"] for x in json.loads(r.stdout)["data"]] == ["early"] * 3

@@ -110,10 +110,11 @@ def test_value_table_output_and_out_files(cdnow_dir: Path, tmp_path: Path) -> No
 
 
 def test_core_customers(cdnow_dir: Path) -> None:
-    r = cg("core-customers", "-w", str(cdnow_dir), "--top", "3", "--json")
+    r = cg("core-customers", "-w", str(cdnow_dir), "--top", "3", "--fresh", "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["as_of"] == "1998-06-30" and out["as_of_source"] == "last date in the data"
+    assert out["run"] == "computed"
     assert out["count"] == 3 and out["core_customers"] >= 3 and out["customers"] == 2357
     assert out["data"][0]["core_reason"].startswith("top 1% of revenue, 1.3 years")
     r = cg("core-customers", "-w", str(cdnow_dir), "--top", "2")
@@ -136,8 +137,10 @@ def test_bad_input_exits_2_with_a_clear_message(cdnow_dir: Path, args: list[str]
 
 def test_empty_workspace(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "empty").close()
-    r = cg("value", "-w", str(tmp_path / "empty"))
+    r = cg("value", "-w", str(tmp_path / "empty"), "--lang", "en")
     assert r.exit_code == 1 and "no dated records yet" in r.output
+    r = cg("value", "-w", str(tmp_path / "empty"))  # the workspace's language: zh
+    assert r.exit_code == 1 and "还没有带日期的记录" in r.output
 
 
 def test_out_csv_writes_formula_like_text_inert(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_a_run_s_threshold_stays_in_force_until_asked_to_learn_again(shop):
     nc2 = again["definition"]["non_contractual"]
     assert nc2["threshold_origin"] == "computed" and nc2["threshold_overall_days"] > 35
     assert before["definition"]["non_contractual"]["threshold_overall_days"] == 35
-    res = runner.invoke(app, ["churn-rate", "-w", str(shop.path), "--to", "2024-12-31", "--rethreshold", "--json"])
+    res = runner.invoke(app, ["churn-rate", "-w", str(shop.path), "--as-of", "2024-12-31", "--rethreshold", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["definition"]["non_contractual"]["threshold_origin"] == "computed"
 
@@ -104,7 +104,7 @@ def test_churn_rate_reports_reactivations_and_warns_when_too_many_come_back(shop
     assert d["reactivation_warning"]["en"].startswith("50% of the customers counted lost bought again later")
     assert d["reactivation_warning"]["zh"].startswith("被计为流失的客户中有 50% 之后又购买了")
     assert d["reactivation_warning"]["en"] in d["warnings"]
-    res = runner.invoke(app, ["churn-rate", "-w", str(shop.path), "--to", "2024-12-31", "--json"])
+    res = runner.invoke(app, ["churn-rate", "-w", str(shop.path), "--as-of", "2024-12-31", "--json"])
     out = json.loads(res.output)
     assert out["reactivation_share"] == d["reactivation_share"]
 

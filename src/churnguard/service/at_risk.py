@@ -16,7 +16,8 @@ import pandas as pd
 from churnguard.act import worklist
 from churnguard.errors import InputError, OptionError
 from churnguard.service.context import Context
-from churnguard.service.detect import _rows
+from churnguard.service.detect import name_list
+from churnguard.service.jsonable import rows_of
 from churnguard.service.scoring import SCORES
 from churnguard.store import read_snapshot, snapshot_date, snapshot_dates
 
@@ -87,7 +88,10 @@ class AtRiskResult:
         "customers_scored", "features_left_out"}``; ``matching`` is how many customers pass the
         filters (``count`` of them are listed, from ``offset``); ``features_left_out`` is what the
         run that scored them said it left out (``{family, needs, features}``)."""
-        rows = _rows(self.frame)
+        rows = rows_of(self.frame)
+        for r in rows:  # a list, as reasons are
+            if "signals" in r:
+                r["signals"] = name_list(r["signals"])
         return {"as_of": self.as_of.isoformat(), "data": rows, "count": len(rows), "matching": self.matching,
                 "offset": self.offset, "total_value_at_risk": round(self.total_value_at_risk, 2),
                 "customers_scored": self.customers_scored, "features_left_out": self.features_left_out}

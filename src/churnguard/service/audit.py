@@ -18,17 +18,15 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import Iterator
-from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 
 from churnguard.errors import InputError
+from churnguard.service.actor import _ACTOR, _ADDRESS, acting_as, current_actor, set_actor  # noqa: F401 - the audit API
 from churnguard.service.common import TableResult
 from churnguard.store import Workspace
 from churnguard.store import audit as repo
@@ -38,32 +36,6 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "import", 
            "password_changed", "role_changed", "user_disabled", "user_enabled", "user_deleted", "token_created",
            "token_revoked", "login_unlocked")
 COLUMNS = ("at", "actor", "action", "subject", "details", "address")
-
-_ACTOR: ContextVar[str] = ContextVar("churnguard_actor", default="unknown")
-_ADDRESS: ContextVar[str | None] = ContextVar("churnguard_address", default=None)
-
-
-@contextlib.contextmanager
-def acting_as(actor: str, address: str | None = None) -> Iterator[None]:
-    """Within the block, events are recorded as done by ``actor`` (from ``address``)."""
-    a, b = _ACTOR.set(actor), _ADDRESS.set(address)
-    try:
-        yield
-    finally:
-        _ACTOR.reset(a)
-        _ADDRESS.reset(b)
-
-
-def set_actor(actor: str) -> None:
-    """Record every later event of this process (or task) as done by ``actor`` — the CLI says
-    who it runs as once, at its start."""
-    _ACTOR.set(actor)
-
-
-def current_actor() -> str:
-    """Who is acting now (``unknown`` outside :func:`acting_as`)."""
-    return _ACTOR.get()
-
 
 def record(ws: Workspace, action: str, subject: str | None = None, details: dict[str, Any] | None = None, *,
            actor: str | None = None, address: str | None = None) -> None:

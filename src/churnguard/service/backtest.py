@@ -32,12 +32,13 @@ from churnguard.compute.predict.training import MIN_HISTORY_DAYS
 from churnguard.errors import ChurnguardError, InputError, OptionError
 from churnguard.service.common import last_data_date
 from churnguard.service.context import Context
-from churnguard.service.detect import _rows
+from churnguard.service.jsonable import rows_of
 from churnguard.service.scoring import (
     Step,
     first_data_date,
     model_choice_note,
     model_warnings,
+    scorer_rows,
     train,
 )
 from churnguard.settings import Settings
@@ -97,8 +98,12 @@ class BacktestResult:
         gradient-boosted model was in use and ranked worse than the baseline. ``early`` holds the same three scorers' figures on the customers not
         yet overdue on the date (``n_customers``, ``n_lost``, ``model``, ``baseline``,
         ``heuristic``, ``lead_time_days``, …; see :mod:`churnguard.compute.predict.early`).
-        ``features_left_out`` lists the feature families the records cannot feed."""
+        ``features_left_out`` lists the feature families the records cannot feed. ``data`` has
+        one row per scorer and subset (``all``, ``early``) with its single figures, ``count`` them."""
+        data = scorer_rows({"all": self.scorers, "early": self.early})
         return {
+            "data": data,
+            "count": len(data),
             "as_of": self.as_of.isoformat(),
             "horizon_days": self.horizon_days,
             "n_customers": self.n_customers,
@@ -111,7 +116,7 @@ class BacktestResult:
             "by_relationship": self.by_relationship,
             "early": self.early,
             "lead_time_days": self.early.get("lead_time_days"),
-            "flagged": _rows(self.flagged),
+            "flagged": rows_of(self.flagged),
             "training": self.training,
             "features_left_out": self.training.get("features_left_out", []),
         }

@@ -61,5 +61,7 @@ class TableResult:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"data": [rows], "count": n, …}``."""
-        rows = self.frame.astype(object).where(self.frame.notna(), None).to_dict(orient="records")
+        from churnguard.service.jsonable import rows_of
+
+        rows = rows_of(self.frame, days=False)
         return {"data": rows, "count": len(rows), **self.extra}

@@ -101,7 +101,8 @@ def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
     """Everything the stored run and the records say about one customer, as JSON-ready data.
 
     ``{"customer_id", "as_of", "computed": {snapshot: bool}, "profile", "value", "risk",
-    "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend"}``.
+    "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend",
+    "data": [profile], "count": 1}``.
     ``value``, ``risk``, ``signals`` and ``defector`` are None where the run did not store the
     customer (a lost customer is not scored; one without a warning has no signals);
     ``computed`` says which snapshots exist for ``as_of`` at all.
@@ -170,6 +171,9 @@ def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
         "defector": defector,
         "timeline": timeline,
         "spend": spend,
+        # the list every --json has: the customer's own row (its profile); the rest as named above
+        "data": [profile[0]],
+        "count": 1,
     }
 
 

@@ -50,8 +50,11 @@ class DemoResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON shape of ``churnguard demo --json``."""
+        """JSON shape of ``churnguard demo --json``; ``data``: the rows imported per table."""
+        data = [{"table": s.kind, "rows": s.rows_imported} for s in self.imports]
         return {
+            "data": data,
+            "count": len(data),
             "workspace": str(self.workspace),
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),

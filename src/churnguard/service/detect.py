@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from churnguard.compute.detect import (
@@ -23,6 +22,7 @@ from churnguard.compute.predict.availability import needs_of, present_sources
 from churnguard.compute.predict.features import FEATURES, FeatureSet, features_as_of
 from churnguard.errors import OptionError
 from churnguard.service.context import Context
+from churnguard.service.jsonable import rows_of
 from churnguard.store import Records, Store, read_snapshot, snapshot_date, snapshot_dates
 
 KINDS = ("complete", "partial")
@@ -81,15 +81,11 @@ def _evidence_text(items: list[dict]) -> str:
     return "; ".join(i["text"] for i in items)
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    for row in out:
-        for k, v in row.items():
-            if isinstance(v, pd.Timestamp):
-                row[k] = v.date().isoformat()
-            elif isinstance(v, float) and not np.isfinite(v):
-                row[k] = None
-    return out
+def name_list(value: Any) -> list[str]:
+    """Rule or signal names stored comma-joined (``"complaint,spend_trend"``) as a list."""
+    if isinstance(value, list):
+        return value
+    return [x for x in (value or "").split(",") if x]
 
 
 @dataclass
@@ -136,7 +132,9 @@ class DefectorResult:
         """``{"as_of", "as_of_source", "data": [rows], "count", "counts", "offset", "definition"}``:
         ``counts`` has every complete and partial defector (of the CSM asked for), ``count`` the
         rows listed from ``offset``."""
-        rows = _rows(self.frame)
+        rows = rows_of(self.frame)
+        for r in rows:  # a list, as reasons are: ["no_purchase", "p_alive"]
+            r["rules"] = name_list(r.get("rules"))
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "data": rows,
                 "count": len(rows), "counts": self.counts, "offset": self.offset, "definition": self.definition}
 
@@ -302,7 +300,9 @@ class SignalResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "as_of_source", "rules": [{rule, on, fired, label, needs}], "data": [rows], "count"}``;
         a rule's ``needs`` lists the records it lacks (a table or table.column; empty: it has its data)."""
-        rows = _rows(self.frame)
+        rows = rows_of(self.frame)
+        for r in rows:  # a list, as reasons are: ["complaint", "spend_trend"]
+            r["signals"] = name_list(r.get("signals"))
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "rules": self.rules,
                 "data": rows, "count": len(rows)}
 

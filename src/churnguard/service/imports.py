@@ -10,7 +10,8 @@ from typing import Any
 import pyarrow as pa
 
 from churnguard.errors import InputError, RowError
-from churnguard.ingest import (
+from churnguard.ingest import (  # noqa: F401 - MAX_ERRORS_SHOWN: how many bad values an import lists
+    MAX_ERRORS_SHOWN,
     RawData,
     from_arrow,
     read_file,
@@ -66,8 +67,12 @@ class ImportSummary:
         return self.error_count == 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``churnguard import --json``."""
+        """The JSON shape of ``churnguard import --json``: ``data`` lists the bad values shown
+        (``errors``; ``error_count`` has them all), ``count`` them."""
+        errors = [e.to_dict() for e in self.errors]
         return {
+            "data": errors,
+            "count": len(errors),
             "kind": self.kind,
             "file": self.file,
             "encoding": self.encoding,
@@ -76,7 +81,7 @@ class ImportSummary:
             "rows_imported": self.rows_imported,
             "rows_unchanged": self.rows_unchanged,
             "error_count": self.error_count,
-            "errors": [e.to_dict() for e in self.errors],
+            "errors": errors,
             "dry_run": self.dry_run,
         }
 

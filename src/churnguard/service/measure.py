@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -47,6 +48,27 @@ NON_CONTRACTUAL_RULE = (
     "lost on the day the gap since the last purchase reaches the threshold "
     "(last purchase + threshold days); buying again later is a reactivation"
 )
+
+
+#: where a measure command may read the records: the workspace's database, or Parquet on Spark
+ENGINES = ("store", "spark")
+
+
+def engine_url(engine: str, data: Path | None) -> str | None:
+    """The records URL of ``--engine``/``--data`` (None: the workspace's database), checked:
+    the one place the command line's engine becomes a records URL (``spark+parquet:///DIR``)."""
+    if engine not in ENGINES:
+        raise OptionError("engine", f"{engine!r} is not one of: {', '.join(ENGINES)}")
+    if engine == "store":
+        if data is not None:
+            raise OptionError("data", "is for --engine spark; the store engine reads the workspace's database")
+        return None
+    if data is None:
+        raise OptionError("data", "--engine spark needs --data DIR (a folder of transactions.parquet, "
+                                  "contracts.parquet, …)")
+    from churnguard.store import parquet_url
+
+    return parquet_url(Path(data))
 
 
 @dataclass

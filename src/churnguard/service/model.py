@@ -17,7 +17,8 @@ import pandas as pd
 from churnguard.compute.predict import TabularChurnModel
 from churnguard.errors import InputError, OptionError
 from churnguard.i18n import LANGUAGES
-from churnguard.service.scoring import Step
+from churnguard.service.jsonable import rows_of
+from churnguard.service.scoring import Step, scorer_rows
 from churnguard.settings import SETTINGS_FILE, Settings, load_settings
 from churnguard.store.workspace import default_workspace_dir
 from churnguard.vocab import inert_text
@@ -82,7 +83,8 @@ class TrainTableResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"n_rows", "positive_rate", "model": {"roc_auc", "pr_auc", …}, "baseline": {…}, "folds",
         "features", "id_column", "dropped", "model_dir"}``."""
-        return {**self.report, "model_dir": str(self.model_dir)}
+        data = scorer_rows({"all": {k: self.report.get(k) for k in ("model", "baseline")}})
+        return {"data": data, "count": len(data), **self.report, "model_dir": str(self.model_dir)}
 
 
 def train_table(opts: TrainTableOptions, step: Step | None = None) -> TrainTableResult:
@@ -129,7 +131,7 @@ class ScoreTableResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"data": [{"id", "probability", "reasons": [{"column", "code", "text", "values", "contribution"}]}],
         "count", "model_dir", "output"}``."""
-        rows = self.frame.to_dict(orient="records")
+        rows = rows_of(self.frame)
         for r in rows:
             r["probability"] = float(r["probability"])
         return {"data": rows, "count": len(rows), "model_dir": str(self.model_dir),

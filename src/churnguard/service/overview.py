@@ -67,7 +67,9 @@ class OverviewResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (see the class docstring)."""
+        churn = list(self.churn or [])
         return {
+            "data": churn, "count": len(churn),  # the churn rows: the list every --json has
             "as_of": self.as_of, "period": self.period, "status": self.status, "churn": self.churn,
             "retention": self.retention, "latest": self.latest, "warnings": self.warnings,
             "snapshots": self.snapshots, "definition": self.definition,

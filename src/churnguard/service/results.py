@@ -244,7 +244,7 @@ class RefreshResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``churnguard refresh --json``."""
-        return {"version": self.version, "figures": self.figures}
+        return {"data": self.figures, "count": len(self.figures), "version": self.version, "figures": self.figures}
 
 
 def refresh(ctx: Context, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAULT_FIGURES,

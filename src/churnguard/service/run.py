@@ -57,7 +57,9 @@ class RunResult:
         """``{"as_of", "as_of_source", "counts", "snapshots", "model", "features_left_out", "seconds",
         "notes"}``; ``features_left_out`` lists the feature families the workspace's records cannot
         feed: ``[{"family", "needs": [table or table.column, …], "features": [name, …]}]``."""
-        return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
+        data = [{"name": k, "count": v} for k, v in self.counts.items()]
+        return {"data": data, "count": len(data),
+                "as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "counts": self.counts,
                 "snapshots": self.snapshots, "model": self.model,
                 "features_left_out": self.model.get("features_left_out", []), "seconds": self.seconds,
                 "notes": self.notes}

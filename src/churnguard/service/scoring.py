@@ -24,6 +24,22 @@ SCORES = "scores"
 REASON_LISTS = ("reasons", "changes", "causes")
 
 
+SCORER_NAMES = ("model", "baseline", "heuristic")
+
+
+def scorer_rows(subsets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per subset and scorer: ``{"subset", "scorer", <figure>: number, …}`` (the single
+    figures of each scorer's report; curves and tables such as ``calibration`` stay in it)."""
+    rows = []
+    for subset, scorers in subsets.items():
+        for name in SCORER_NAMES:
+            report = (scorers or {}).get(name)
+            if isinstance(report, dict):
+                figures = {k: v for k, v in report.items() if v is None or isinstance(v, int | float | str)}
+                rows.append({"subset": subset, "scorer": name, **figures})
+    return rows
+
+
 def first_data_date(store: Store) -> date | None:
     """The earliest purchase or contract start (where the history begins)."""
     firsts = []

@@ -41,4 +41,5 @@ def survival(ctx: Context, opts: SurvivalOptions | None = None) -> dict[str, Any
         "mean": None if exp.dropna().empty else round(float(exp.mean()), 1),
         "median": None if exp.dropna().empty else round(float(exp.median()), 1),
     }
-    return {"as_of": when.isoformat(), "as_of_source": source, **out}
+    groups = out.get("groups") or []
+    return {"data": groups, "count": len(groups), "as_of": when.isoformat(), "as_of_source": source, **out}

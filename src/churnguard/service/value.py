@@ -108,11 +108,9 @@ class ValueOptions:
 
 
 def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    f = frame.copy()
-    for col in f.columns:
-        if pd.api.types.is_datetime64_any_dtype(f[col]):
-            f[col] = f[col].dt.strftime("%Y-%m-%d")
-    return f.astype(object).where(f.notna(), None).to_dict(orient="records")
+    from churnguard.service.jsonable import rows_of
+
+    return rows_of(frame)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from churnguard.schema import DATE_COLUMN, IMPORTS, KINDS
 from churnguard.service import audit
 from churnguard.service.common import TableResult
 from churnguard.service.context import Context
+from churnguard.service.workspace_status import Status
 from churnguard.settings import SETTINGS_FILE, Settings, documented_fields, load_settings, save_settings
 from churnguard.store import Workspace
 from churnguard.store.engine import describe_url
@@ -36,23 +37,9 @@ def safe_url(ws: Workspace) -> str:
     return describe_url(ws.settings.database_url)
 
 
-@dataclass
-class Status:
-    """What a workspace holds."""
-
-    workspace: str
-    database: str
-    tables: dict[str, dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: ``{"workspace", "database", "tables": {name: {rows, …}}}``."""
-        return {"workspace": self.workspace, "database": self.database, "tables": self.tables}
-
-
-def status(path: Path | None) -> Status:
+def status(ctx: Context) -> Status:
     """Rows per table, date range and last import of every importable table."""
-    with Workspace.open(path) as ws:
-        return status_of(ws)
+    return status_of(ctx.workspace)
 
 
 def status_of(ws: Workspace) -> Status:

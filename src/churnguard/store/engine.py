@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import ibis
 import pandas as pd
@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from churnguard.errors import WorkspaceError
 from churnguard.schema import TABLES, Table
+from churnguard.store.urls import describe_url, dialect_of, duckdb_file, open_error, postgres_params
 
 # Ibis type name -> SQL type understood by both DuckDB and PostgreSQL.
 _SQL_TYPES = {
@@ -74,15 +75,6 @@ def ddl_columns(table: Table) -> str:
     return ", ".join(f"{quote_ident(n)} {t}" for n, t in column_types(table).items())
 
 
-def describe_url(url: str) -> str:
-    """Return ``url`` without any password, for messages and logs."""
-    p = urlparse(url)
-    if p.password:
-        netloc = p.netloc.replace(f":{p.password}@", ":***@")
-        return p._replace(netloc=netloc).geturl()
-    return url
-
-
 class Store:
     """A connection to the workspace's database.
 
@@ -98,9 +90,7 @@ class Store:
     def __init__(self, url: str, base: Path | None = None):
         self.url = url
         parsed = urlparse(url)
-        self.dialect = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres"}.get(
-            parsed.scheme.split("+")[0]
-        )
+        self.dialect = dialect_of(url)
         if self.dialect is None:
             raise WorkspaceError(
                 f"database URL {describe_url(url)!r}: unsupported scheme {parsed.scheme!r}; "
@@ -108,16 +98,11 @@ class Store:
             )
         try:
             if self.dialect == "duckdb":
-                path = unquote(parsed.netloc + parsed.path)
-                if path.startswith("/") and not parsed.netloc and url.startswith("duckdb:///"):
-                    path = path[1:] if not url.startswith("duckdb:////") else path
-                if path in ("", ":memory:"):
+                p = duckdb_file(url, base)
+                if p is None:
                     self.path: Path | None = None
                     self.con = ibis.duckdb.connect()
                 else:
-                    p = Path(path)
-                    if not p.is_absolute() and base is not None:
-                        p = base / p
                     self.path = p
                     new = not p.exists()
                     with _DUCKDB_OPEN_CLOSE:
@@ -128,19 +113,9 @@ class Store:
                         p.chmod(0o600)
             else:
                 self.path = None
-                self.con = ibis.postgres.connect(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or 5432,
-                    user=unquote(parsed.username or "postgres"),
-                    password=unquote(parsed.password) if parsed.password else None,
-                    database=(parsed.path or "/postgres").lstrip("/") or "postgres",
-                )
+                self.con = ibis.postgres.connect(**postgres_params(url))
         except Exception as exc:  # the driver's own error says why (refused, no such db, …)
-            hint = ""
-            if "lock" in str(exc).lower():
-                hint = (" — another churnguard process (for example 'churnguard serve') has the DuckDB "
-                        "file open; stop it first, or keep the workspace on PostgreSQL for shared use")
-            raise WorkspaceError(f"cannot open database {describe_url(url)}: {exc}{hint}") from exc
+            raise open_error(url, exc) from exc
         self.raw = self.con.con  # the DB-API connection under Ibis
         self.paramstyle = "?" if self.dialect == "duckdb" else "%s"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from churnguard.errors import WorkspaceError
 from churnguard.settings import (  # noqa: F401 - WORKSPACE_ENV: where the workspace is named
@@ -15,7 +16,9 @@ from churnguard.settings import (  # noqa: F401 - WORKSPACE_ENV: where the works
     read_settings,
     save_settings,
 )
-from churnguard.store.engine import Store
+
+if TYPE_CHECKING:  # the engine pulls in Ibis: loaded on the first use of the store, not on open
+    from churnguard.store.engine import Store
 
 
 @dataclass
@@ -80,6 +83,8 @@ class Workspace:
     def store(self) -> Store:
         """The workspace's database, connected on first use."""
         if self._store is None:
+            from churnguard.store.engine import Store
+
             self._store = Store(self.settings.database_url, base=self.path)
         return self._store
 

@@ -97,8 +97,9 @@ def test_one_customer_is_the_cli_json(run_site: Site) -> None:
     for key in ("changes", "causes"):
         assert [x["text"] for x in d["risk"][key]] == [x["text"] for x in top[key]]
     assert d["risk"]["causes"]
+    # in the workspace's language (zh), as the API answered without ?lang=
     text = runner.invoke(cli, ["customer", top["customer_id"], "--workspace", str(run_site.path)])
-    assert text.exit_code == 0 and "likely cause: " + d["risk"]["causes"][0]["text"] in text.stdout.replace("\n", "")
+    assert text.exit_code == 0 and "可能原因: " + d["risk"]["causes"][0]["text"] in text.stdout.replace("\n", "")
     assert d["profile"]["customer_id"] == top["customer_id"] and d["value"]["rfm_segment"]
     dates = [e["date"] for e in d["timeline"]["data"]]
     assert dates == sorted(dates, reverse=True) and d["timeline"]["count"] == 10 <= d["timeline"]["total"]

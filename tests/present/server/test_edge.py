@@ -172,7 +172,7 @@ def test_run_as_of_long_after_the_data_is_not_a_traceback(tmp_path: Path) -> Non
                                      ["value"], ["run"], ["defectors"], ["signals"]])
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
 def test_cli_dates_outside_the_range_name_the_option(demo_site: Site, command: list[str], day: str) -> None:
-    options = ["--as-of"] if command[0] in ("value", "run", "defectors", "signals") else ["--to"]
+    options = ["--as-of"] if command[0] in ("value", "run", "defectors", "signals", "overview") else ["--to", "--as-of"]
     if command[0] not in ("overview", "value", "run", "defectors", "signals"):
         options.append("--from")
     for option in options:

@@ -33,7 +33,8 @@ def test_api_churn_rate_is_the_cli_json(demo_site: Site) -> None:
     ("/api/overview", {}, ["overview"]),
     ("/api/status", {}, ["status"]),
     ("/api/churn-rate", {"basis": "value", "from": "2025-01-01", "to": "2025-12-31"},
-     ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--to", "2025-12-31"]),
+     # the API's ?to= is the as-of date; on the command line that is --as-of (--to: the window's last day)
+     ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--as-of", "2025-12-31"]),
     ("/api/threshold", {"by": "segment"}, ["threshold", "--by", "segment"]),
 ])
 def test_every_figure_endpoint_is_the_cli_json(demo_site: Site, path: str, params: dict, command: list) -> None:

@@ -33,14 +33,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help as written: Rich markup would eat words in square brackets ("the [signals] section")
+    rich_markup_mode=None,
 )
+
 
 @app.callback()
 def _who() -> None:
     """客户流失管理 · customer churn management. Run 'churnguard COMMAND --help' for examples."""
     import getpass
 
-    from churnguard.service.audit import set_actor
+    from churnguard.service.actor import set_actor
 
     try:
         name = getpass.getuser()

@@ -1,4 +1,8 @@
-"""What every CLI command shares: the --workspace and --json options, error handling, output."""
+"""What every CLI command shares: the option types, error handling, output.
+
+Light on purpose: importing it (and so ``churnguard --help``) loads no store, no pandas; each
+command imports the services it calls when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,24 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from churnguard.errors import ChurnguardError, OptionError
+from churnguard.errors import ChurnguardError
 from churnguard.service.jsonable import to_json
-from churnguard.store import Workspace
+
+if TYPE_CHECKING:
+    from churnguard.i18n import Translator
+    from churnguard.service.context import Context
+    from churnguard.service.workspace import Workspace
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation (as :func:`churnguard.i18n.N_`, without loading the catalog
+    machinery when only help is asked for)."""
+    return message
+
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -31,13 +45,40 @@ WorkspaceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help='Print JSON: {"data": [rows], "count": n, …}.')]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the last date in the data."),
+    typer.Option("--as-of", help="Date of knowledge (YYYY-MM-DD): nothing later is read; default: the last date "
+                                 "in the data (the output says which).", show_default=False),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="First day of the window (YYYY-MM-DD): the period holding it is the first; "
+                                "default: the first in the data.", show_default=False),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--to", help="Last day of the window (YYYY-MM-DD): the period holding it is the last; "
+                              "default: the as-of date.", show_default=False),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="zh or en: the language of headers, labels and messages "
+                                "(default: the workspace's language).", show_default=False),
 ]
 
 
 def open_workspace(path: Path | None) -> Workspace:
-    """Open the workspace named by --workspace (or the default)."""
-    return Workspace.open(path)
+    """The workspace of a command whose use cases take the open workspace (users, tokens, the
+    audit log, imports), opened through a context; use it in a ``with``."""
+    return open_ctx(path).workspace
+
+
+def open_ctx(workspace: Path | None, as_of: str | date | None = None, lang: str | None = None,
+             **kwargs: Any) -> Context:
+    """The command's one :class:`~churnguard.service.context.Context`: the workspace named by
+    ``--workspace`` (or the default), as of ``--as-of``, in ``--lang``; use it in a ``with``."""
+    from churnguard.service.context import open_context
+
+    when = parse_date_option(as_of) if isinstance(as_of, str) else as_of
+    return open_context(workspace, as_of=when, lang=lang, **kwargs)
 
 
 def print_json(obj: Any) -> None:
@@ -92,27 +133,87 @@ def command_line(argv: list[str] | None = None) -> str:
 _PASS = (typer.Exit, typer.Abort, typer.BadParameter, getattr(typer, "TyperException", typer.Exit), KeyboardInterrupt)
 
 
+def language_of(lang: str | None, workspace: Path | None = None) -> str:
+    """The language to print in: ``--lang`` when given, else the workspace's (read from its
+    ``churnguard.toml`` without validating the rest), else ``zh`` (the default of a workspace);
+    ``en`` when there is no readable workspace."""
+    from churnguard.errors import OptionError
+    from churnguard.i18n import LANGUAGES
+
+    if lang is not None:
+        if lang not in LANGUAGES:
+            raise OptionError("lang", f"must be one of {', '.join(LANGUAGES)} (got {lang!r})")
+        return lang
+    import os
+    import tomllib
+
+    folder = Path(workspace or os.environ.get("CHURNGUARD_WORKSPACE") or ".")
+    try:
+        value = tomllib.loads((folder / "churnguard.toml").read_text(encoding="utf-8")).get("language", "zh")
+    except (OSError, ValueError):  # no workspace, or a broken file: the command reports it
+        return "en"
+    return value if value in LANGUAGES else "en"
+
+
+def translator_of(lang: str | None, workspace: Path | None = None) -> Translator:
+    """A :class:`~churnguard.i18n.Translator` for :func:`language_of`."""
+    from churnguard.i18n import Translator
+
+    return Translator(language_of(lang, workspace))
+
+
+def error_text(exc: ChurnguardError, lang: str | None = None, workspace: Path | None = None) -> str:
+    """The message of ``exc`` as the command line says it: an option by its flag (``--top``),
+    in the reader's language when the catalog knows the message."""
+    from churnguard.errors import OptionError
+    from churnguard.i18n import message_of, translate_message
+
+    text = exc.for_cli() if isinstance(exc, OptionError) else message_of(exc)
+    try:
+        language = language_of(lang, workspace)
+    except ChurnguardError:
+        language = "en"
+    if language == "en":
+        return str(text)
+    from churnguard.i18n import Translator
+
+    tr = Translator(language)
+    if isinstance(exc, OptionError):
+        return f"--{exc.field.replace('_', '-')}: {translate_message(tr, exc.problem)}"
+    return translate_message(tr, text)
+
+
 def handle_errors(fn: Callable) -> Callable:
-    """Turn a :class:`ChurnguardError` into a message on stderr and its exit code; any other
-    error into one line on stderr, with the full trace in the workspace's log
+    """Turn a :class:`ChurnguardError` into a message on stderr (in ``--lang``) and its exit code;
+    any other error into one line on stderr, with the full trace in the workspace's log
     (:mod:`churnguard.present.errorlog`) and exit code :data:`UNEXPECTED_EXIT`."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        workspace = kwargs.get("workspace")
+        workspace = workspace if isinstance(workspace, Path) else None
         try:
             return fn(*args, **kwargs)
         except ChurnguardError as exc:
-            message = exc.for_cli() if isinstance(exc, OptionError) else str(exc)
-            err_console.print(f"error: {message}", style="bold red", highlight=False, markup=False)
+            err_console.print(f"error: {error_text(exc, kwargs.get('lang'), workspace)}", style="bold red",
+                              highlight=False, markup=False)
             raise typer.Exit(exc.exit_code) from None
         except _PASS:
             raise
         except Exception as exc:  # noqa: BLE001 - the edge: no traceback reaches the user
-            workspace = kwargs.get("workspace")
-            code = report_unexpected(exc, command_line(), workspace if isinstance(workspace, Path) else None)
+            code = report_unexpected(exc, command_line(), workspace)
             raise typer.Exit(code) from None
 
     return wrapper
+
+
+def say_run(run: str, as_of: str | None, tr: Translator) -> None:
+    """Say on standard error when a list was computed afresh (no run of its date was stored)."""
+    if run == "computed":
+        from churnguard.i18n import N_
+
+        err_console.print(tr.gettext(N_("no run stored for %(date)s: computed afresh"), date=as_of or "—"),
+                          style="yellow", highlight=False, markup=False)
 
 
 def parse_date_option(value: str | None, option: str = "--as-of") -> date | None:

@@ -8,55 +8,58 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from churnguard.present.cli.common import JsonOpt, console, err_console, handle_errors, print_json
-from churnguard.service.demo import DemoOptions, build_demo
+from churnguard.present.cli.common import JsonOpt, LangOpt, console, err_console, handle_errors, print_json
+
+
+@handle_errors
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo workspace.")] = Path("demo"),
+    customers: Annotated[int, typer.Option("--customers", min=10, help="Customers to simulate.")] = 5000,
+    months: Annotated[int, typer.Option("--months", min=3, max=120, help="Months of history.")] = 24,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 42,
+    replace: Annotated[bool, typer.Option("--replace", help="Rebuild the folder if it is already a workspace.")] = False,
+    database: Annotated[str | None, typer.Option("--database", help="Database URL (default: DuckDB file).")] = None,
+    admin: Annotated[str | None, typer.Option("--admin", help="Also add an administrator of this name with a "
+                                              "random password, printed once.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then store the pages' figures and serve the "
+                                        "workspace (Ctrl+C stops it).")] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Build a demo workspace from a simulated company with known ground truth.
+
+    The simulator is just another source: its tables go through the same validation and
+    load as your files; its ground truth (who churned, when, why) goes to a separate
+    'truth' table that analyses never read.
+
+    Examples:
+      churnguard demo --dir demo --customers 20000 --seed 7
+      churnguard demo --dir demo --replace --admin admin --serve     (what 'make demo' runs)
+    """
+    from churnguard.service.demo import DemoOptions, build_demo
+
+    opts = DemoOptions(directory, customers, months, seed, replace, database)
+    with err_console.status("building the demo") as status:
+        result = build_demo(opts, step=lambda msg: status.update(msg))
+    password = _add_admin(directory, admin) if admin else None
+    if json_out:
+        print_json({**result.to_dict(), "admin": admin})
+        if password:  # shown once, on the terminal, never in the JSON
+            err_console.print(f"admin {admin} password: {password}", highlight=False)
+    else:
+        _print_result(result, directory)
+        if password and not serve:
+            console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
+                          f"serve it with: churnguard serve -w {directory}", highlight=False)
+    if serve:
+        _serve(directory, host, port, admin, password)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("demo")
-    @handle_errors
-    def demo(
-        directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo workspace.")] = Path("demo"),
-        customers: Annotated[int, typer.Option("--customers", min=10, help="Customers to simulate.")] = 5000,
-        months: Annotated[int, typer.Option("--months", min=3, max=120, help="Months of history.")] = 24,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 42,
-        replace: Annotated[bool, typer.Option("--replace", help="Rebuild the folder if it is already a workspace.")] = False,
-        database: Annotated[str | None, typer.Option("--database", help="Database URL (default: DuckDB file).")] = None,
-        admin: Annotated[str | None, typer.Option("--admin", help="Also add an administrator of this name with a "
-                                                  "random password, printed once.")] = None,
-        serve: Annotated[bool, typer.Option("--serve", help="Then store the pages' figures and serve the "
-                                            "workspace (Ctrl+C stops it).")] = False,
-        host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve: port.")] = 8000,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Build a demo workspace from a simulated company with known ground truth.
-
-        The simulator is just another source: its tables go through the same validation and
-        load as your files; its ground truth (who churned, when, why) goes to a separate
-        'truth' table that analyses never read.
-
-        Examples:
-          churnguard demo --dir demo --customers 20000 --seed 7
-          churnguard demo --dir demo --replace --admin admin --serve     (what 'make demo' runs)
-        """
-        opts = DemoOptions(directory, customers, months, seed, replace, database)
-        with err_console.status("building the demo") as status:
-            result = build_demo(opts, step=lambda msg: status.update(msg))
-        password = _add_admin(directory, admin) if admin else None
-        if json_out:
-            print_json({**result.to_dict(), "admin": admin})
-            if password:  # shown once, on the terminal, never in the JSON
-                err_console.print(f"admin {admin} password: {password}", highlight=False)
-        else:
-            _print_result(result, directory)
-            if password and not serve:
-                console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
-                              f"serve it with: churnguard serve -w {directory}", highlight=False)
-        if serve:
-            _serve(directory, host, port, admin, password)
+    app.command("demo")(demo)
 
 
 def _add_admin(directory: Path, name: str) -> str:
@@ -64,11 +67,11 @@ def _add_admin(directory: Path, name: str) -> str:
     import secrets
 
     from churnguard.service import users
-    from churnguard.store import Workspace
+    from churnguard.service.context import open_context
 
     password = secrets.token_urlsafe(12)
-    with Workspace.open(directory) as ws:
-        users.add_user(ws, users.UserCreate(name, "admin", password))
+    with open_context(directory) as ctx:
+        users.add_user(ctx.workspace, users.UserCreate(name, "admin", password))
     return password
 
 
@@ -78,10 +81,10 @@ def _serve(directory: Path, host: str, port: int, admin: str | None, password: s
 
     from churnguard.present.app import create_app
     from churnguard.service import results
-    from churnguard.store import Workspace
+    from churnguard.service.context import open_context
 
-    with Workspace.open(directory) as ws, err_console.status("computing the figures of the pages") as status:
-        results.refresh(ws, step=lambda m: status.update(f"computing {m}"))
+    with open_context(directory) as ctx, err_console.status("computing the figures of the pages") as status:
+        results.refresh(ctx, step=lambda m: status.update(f"computing {m}"))
     app = create_app(directory)
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     console.print()
@@ -117,8 +120,10 @@ def _print_summary(directory: Path) -> None:
     """What exists of the pipeline, on the demo: the churn-rate trend, …"""
     from churnguard.present.cli.measure_cmds import print_trend
     from churnguard.service import measure
+    from churnguard.service.context import open_context
 
-    rates = measure.churn_rate(measure.ChurnRateOptions(workspace=directory)).to_dict()
+    with open_context(directory) as ctx:
+        rates = measure.churn_rate(ctx, measure.ChurnRateOptions()).to_dict()
     console.print()
     # quarters too close to the start of the simulated history undercount churn: leave them out
     print_trend([r for r in rates["data"] if r.get("history_complete", True)][-8:], "quarter")
@@ -127,17 +132,15 @@ def _print_summary(directory: Path) -> None:
                   f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)
 
     from churnguard.service import value
-    from churnguard.store import Workspace
 
-    with Workspace.open(directory) as ws:
-        summary = value.summarize(ws)
+    with open_context(directory) as ctx:
+        summary = value.summarize(ctx)
     console.print()
     for line in summary.lines():
         console.print(line, highlight=False)
 
     from churnguard.i18n import Translator
     from churnguard.service.at_risk import TopOptions, top_at_risk
-    from churnguard.service.context import open_context
 
     with err_console.status("churnguard run: signals, defectors, churn model"), open_context(directory) as ctx:
         top = top_at_risk(ctx, TopOptions(n=5))

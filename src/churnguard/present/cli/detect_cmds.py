@@ -5,117 +5,131 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
+    N_,
     AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
     handle_errors,
-    parse_date_option,
+    open_ctx,
     print_json,
+    say_run,
+    translator_of,
 )
-from churnguard.service import detect as svc
 
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
 
 
-def _fmt(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.0f}"
-    return str(v)
+@handle_errors
+def defectors(
+    as_of: AsOfOpt = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="complete (完全跳槽) or partial (部分跳槽); default both.")
+    ] = None,
+    limit: LimitOpt = None,
+    csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers.")] = None,
+    stored: Annotated[
+        bool, typer.Option("--stored", help="Only the stored run: fail rather than compute when there is none.")
+    ] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Compute afresh even when a run of the date is stored.")] = False,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Who has left, fully or partly, as of a date — each with its evidence.
+
+    Complete: the contract ended without renewal, or no purchase for the churn threshold, or
+    P(alive) below detect.p_alive_below. Partial: still buying, but share of wallet, spend,
+    frequency or product breadth clearly below its own seasonally adjusted baseline.
+
+    Reads the newest stored run ('churnguard run'), or the run of the date --as-of names, as
+    the web pages and /api/defectors show them; computes afresh only when no run of that date is
+    stored (and says so), or with --fresh.
+
+    Example: churnguard defectors --kind partial --as-of 2026-06-30 --json
+    """
+    from churnguard.errors import NotComputedError
+    from churnguard.service import detect as svc
+
+    opts = svc.DefectorOptions(kind, limit, csm, language=lang)
+    run = "stored"
+    result = None
+    with open_ctx(workspace, as_of, lang) as ctx:
+        if not fresh:
+            try:
+                result = svc.stored_defectors(ctx, opts)
+            except NotComputedError:
+                if stored:
+                    raise
+        if result is None:
+            run = "computed"
+            with err_console.status("finding defectors"):
+                result = svc.defectors(ctx, opts)
+    if json_out:
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+        return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
+    d = result.to_dict()
+    say_run(run, d["as_of"], tr)
+    console.print(tr.gettext(N_("defectors as of %(date)s (%(source)s): %(complete)s complete, %(partial)s partial"),
+                             date=d["as_of"], source=d["as_of_source"],
+                             complete=tr.format_number(d["counts"]["complete"]),
+                             partial=tr.format_number(d["counts"]["partial"])), highlight=False)
+    cols = [("customer_id", N_("Customer"), "text"), ("kind", N_("Kind"), "text"), ("rules", N_("Rules")),
+            ("segment", N_("Segment"), "text"), ("spend_365d", N_("Spend, last 365 days"), "amount"),
+            ("evidence_text", N_("Evidence"), "text")]
+    console.print(render_table(d["data"], cols, tr, limit=limit or 50))
+    if not limit and d["count"] > 50:
+        console.print(tr.gettext(N_("… %(n)s more; use --limit N or --json"), n=tr.format_number(d["count"] - 50)),
+                      highlight=False)
+
+
+@handle_errors
+def signals(
+    as_of: AsOfOpt = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only customers where this rule fired.")] = None,
+    limit: LimitOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Early-warning signals of active customers: which rules fire, with their evidence.
+
+    Rules (switch and tune them in the [signals] section of churnguard.toml): contact_drop,
+    renewal_silence, unsubscribed, complaint, satisfaction, spend_trend, chain, price_exposure.
+
+    Example: churnguard signals --rule renewal_silence --limit 20
+    """
+    from churnguard.service import detect as svc
+
+    opts = svc.SignalOptions(rule, limit)
+    with err_console.status("evaluating warning signals"), open_ctx(workspace, as_of, lang) as ctx:
+        result = svc.signals(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
+    d = result.to_dict()
+    console.print(tr.gettext(N_("warning signals as of %(date)s (%(source)s)"), date=d["as_of"],
+                             source=d["as_of_source"]), highlight=False)
+    rules = [{**r, "on": bool(r["on"]), "needs": " + ".join(r.get("needs") or [])} for r in d["rules"]]
+    console.print(render_table(rules, [("rule", N_("Rule"), "text"), ("on", N_("On")), ("fired", N_("Fired"), "count"),
+                                       ("label", N_("Meaning"), "text"),
+                                       ("needs", N_("Needs (not in the data)"), "text")], tr))
+    console.print(render_table(d["data"], [("customer_id", N_("Customer"), "text"), ("signals", N_("Signals")),
+                                           ("csm", N_("CSM"), "text"), ("evidence_text", N_("Evidence"), "text")],
+                               tr, limit=limit or 30))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("defectors")
-    @handle_errors
-    def defectors(
-        as_of: AsOfOpt = None,
-        kind: Annotated[
-            str | None, typer.Option("--kind", help="complete (完全跳槽) or partial (部分跳槽); default both.")
-        ] = None,
-        limit: LimitOpt = None,
-        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers.")] = None,
-        stored: Annotated[
-            bool, typer.Option("--stored", help="Read the defectors the last 'churnguard run' stored (fast).")
-        ] = False,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Who has left, fully or partly, as of a date — each with its evidence.
-
-        Complete: the contract ended without renewal, or no purchase for the churn threshold, or
-        P(alive) below detect.p_alive_below. Partial: still buying, but share of wallet, spend,
-        frequency or product breadth clearly below its own seasonally adjusted baseline.
-
-        Example: churnguard defectors --kind partial --as-of 2026-06-30 --json
-        (with --stored: the rows of the last run, as the web pages and /api/defectors show them)
-        """
-        from churnguard.service.context import open_context
-
-        opts = svc.DefectorOptions(kind, limit, csm)
-        with err_console.status("finding defectors"), open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
-            result = svc.stored_defectors(ctx, opts) if stored else svc.defectors(ctx, opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(
-            f"[bold]defectors as of {d['as_of']}[/] ({d['as_of_source']}): "
-            f"{d['counts']['complete']:,} complete, {d['counts']['partial']:,} partial"
-        )
-        t = RichTable(show_header=True)
-        for col in ("customer", "kind", "rules", "segment", "spend 365d", "evidence"):
-            t.add_column(col, justify="right" if col == "spend 365d" else "left")
-        for r in d["data"][: limit or 50]:
-            t.add_row(r["customer_id"], r["kind"], r["rules"], _fmt(r["segment"]), _fmt(r["spend_365d"]),
-                      r["evidence_text"])
-        console.print(t)
-        if not limit and d["count"] > 50:
-            console.print(f"… {d['count'] - 50:,} more; use --limit N or --json")
-
-    @app.command("signals")
-    @handle_errors
-    def signals(
-        as_of: AsOfOpt = None,
-        rule: Annotated[str | None, typer.Option("--rule", help="Only customers where this rule fired.")] = None,
-        limit: LimitOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Early-warning signals of active customers: which rules fire, with their evidence.
-
-        Rules (switch and tune them in the [signals] section of churnguard.toml): contact_drop,
-        renewal_silence, unsubscribed, complaint, satisfaction, spend_trend, chain, price_exposure.
-
-        Example: churnguard signals --rule renewal_silence --limit 20
-        """
-        with err_console.status("evaluating warning signals"):
-            from churnguard.service.context import open_context
-
-            with open_context(workspace, as_of=parse_date_option(as_of)) as ctx:
-                result = svc.signals(ctx, svc.SignalOptions(rule, limit))
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(f"[bold]warning signals as of {d['as_of']}[/] ({d['as_of_source']})")
-        t = RichTable(show_header=True)
-        for col in ("rule", "on", "fired", "meaning", "needs (not in the data)"):
-            t.add_column(col)
-        for r in d["rules"]:
-            t.add_row(r["rule"], "yes" if r["on"] else "off", f"{r['fired']:,}", r["label"],
-                      " + ".join(r.get("needs") or []))
-        console.print(t)
-        t = RichTable(show_header=True)
-        for col in ("customer", "signals", "csm", "evidence"):
-            t.add_column(col)
-        for r in d["data"][: limit or 30]:
-            t.add_row(r["customer_id"], r["signals"], _fmt(r["csm"]), r["evidence_text"])
-        console.print(t)
+    app.command("defectors")(defectors)
+    app.command("signals")(signals)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
 
+if TYPE_CHECKING:
+    from churnguard.i18n import Translator
+
 from churnguard.present.cli.common import (
+    N_,
+    AsOfOpt,
+    FromOpt,
     JsonOpt,
+    LangOpt,
+    ToOpt,
     WorkspaceOpt,
     console,
     handle_errors,
+    open_ctx,
     parse_date_option,
     print_json,
+    translator_of,
 )
-from churnguard.service import measure as svc
 
 DEFINITIONS = (
     "\b\nDefinitions:\n"
@@ -33,16 +42,14 @@ DEFINITIONS = (
     "20 lost -> 5.0%.\n"
     "- value churn = value lost / value at start; value = recurring value (contractual) or "
     "trailing churn.value_window_days revenue (non-contractual).\n"
-    "Nothing dated after --to (the as-of date) is read."
+    "Nothing dated after --as-of (the date of knowledge) is read; --from and --to choose the periods shown."
 )
 
 PeriodOpt = Annotated[str, typer.Option("--period", help="month, quarter or year.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First period: the one holding this date (YYYY-MM-DD); default: the first in the data.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="store (the workspace's DuckDB/PostgreSQL) or spark (Parquet files in --data).")]
 RethresholdOpt = Annotated[bool, typer.Option(
     "--rethreshold",
-    help="Learn the 'auto' threshold afresh from the data up to --to instead of using the one stored by the last 'churnguard run'.")]
+    help="Learn the 'auto' threshold afresh from the data up to --as-of instead of using the one stored by the last 'churnguard run'.")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="With --engine spark: folder with transactions.parquet, contracts.parquet, customers.parquet.")]
 
 
@@ -69,29 +76,47 @@ def _fmt(value: Any, pct: bool = False) -> str:
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]], title: str, period: str | None = None,
-           pct: tuple[str, ...] = ()) -> RichTable:
+           pct: tuple[str, ...] = (), tr: Translator | None = None) -> RichTable:
+    """Rows as a table: headers in the reader's language, numbers written for people."""
+    from churnguard.i18n import Translator
+    from churnguard.present.cli.render import cell
+
+    tr = tr or Translator("en")
     t = RichTable(title=title)
     for _, head in columns:
-        t.add_column(head, justify="right")
+        t.add_column(tr.gettext(head), justify="right")
     for r in rows:
         cells = []
         for key, _ in columns:
             v = r.get(key)
             if period and key in ("period_start", "cohort_start", "window_start") and isinstance(v, date):
-                cells.append(_label(v, period) + ("" if r.get("complete", True) else "*"))
+                cells.append(_period(v, period, tr) + ("" if r.get("complete", True) else "*"))
             else:
-                cells.append(_fmt(v, key in pct))
+                cells.append(cell(v, "pct" if key in pct else "auto", tr))
         t.add_row(*cells)
     return t
 
 
-def print_trend(rows: list[dict], period: str, group: str | None = None) -> None:
+def _period(d: date, period: str, tr: Translator) -> str:
+    """A period as the reader writes it (``2024-Q2`` in English, ``2024年第2季度`` in Chinese)."""
+    return _label(d, period) if tr.language == "en" else tr.format_period(d, period)
+
+
+def _open(workspace: Path | None, as_of: str | None, lang: str | None, engine: str, data: Path | None):
+    """The command's context: the workspace, reading its records from ``--engine``/``--data``."""
+    from churnguard.service.measure import engine_url
+
+    return open_ctx(workspace, as_of, lang, records_url=engine_url(engine, data))
+
+
+def print_trend(rows: list[dict], period: str, group: str | None = None, tr: Translator | None = None) -> None:
     """Print a churn-rate bar per period (the terminal trend chart)."""
     rates = [r["churn_rate"] for r in rows if r["churn_rate"] is not None]
     top = max(rates, default=0) or 1.0
-    console.print("[bold]churn rate trend[/bold]")
+    title = N_("churn rate trend")
+    console.print(f"[bold]{tr.gettext(title) if tr else title}[/bold]")
     for r in rows:
-        label = _label(r["period_start"], period)
+        label = _period(r["period_start"], period, tr) if tr else _label(r["period_start"], period)
         if group:
             label = f"{r[group] or '–'} {label}"
         rate = r["churn_rate"]
@@ -111,266 +136,284 @@ def _footer(defn: dict) -> None:
     console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")
 
 
-def _language(workspace: Path | None) -> str:
-    """The workspace's language (en when there is no readable workspace)."""
-    from churnguard.settings import SETTINGS_FILE, default_workspace_dir, load_settings
+@handle_errors
+def threshold(
+    by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
 
-    try:
-        return load_settings(Path(workspace or default_workspace_dir()) / SETTINGS_FILE).language
-    except Exception:  # a missing or broken settings file: the command has reported it already
-        return "en"
+    opts = svc.ThresholdOptions(by=by, rethreshold=rethreshold)
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.threshold(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    rows = d["data"]
+    for seg in dict.fromkeys(r["segment"] for r in rows):
+        t = RichTable(title=f"return curve · {seg}")
+        for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
+            t.add_column(head, justify="right")
+        for r in rows:
+            if r["segment"] != seg:
+                continue
+            mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
+            t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
+                      _fmt(r["return_share"], True), mark)
+        console.print(t)
+    t = RichTable(title="threshold in force")
+    for head in ("segment", "days", "source", "customers"):
+        t.add_column(head, justify="right")
+    for r in d["thresholds"]:
+        t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
+    console.print(t)
+    console.print(f"[dim]{d['definition']['non_contractual'].get('threshold_source', '')}[/dim]", highlight=False)
+
+
+@handle_errors
+def churn_rate(
+    period: PeriodOpt = "quarter",
+    basis: Annotated[str, typer.Option("--basis", help="customers, value (recurring or trailing revenue) or recurring (contractual only).")] = "customers",
+    by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.ChurnRateOptions(rethreshold=rethreshold, period=period, basis=basis, by=by,
+                                start=parse_date_option(start, "--from"), to=parse_date_option(end, "--to"))
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.churn_rate(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    cols = ([(by, by)] if by else []) + [
+        ("period_start", N_("period")), ("customers_at_start", N_("at start")), ("customers_lost", N_("lost")),
+        ("customers_acquired", N_("acquired")), ("reactivated", N_("reactivated")),
+        ("customers_at_end", N_("at end")),
+    ]
+    if basis != "customers":
+        cols += [("value_at_start", N_("value at start")), ("value_lost", N_("value lost"))]
+    cols.append(("churn_rate", N_("churn rate")))
+    console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",), tr=tr))
+    print_trend(d["data"], period, by, tr)
+    _footer(d["definition"])
+    if d.get("reactivation_share") is not None:
+        console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
+                      f"(limit {d['reactivation_limit']:.0%})", highlight=False)
+    for w in d.get("warnings", []):
+        if w == (d.get("reactivation_warning") or {}).get("en"):
+            w = d["reactivation_warning"].get(tr.language, w)
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@handle_errors
+def cohorts(
+    period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
+    basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.CohortsOptions(rethreshold=rethreshold, period=period, basis=basis,
+                              start=parse_date_option(start, "--from"), to=parse_date_option(end, "--to"))
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.cohorts(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
+    t = RichTable(title=f"cohort retention · {basis} · per {period}")
+    t.add_column("cohort")
+    t.add_column("size", justify="right")
+    for i in range(width):
+        t.add_column(f"+{i}", justify="right")
+    cohorts_: dict[date, list[dict]] = {}
+    for r in d["data"]:
+        cohorts_.setdefault(r["cohort_start"], []).append(r)
+    for start_, rows in cohorts_.items():
+        cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
+        t.add_row(_period(start_, period, tr), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
+    console.print(t)
+    _footer(d["definition"])
+
+
+@handle_errors
+def retention(
+    period: PeriodOpt = "quarter",
+    basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.RetentionOptions(rethreshold=rethreshold, period=period, basis=basis,
+                                start=parse_date_option(start, "--from"), to=parse_date_option(end, "--to"))
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.retention(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    cols = [("period_start", N_("period")), ("value_at_start", N_("value at start")), ("value_lost", N_("lost")),
+            ("contraction", N_("contraction")), ("expansion", N_("expansion")), ("grr", N_("GRR")), ("nrr", N_("NRR"))]
+    console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr"), tr=tr))
+    _footer(d["definition"])
+
+
+@handle_errors
+def price_volume(
+    period: PeriodOpt = "quarter",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_of: AsOfOpt = None,
+    tolerance: Annotated[float, typer.Option(
+        "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
+                            "fraction (default 0: any fall).")] = 0.0,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.PriceVolumeOptions(period=period, start=parse_date_option(start, "--from"),
+                                  to=parse_date_option(end, "--to"), tolerance=tolerance)
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.price_volume(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    cols = [("period_start", N_("period")), ("revenue", N_("revenue")), ("units", N_("units")),
+            ("customers", N_("customers")),
+            ("revenue_change", N_("change")), ("customer_effect", N_("customers eff.")),
+            ("volume_effect", N_("volume eff.")), ("price_effect", N_("price eff.")), ("other_effect", N_("other"))]
+    console.print(_table(d["data"], cols, f"price–volume · per {period}", period, tr=tr))
+    season = d["seasonality"]
+    against = (f"the same {period} a year before (the data are seasonal)"
+               if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
+    r = season["lag12_correlation"].get("revenue")
+    console.print(f"  false growth judged against {against}; {season['months']} complete months"
+                  + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
+    for w in d["warnings"]:
+        console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
+                      highlight=False)
+    _footer(d["definition"])
+
+
+@handle_errors
+def compare(
+    at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
+    window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = "store",
+    data: DataOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+    rethreshold: RethresholdOpt = False,
+) -> None:
+    from churnguard.service import measure as svc
+
+    opts = svc.CompareOptions(rethreshold=rethreshold, at=parse_date_option(at, "--at"), window=window)
+    with _open(workspace, as_of, lang, engine, data) as ctx:
+        result = svc.compare(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    cols = [("window", N_("window")), ("window_start", N_("from")), ("window_end", N_("to")),
+            ("customers_at_start", N_("at start")), ("customers_lost", N_("lost")), ("churn_rate", N_("churn rate"))]
+    console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",), tr=tr))
+    c = d["comparison"]
+    if c["difference"] is None:
+        console.print("no customers at the start of one window: no comparison")
+    else:
+        verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
+        console.print(
+            f"difference after − before: {c['difference']:+.1%} "
+            f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
+            highlight=False,
+        )
+    for n in d["notes"]:
+        console.print(f"[yellow]note[/yellow] {n}", highlight=False)
+    _footer(d["definition"])
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("threshold", help=(
-        "The churn threshold learned from the data: the return curve (for each gap without a purchase, "
-        "the share of customers once inactive that long who bought again) and the gap chosen, overall "
-        "and per segment.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
-        "  churnguard threshold --to 2024-12-31"
-    ))
-    @handle_errors
-    def threshold(
-        by: Annotated[str | None, typer.Option("--by", help="segment: each segment's own curve too.")] = None,
-        end: Annotated[str | None, typer.Option("--as-of", "--to", help="As-of date (YYYY-MM-DD): nothing later is read; default: the last date in the data.")] = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.ThresholdOptions(workspace=workspace, engine=engine, data=data,
-                                    end=parse_date_option(end, "--as-of"), by=by, rethreshold=rethreshold)
-        result = svc.threshold(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        rows = d["data"]
-        for seg in dict.fromkeys(r["segment"] for r in rows):
-            t = RichTable(title=f"return curve · {seg}")
-            for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
-                t.add_column(head, justify="right")
-            for r in rows:
-                if r["segment"] != seg:
-                    continue
-                mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
-                t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
-                          _fmt(r["return_share"], True), mark)
-            console.print(t)
-        t = RichTable(title="threshold in force")
-        for head in ("segment", "days", "source", "customers"):
-            t.add_column(head, justify="right")
-        for r in d["thresholds"]:
-            t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
-        console.print(t)
-        console.print(f"[dim]{d['definition']['non_contractual'].get('threshold_source', '')}[/dim]", highlight=False)
-
-    @app.command("churn-rate", help=(
-        "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
-        + DEFINITIONS + "\n\n\b\nExamples:\n  churnguard churn-rate --period month --from 2024-01-01\n"
-        "  churnguard churn-rate --basis value --by segment --json\n"
-        "  churnguard churn-rate --engine spark --data /data/parquet"
-    ))
-    @handle_errors
-    def churn_rate(
-        period: PeriodOpt = "quarter",
-        basis: Annotated[str, typer.Option("--basis", help="customers, value (recurring or trailing revenue) or recurring (contractual only).")] = "customers",
-        by: Annotated[str | None, typer.Option("--by", help="Break down by a customer column: segment, region, customer_type, csm or relationship.")] = None,
-        start: FromOpt = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.ChurnRateOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, by=by, start=parse_date_option(start, "--from"),
-        )
-        result = svc.churn_rate(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = ([(by, by)] if by else []) + [
-            ("period_start", "period"), ("customers_at_start", "at start"), ("customers_lost", "lost"),
-            ("customers_acquired", "acquired"), ("reactivated", "reactivated"), ("customers_at_end", "at end"),
-        ]
-        if basis != "customers":
-            cols += [("value_at_start", "value at start"), ("value_lost", "value lost")]
-        cols.append(("churn_rate", "churn rate"))
-        console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",)))
-        print_trend(d["data"], period, by)
-        _footer(d["definition"])
-        if d.get("reactivation_share") is not None:
-            console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
-                          f"(limit {d['reactivation_limit']:.0%})", highlight=False)
-        lang = _language(workspace)
-        for w in d.get("warnings", []):
-            if w == (d.get("reactivation_warning") or {}).get("en"):
-                w = d["reactivation_warning"].get(lang, w)
-            console.print(f"[yellow]warning:[/] {w}", highlight=False)
-
-    @app.command("cohorts", help=(
-        "The cohort retention triangle: of the customers acquired in each period, how many "
-        "(or how much revenue) remain in each later period.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard cohorts --period quarter\n  churnguard cohorts --basis revenue --json"
-    ))
-    @handle_errors
-    def cohorts(
-        period: Annotated[str, typer.Option("--period", help="month or quarter.")] = "month",
-        basis: Annotated[str, typer.Option("--basis", help="customers (active at period end) or revenue.")] = "customers",
-        start: Annotated[str | None, typer.Option("--from", help="Earliest cohort (YYYY-MM-DD).")] = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.CohortsOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, start=parse_date_option(start, "--from"),
-        )
-        result = svc.cohorts(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
-        t = RichTable(title=f"cohort retention · {basis} · per {period}")
-        t.add_column("cohort")
-        t.add_column("size", justify="right")
-        for i in range(width):
-            t.add_column(f"+{i}", justify="right")
-        cohorts_: dict[date, list[dict]] = {}
-        for r in d["data"]:
-            cohorts_.setdefault(r["cohort_start"], []).append(r)
-        for start_, rows in cohorts_.items():
-            cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
-            t.add_row(_label(start_, period), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
-        console.print(t)
-        _footer(d["definition"])
-
-    @app.command("retention", help=(
-        "Gross and net revenue retention (GRR, NRR) per period, with value lost, contraction "
-        "and expansion of the customers active at each period's start.\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard retention\n  churnguard retention --basis recurring --period year --json"
-    ))
-    @handle_errors
-    def retention(
-        period: PeriodOpt = "quarter",
-        basis: Annotated[str, typer.Option("--basis", help="value or recurring (contractual only).")] = "value",
-        start: FromOpt = None,
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.RetentionOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            period=period, basis=basis, start=parse_date_option(start, "--from"),
-        )
-        result = svc.retention(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("period_start", "period"), ("value_at_start", "value at start"), ("value_lost", "lost"),
-                ("contraction", "contraction"), ("expansion", "expansion"), ("grr", "GRR"), ("nrr", "NRR")]
-        console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr")))
-        _footer(d["definition"])
-
-    @app.command("price-volume", help=(
-        "Revenue change per period split into customer-count, volume (units per customer) and "
-        "price effects, with a warning when revenue holds or grows while units or customers fall "
-        "(false growth after a price rise; never when revenue fell). Each period is compared with "
-        "the same period a year before where the data are seasonal, else with the previous one; "
-        "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
-        "  churnguard price-volume --period month --json"
-    ))
-    @handle_errors
-    def price_volume(
-        period: PeriodOpt = "quarter",
-        start: FromOpt = None,
-        end: ToOpt = None,
-        tolerance: Annotated[float, typer.Option(
-            "--tolerance", help="Units or buying customers count as fallen only when they fall by more than this "
-                                "fraction (default 0: any fall).")] = 0.0,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        opts = svc.PriceVolumeOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"),
-            period=period, start=parse_date_option(start, "--from"), tolerance=tolerance,
-        )
-        result = svc.price_volume(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("period_start", "period"), ("revenue", "revenue"), ("units", "units"), ("customers", "customers"),
-                ("revenue_change", "change"), ("customer_effect", "customers eff."),
-                ("volume_effect", "volume eff."), ("price_effect", "price eff."), ("other_effect", "other")]
-        console.print(_table(d["data"], cols, f"price–volume · per {period}", period))
-        season = d["seasonality"]
-        against = (f"the same {period} a year before (the data are seasonal)"
-                   if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
-        r = season["lag12_correlation"].get("revenue")
-        console.print(f"  false growth judged against {against}; {season['months']} complete months"
-                      + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
-        for w in d["warnings"]:
-            console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
-                          highlight=False)
-        _footer(d["definition"])
-
-    @app.command("compare", help=(
-        "Did a change work? Churn rate in the window before --at vs the window after it, the "
-        "difference with a 95% confidence interval (Wald) and a two-sided p-value "
-        "(two-proportion z-test with pooled proportion).\n\n" + DEFINITIONS
-        + "\n\n\b\nExamples:\n  churnguard compare --at 2024-07-01\n  churnguard compare --at 2024-07-01 --window 6m --json"
-    ))
-    @handle_errors
-    def compare(
-        at: Annotated[str, typer.Option("--at", help="Date of the change (YYYY-MM-DD).")],
-        window: Annotated[str, typer.Option("--window", help="Length of each window: e.g. 2q, 6m, 1y, 90d.")] = "2q",
-        end: ToOpt = None,
-        engine: EngineOpt = "store",
-        data: DataOpt = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-        rethreshold: RethresholdOpt = False,
-    ) -> None:
-        opts = svc.CompareOptions(
-            workspace=workspace, engine=engine, data=data, end=parse_date_option(end, "--to"), rethreshold=rethreshold,
-            at=parse_date_option(at, "--at"), window=window,
-        )
-        result = svc.compare(opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        cols = [("window", "window"), ("window_start", "from"), ("window_end", "to"),
-                ("customers_at_start", "at start"), ("customers_lost", "lost"), ("churn_rate", "churn rate")]
-        console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",)))
-        c = d["comparison"]
-        if c["difference"] is None:
-            console.print("no customers at the start of one window: no comparison")
-        else:
-            verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
-            console.print(
-                f"difference after − before: {c['difference']:+.1%} "
-                f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
-                highlight=False,
-            )
-        for n in d["notes"]:
-            console.print(f"[yellow]note[/yellow] {n}", highlight=False)
-        _footer(d["definition"])
+    app.command("threshold", help=(
+    "The churn threshold learned from the data: the return curve (for each gap without a purchase, "
+    "the share of customers once inactive that long who bought again) and the gap chosen, overall "
+    "and per segment.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard threshold\n  churnguard threshold --by segment --json\n"
+    "  churnguard threshold --as-of 2024-12-31"
+))(threshold)
+    app.command("churn-rate", help=(
+    "How much are we losing? Churn rate per period by customers, value or recurring value.\n\n"
+    + DEFINITIONS + "\n\n\b\nExamples:\n  churnguard churn-rate --period month --from 2024-01-01\n"
+    "  churnguard churn-rate --basis value --by segment --json\n"
+    "  churnguard churn-rate --engine spark --data /data/parquet"
+))(churn_rate)
+    app.command("cohorts", help=(
+    "The cohort retention triangle: of the customers acquired in each period, how many "
+    "(or how much revenue) remain in each later period.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard cohorts --period quarter\n  churnguard cohorts --basis revenue --json"
+))(cohorts)
+    app.command("retention", help=(
+    "Gross and net revenue retention (GRR, NRR) per period, with value lost, contraction "
+    "and expansion of the customers active at each period's start.\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard retention\n  churnguard retention --basis recurring --period year --json"
+))(retention)
+    app.command("price-volume", help=(
+    "Revenue change per period split into customer-count, volume (units per customer) and "
+    "price effects, with a warning when revenue holds or grows while units or customers fall "
+    "(false growth after a price rise; never when revenue fell). Each period is compared with "
+    "the same period a year before where the data are seasonal, else with the previous one; "
+    "the output says which.\n\n\b\nExamples:\n  churnguard price-volume --period quarter\n"
+    "  churnguard price-volume --period month --json"
+))(price_volume)
+    app.command("compare", help=(
+    "Did a change work? Churn rate in the window before --at vs the window after it, the "
+    "difference with a 95% confidence interval (Wald) and a two-sided p-value "
+    "(two-proportion z-test with pooled proportion).\n\n" + DEFINITIONS
+    + "\n\n\b\nExamples:\n  churnguard compare --at 2024-07-01\n  churnguard compare --at 2024-07-01 --window 6m --json"
+))(compare)

@@ -8,98 +8,106 @@ from typing import Annotated
 import typer
 
 from churnguard.present.cli.common import (
+    AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
     handle_errors,
-    open_workspace,
-    parse_date_option,
+    open_ctx,
     print_json,
+    translator_of,
 )
+
+
+@handle_errors
+def overview(
+    period: Annotated[str, typer.Option("--period", help="month, quarter or year.")] = "quarter",
+    as_of: AsOfOpt = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """The headline figures of the dashboard's overview: churn rate by customers and by value,
+    revenue retention (GRR, NRR), warnings (false growth, history too short).
+
+    Examples:
+      churnguard overview -w demo
+      churnguard overview --period month --json
+    """
+    from churnguard.present.cli.measure_cmds import print_trend
+    from churnguard.service.overview import OverviewOptions
+    from churnguard.service.overview import overview as svc
+
+    opts = OverviewOptions(period=period)
+    with open_ctx(workspace, as_of, lang) as ctx:
+        result = svc(ctx, opts)
+    if json_out:
+        print_json(result)
+        return
+    from churnguard.i18n import translate_message
+
+    tr = translator_of(lang, workspace)
+    d = result.to_dict()
+    tables = d["status"]["tables"]
+    console.print(f"[bold]overview[/] as of {d['as_of'] or '–'}: {tables['customers']['rows']:,} customers, "
+                  f"{tables['transactions']['rows']:,} transactions, {tables['contracts']['rows']:,} contracts")
+    rows = [{**r, "period_start": date.fromisoformat(str(r["period_start"])[:10])}
+            for r in d["churn"] if r["history_complete"]]
+    if rows:
+        print_trend(rows[-8:], period, tr=tr)
+    latest = d["latest"]
+    if "churn" in latest:
+        c = latest["churn"]
+        value = "–" if c["value_churn_rate"] is None else f"{c['value_churn_rate']:.1%}"
+        console.print(f"last complete {period}: churn rate {c['churn_rate']:.1%} by customers, "
+                      f"{value} by value", highlight=False)
+    if "retention" in latest:
+        r = latest["retention"]
+        console.print(f"revenue retention: GRR {r['grr']:.1%}, NRR {r['nrr']:.1%}", highlight=False)
+    for w in d["warnings"]:
+        console.print(f"[yellow]warning:[/] {translate_message(tr, w['message'])}", highlight=False)
+
+
+@handle_errors
+def refresh(
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every stored figure first.")] = False,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Compute the figures the web pages open with and store them in the workspace
+    (.cache/results), so the first visitor does not wait.
+
+    Stored figures are used until an import, a 'churnguard run' or a changed setting makes
+    new ones due; pages compute (and store) any other figure on first view.
+
+    Examples:
+      churnguard refresh -w demo
+      churnguard refresh --clear --json
+    """
+    from churnguard.service import results
+
+    with open_ctx(workspace, lang=lang) as ctx:
+        if clear:
+            results.clear(ctx.workspace)
+        with err_console.status("computing figures") as status:
+            result = results.refresh(ctx, step=lambda m: status.update(f"computing {m}"))
+    if json_out:
+        print_json(result)
+        return
+    for f in result.figures:
+        what = f"{f['name']} {f['options'] or ''}".strip()
+        if "error" in f:
+            console.print(f"  {what}: [yellow]{f['error']}[/]", highlight=False)
+        else:
+            state = "already stored" if f["cached"] else f"computed in {f['seconds']:.1f} s"
+            console.print(f"  {what}: {state}", highlight=False)
+    console.print(f"figures stored for data version {result.version}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("overview")
-    @handle_errors
-    def overview(
-        period: Annotated[str, typer.Option("--period", help="month, quarter or year.")] = "quarter",
-        end: Annotated[str | None, typer.Option("--to", help="As-of date (YYYY-MM-DD); default: the last date in the data.")] = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """The headline figures of the dashboard's overview: churn rate by customers and by value,
-        revenue retention (GRR, NRR), warnings (false growth, history too short).
-
-        Examples:
-          churnguard overview -w demo
-          churnguard overview --period month --json
-        """
-        from churnguard.present.cli.measure_cmds import print_trend
-        from churnguard.service.context import open_context
-        from churnguard.service.overview import OverviewOptions
-        from churnguard.service.overview import overview as svc
-
-        opts = OverviewOptions(period=period)
-        with open_context(workspace, as_of=parse_date_option(end, "--to")) as ctx:
-            result = svc(ctx, opts)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        tables = d["status"]["tables"]
-        console.print(f"[bold]overview[/] as of {d['as_of'] or '–'}: {tables['customers']['rows']:,} customers, "
-                      f"{tables['transactions']['rows']:,} transactions, {tables['contracts']['rows']:,} contracts")
-        rows = [{**r, "period_start": date.fromisoformat(str(r["period_start"])[:10])}
-                for r in d["churn"] if r["history_complete"]]
-        if rows:
-            print_trend(rows[-8:], period)
-        latest = d["latest"]
-        if "churn" in latest:
-            c = latest["churn"]
-            value = "–" if c["value_churn_rate"] is None else f"{c['value_churn_rate']:.1%}"
-            console.print(f"last complete {period}: churn rate {c['churn_rate']:.1%} by customers, "
-                          f"{value} by value", highlight=False)
-        if "retention" in latest:
-            r = latest["retention"]
-            console.print(f"revenue retention: GRR {r['grr']:.1%}, NRR {r['nrr']:.1%}", highlight=False)
-        for w in d["warnings"]:
-            console.print(f"[yellow]warning:[/] {w['message']}", highlight=False)
-
-    @app.command("refresh")
-    @handle_errors
-    def refresh(
-        clear: Annotated[bool, typer.Option("--clear", help="Remove every stored figure first.")] = False,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Compute the figures the web pages open with and store them in the workspace
-        (.cache/results), so the first visitor does not wait.
-
-        Stored figures are used until an import, a 'churnguard run' or a changed setting makes
-        new ones due; pages compute (and store) any other figure on first view.
-
-        Examples:
-          churnguard refresh -w demo
-          churnguard refresh --clear --json
-        """
-        from churnguard.service import results
-
-        with open_workspace(workspace) as ws:
-            if clear:
-                results.clear(ws)
-            with err_console.status("computing figures") as status:
-                result = results.refresh(ws, step=lambda m: status.update(f"computing {m}"))
-        if json_out:
-            print_json(result)
-            return
-        for f in result.figures:
-            what = f"{f['name']} {f['options'] or ''}".strip()
-            if "error" in f:
-                console.print(f"  {what}: [yellow]{f['error']}[/]", highlight=False)
-            else:
-                state = "already stored" if f["cached"] else f"computed in {f['seconds']:.1f} s"
-                console.print(f"  {what}: {state}", highlight=False)
-        console.print(f"figures stored for data version {result.version}")
+    app.command("overview")(overview)
+    app.command("refresh")(refresh)

@@ -10,6 +10,7 @@ from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
@@ -18,11 +19,9 @@ from churnguard.present.cli.common import (
     parse_date_option,
     print_json,
 )
-from churnguard.present.errorlog import log_events
-from churnguard.service import audit, logins
-from churnguard.service import users as svc
 
-user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True,
+                    rich_markup_mode=None)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +38,7 @@ def audit_cmd(
     since: Annotated[str | None, typer.Option("--since", help="Only events on or after this date (YYYY-MM-DD).")] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """The audit log: sign-ins, imports, setting and user changes — who, when, from where.
 
@@ -46,6 +46,8 @@ def audit_cmd(
       churnguard audit --limit 20
       churnguard audit --action sign_in_failed --since 2026-12-01 --json
     """
+    from churnguard.service import audit
+
     with open_workspace(workspace) as ws:
         result = audit.events(ws, limit=limit, action=action, actor=actor,
                               since=parse_date_option(since, "--since"))
@@ -83,6 +85,8 @@ def add(
       churnguard user add 王芳 --role csm --csm 王芳
       echo "$PASSWORD" | churnguard user add li --role manager --password-stdin
     """
+    from churnguard.service import users as svc
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -94,11 +98,14 @@ def add(
 
 @user_app.command("list")
 @handle_errors
-def list_(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def list_(workspace: WorkspaceOpt = None,
+    lang: LangOpt = None, json_out: JsonOpt = False) -> None:
     """List users and their roles (never their passwords).
 
     Example: churnguard user list --json
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         result = svc.list_users(ws)
     if json_out:
@@ -119,6 +126,7 @@ def token(
     expires: Annotated[int | None, typer.Option("--expires", help="Days until it stops working (default: never).",
                                                 min=1, max=3650)] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Make a new API token for a user and print it once (only its hash is kept).
 
@@ -129,6 +137,8 @@ def token(
       curl -H "Authorization: Bearer $(churnguard user token admin)" http://127.0.0.1:8000/api/status
       churnguard user token reports --expires 90
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         tok = svc.create_token(ws, name, expires)
     sys.stdout.write(tok + "\n")
@@ -136,14 +146,16 @@ def token(
         err_console.print("keep it safe: it is shown only now", style="yellow")
 
 
-
 @user_app.command("locks")
 @handle_errors
-def locks(workspace: WorkspaceOpt = None, json_out: JsonOpt = False) -> None:
+def locks(workspace: WorkspaceOpt = None,
+    lang: LangOpt = None, json_out: JsonOpt = False) -> None:
     """User names and addresses with wrong passwords on record, and whether they are locked now.
 
     Example: churnguard user locks --json
     """
+    from churnguard.service import logins
+
     with open_workspace(workspace) as ws:
         result = logins.list_locks(ws)
     if json_out:
@@ -168,6 +180,7 @@ def unlock(
     name: Annotated[str | None, typer.Argument(help="The user name to unlock.", show_default=False)] = None,
     address: Annotated[str | None, typer.Option("--address", help="Unlock this client address instead.")] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Lift the lock that wrong passwords put on a user name (or a client address).
 
@@ -175,6 +188,9 @@ def unlock(
       churnguard user unlock 王芳
       churnguard user unlock --address 10.0.0.7
     """
+    from churnguard.present.errorlog import log_events
+    from churnguard.service import logins
+
     with open_workspace(workspace) as ws:
         log_events(ws.path)
         found = logins.unlock(ws, name, address)
@@ -196,11 +212,14 @@ def passwd(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
     ] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Give a user a new password; the user's web sessions end (API tokens stay until revoked).
 
     Example: churnguard user passwd 王芳
     """
+    from churnguard.service import users as svc
+
     password = _read_password(password_stdin)
     with open_workspace(workspace) as ws:
         ended = svc.set_password(ws, name, password)
@@ -214,11 +233,14 @@ def role(
     new_role: Annotated[str, typer.Argument(help="admin, manager or csm.", show_default=False)],
     csm: Annotated[str | None, typer.Option("--csm", help="For a csm: the customers' csm value that is them.")] = None,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Give a user another role; its web sessions end, so the role holds from the next sign-in.
 
     Example: churnguard user role 王芳 manager
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         user = svc.set_role(ws, name, new_role, csm)
     console.print(f"user {user.user_id} is now {user.role}; web sessions ended", highlight=False)
@@ -227,11 +249,13 @@ def role(
 @user_app.command("disable")
 @handle_errors
 def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
-            workspace: WorkspaceOpt = None) -> None:
+            workspace: WorkspaceOpt = None, lang: LangOpt = None) -> None:
     """Stop a user signing in: sessions end, API tokens stop working ('enable' undoes it).
 
     Example: churnguard user disable 王芳
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         svc.disable_user(ws, name)
     console.print(f"user {name} disabled: sessions ended, tokens stopped", highlight=False)
@@ -240,11 +264,13 @@ def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=F
 @user_app.command("enable")
 @handle_errors
 def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
-           workspace: WorkspaceOpt = None) -> None:
+           workspace: WorkspaceOpt = None, lang: LangOpt = None) -> None:
     """Let a disabled user sign in again (its tokens work again).
 
     Example: churnguard user enable 王芳
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         svc.enable_user(ws, name)
     console.print(f"user {name} enabled", highlight=False)
@@ -256,11 +282,14 @@ def delete(
     name: Annotated[str, typer.Argument(help="The user.", show_default=False)],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Remove a user with its sessions and API tokens.
 
     Example: churnguard user delete 王芳 --yes
     """
+    from churnguard.service import users as svc
+
     if not yes:
         typer.confirm(f"delete user {name} with its sessions and tokens?", abort=True)
     with open_workspace(workspace) as ws:
@@ -274,11 +303,14 @@ def tokens(
     name: Annotated[str | None, typer.Argument(help="Only this user's tokens.", show_default=False)] = None,
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """List API tokens by id (never the tokens), newest first.
 
     Example: churnguard user tokens admin --json
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         result = svc.list_tokens(ws, name)
     if json_out:
@@ -299,11 +331,14 @@ def revoke(
     token_id: Annotated[str, typer.Argument(help="The id 'user tokens' shows (or the token itself).",
                                             show_default=False)],
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """End an API token at once.
 
     Example: churnguard user revoke 3fa9c2d1b0e4
     """
+    from churnguard.service import users as svc
+
     with open_workspace(workspace) as ws:
         n = svc.revoke_token(ws, token_id)
     if not n:

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
 from churnguard.errors import InputError
 from churnguard.present.cli.common import (
+    N_,
     AsOfOpt,
     JsonOpt,
+    LangOpt,
     WorkspaceOpt,
     console,
     err_console,
     handle_errors,
-    open_workspace,
-    parse_date_option,
+    open_ctx,
     print_json,
+    say_run,
+    translator_of,
 )
-from churnguard.service import value as svc
-from churnguard.vocab import inert_text
+
+if TYPE_CHECKING:
+    from churnguard.service.value import ValueResult
 
 TimeUnitOpt = Annotated[
     str,
@@ -31,7 +35,9 @@ TimeUnitOpt = Annotated[
 _OUT_SUFFIXES = (".csv", ".parquet")
 
 
-def _write_out(result: svc.ValueResult, out: Path) -> None:
+def _write_out(result: ValueResult, out: Path) -> None:
+    from churnguard.vocab import inert_text
+
     suffix = out.suffix.lower()
     if suffix not in _OUT_SUFFIXES:
         raise InputError(
@@ -84,120 +90,130 @@ def _print_models(models: dict) -> None:
     console.print(t)
 
 
+@handle_errors
+def value(
+    as_of: AsOfOpt = None,
+    time_unit: TimeUnitOpt = "week",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the per-customer table to a .csv or .parquet file."),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Customer value as of a date: RFM, Pareto, payments, P(alive), CLV, contracts, core flag.
+
+    One row per customer; the table is stored as the dated 'value' snapshot. A model the
+    data cannot support is reported with its reason; the rest is still computed.
+
+    Examples:
+      churnguard value --as-of 2026-06-30
+      churnguard value --time-unit day --json > value.json
+      churnguard value --out value.csv
+    """
+    from churnguard.service import value as svc
+
+    opts = svc.ValueOptions(time_unit=time_unit)
+    with open_ctx(workspace, as_of, lang) as ctx:
+        if json_out:
+            result = svc.compute(ctx, opts)
+        else:
+            with err_console.status("computing customer value"):
+                result = svc.compute(ctx, opts)
+        if out is not None:
+            _write_out(result, out)
+    if json_out:
+        print_json(result)
+        return
+    d = result.to_dict()
+    console.print(
+        f"[bold]customer value[/] as of {d['as_of']} ({d['as_of_source']}), {d['count']:,} customers, "
+        f"time unit {d['time_unit']}",
+        highlight=False,
+    )
+    _print_models(d["models"])
+    frame = result.to_frame()
+    seg = (
+        frame.groupby("rfm_segment_label", dropna=True)
+        .agg(customers=("customer_id", "size"), spend=("total_spend", "sum"))
+        .sort_values("spend", ascending=False)
+    )
+    t = RichTable(title="RFM segments")
+    for col in ("segment", "customers", "total spend"):
+        t.add_column(col, justify="left" if col == "segment" else "right")
+    for label, row in seg.iterrows():
+        t.add_row(str(label), f"{int(row['customers']):,}", f"{row['spend']:,.0f}")
+    console.print(t)
+    s = result.summary(top=0)
+    for line in s.lines():
+        console.print(line, highlight=False)
+    if out is not None:
+        console.print(f"written: {out}")
+    console.print("next: churnguard core-customers")
+
+
+@handle_errors
+def core_customers(
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="How many to list, largest revenue first.")
+    ] = 20,
+    as_of: AsOfOpt = None,
+    time_unit: TimeUnitOpt = "week",
+    csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (from a stored run).")] = None,
+    stored: Annotated[
+        bool, typer.Option("--stored", help="Only the stored run: fail rather than compute when there is none.")
+    ] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Compute value afresh even when a run of the date is "
+                                                        "stored (stores the 'value' snapshot).")] = False,
+    workspace: WorkspaceOpt = None,
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
+
+    Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Reads the value table of the
+    newest stored run, or of the run of the date --as-of names, as the web pages and
+    /api/core-customers; computes value afresh (and stores the 'value' snapshot) only when no
+    run of that date is stored (and says so), with --fresh, or with another --time-unit.
+
+    Example: churnguard core-customers --top 10 --as-of 2026-06-30
+    """
+    from churnguard.errors import NotComputedError
+    from churnguard.service import value as svc
+
+    run = "stored"
+    result = None
+    with open_ctx(workspace, as_of, lang) as ctx:
+        if not fresh and time_unit == "week":
+            try:
+                result = svc.stored_core_customers(ctx, svc.CoreOptions(top=top, csm=csm))
+            except NotComputedError:
+                if stored:
+                    raise
+        if result is None:
+            if csm is not None:
+                raise InputError("--csm needs a stored run ('churnguard run')")
+            run = "computed"
+            result = svc.core_customers(ctx, svc.CoreOptions(top=top, value=svc.ValueOptions(time_unit=time_unit)))
+    if json_out:
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+        return
+    from churnguard.present.cli.render import render_table
+
+    tr = translator_of(lang, workspace)
+    d = result.to_dict()
+    say_run(run, d["as_of"], tr)
+    console.print(tr.gettext(N_("core customers as of %(date)s (%(source)s): %(core)s of %(all)s; showing %(n)s"),
+                             date=d["as_of"], source=d["as_of_source"], core=tr.format_number(d["core_customers"]),
+                             all=tr.format_number(d["customers"]), n=tr.format_number(d["count"])), highlight=False)
+    cols = [("customer_id", N_("Customer"), "text"), ("name", N_("Name"), "text"),
+            ("revenue", N_("Revenue"), "amount"), ("clv", N_("CLV"), "amount"),
+            ("core_reason", N_("Why"), "text")]
+    console.print(render_table(d["data"], cols, tr))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-
-    @app.command("value")
-    @handle_errors
-    def value(
-        as_of: AsOfOpt = None,
-        time_unit: TimeUnitOpt = "week",
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help="Also write the per-customer table to a .csv or .parquet file."),
-        ] = None,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """Customer value as of a date: RFM, Pareto, payments, P(alive), CLV, contracts, core flag.
-
-        One row per customer; the table is stored as the dated 'value' snapshot. A model the
-        data cannot support is reported with its reason; the rest is still computed.
-
-        Examples:
-          churnguard value --as-of 2026-06-30
-          churnguard value --time-unit day --json > value.json
-          churnguard value --out value.csv
-        """
-        when = parse_date_option(as_of)
-        ws = open_workspace(workspace)
-        with ws:
-            if json_out:
-                result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
-            else:
-                with err_console.status("computing customer value"):
-                    result = svc.compute(ws, svc.ValueOptions(as_of=when, time_unit=time_unit))
-            if out is not None:
-                _write_out(result, out)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(
-            f"[bold]customer value[/] as of {d['as_of']} ({d['as_of_source']}), {d['count']:,} customers, "
-            f"time unit {d['time_unit']}",
-            highlight=False,
-        )
-        _print_models(d["models"])
-        frame = result.to_frame()
-        seg = (
-            frame.groupby("rfm_segment_label", dropna=True)
-            .agg(customers=("customer_id", "size"), spend=("total_spend", "sum"))
-            .sort_values("spend", ascending=False)
-        )
-        t = RichTable(title="RFM segments")
-        for col in ("segment", "customers", "total spend"):
-            t.add_column(col, justify="left" if col == "segment" else "right")
-        for label, row in seg.iterrows():
-            t.add_row(str(label), f"{int(row['customers']):,}", f"{row['spend']:,.0f}")
-        console.print(t)
-        s = result.summary(top=0)
-        for line in s.lines():
-            console.print(line, highlight=False)
-        if out is not None:
-            console.print(f"written: {out}")
-        console.print("next: churnguard core-customers")
-
-    @app.command("core-customers")
-    @handle_errors
-    def core_customers(
-        top: Annotated[
-            int, typer.Option("--top", min=1, help="How many to list, largest revenue first.")
-        ] = 20,
-        as_of: AsOfOpt = None,
-        time_unit: TimeUnitOpt = "week",
-        csm: Annotated[str | None, typer.Option("--csm", help="Only this CSM's customers (with --stored).")] = None,
-        stored: Annotated[
-            bool, typer.Option("--stored", help="List them from the value table the last run stored (fast).")
-        ] = False,
-        workspace: WorkspaceOpt = None,
-        json_out: JsonOpt = False,
-    ) -> None:
-        """List core customers (核心客户): top revenue, long-standing, regular, paying on time.
-
-        Each comes with the evidence ("前3%收入贡献, 合作4.2年, …"). Computes value as of the
-        date and stores the 'value' snapshot.
-
-        Example: churnguard core-customers --top 10 --as-of 2026-06-30
-        (with --stored: from the value table of the last run, as the web pages and /api/core-customers)
-        """
-        when = parse_date_option(as_of)
-        ws = open_workspace(workspace)
-        with ws:
-            if stored:
-                result = svc.stored_core_customers(ws, as_of=when, top=top, csm=csm)
-            else:
-                if csm is not None:
-                    raise InputError("--csm needs --stored")
-                result = svc.core_customers(ws, svc.ValueOptions(as_of=when, time_unit=time_unit), top=top)
-        if json_out:
-            print_json(result)
-            return
-        d = result.to_dict()
-        console.print(
-            f"[bold]core customers[/] as of {d['as_of']} ({d['as_of_source']}): {d['core_customers']:,} of "
-            f"{d['customers']:,}; showing {d['count']:,}",
-            highlight=False,
-        )
-        t = RichTable()
-        for col in ("customer", "name", "revenue", "CLV", "why"):
-            t.add_column(col, justify="right" if col in ("revenue", "CLV") else "left")
-        for r in d["data"]:
-            t.add_row(
-                r["customer_id"],
-                r["name"] or "",
-                f"{r['revenue']:,.0f}",
-                "" if r["clv"] is None else f"{r['clv']:,.0f}",
-                r["core_reason"],
-            )
-        console.print(t)
+    app.command("value")(value)
+    app.command("core-customers")(core_customers)

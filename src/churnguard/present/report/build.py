@@ -50,7 +50,8 @@ class ReportResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``churnguard report --json``."""
-        return {"out": str(self.out), "format": self.format, "language": self.language, "as_of": self.as_of,
+        data = [{"figure": f} for f in self.figures]
+        return {"data": data, "count": len(data), "out": str(self.out), "format": self.format, "language": self.language, "as_of": self.as_of,
                 "figures": self.figures, "bytes": self.bytes}
 
 

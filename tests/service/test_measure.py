@@ -89,7 +89,7 @@ def test_churn_rate_json_from_the_cli(ws):
 
 
 def test_churn_rate_terminal_output_has_a_trend_chart(ws):
-    r = run("churn-rate", "--workspace", str(ws), "--from", "2024-01-01", "--to", "2024-06-30")
+    r = run("churn-rate", "--workspace", str(ws), "--from", "2024-01-01", "--to", "2024-06-30", "--lang", "en")
     assert r.exit_code == 0, r.output
     assert "churn rate trend" in r.stdout and "2024-Q2" in r.stdout and "20.0%" in r.stdout
 

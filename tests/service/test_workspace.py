@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from churnguard.errors import InputError, SettingsError
-from churnguard.service.context import context_of
+from churnguard.service.context import context_of, open_context
 from churnguard.service.imports import ImportOptions, import_data
 from churnguard.service.workspace import editable_settings, recent_imports, status, status_of, update_settings
 from churnguard.settings import SETTINGS_FILE, documented_fields, load_settings
@@ -71,7 +71,8 @@ def test_import_log_newest_first(duck_workspace: Workspace) -> None:
 def test_status_of_an_open_workspace_is_status(duck_workspace: Workspace) -> None:
     expected = status_of(duck_workspace).to_dict()
     duck_workspace.close()
-    assert status(Path(duck_workspace.path)).to_dict() == expected
+    with open_context(Path(duck_workspace.path)) as ctx:
+        assert status(ctx).to_dict() == expected
 
 
 def test_an_upload_is_named_by_its_own_name(duck_workspace: Workspace, tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ def test_status_asks_the_driver_directly(tmp_path: Path) -> None:
 
 
 def test_quick_status_is_the_full_status(tmp_path: Path) -> None:
+    from churnguard.service.context import open_context
     from churnguard.service.workspace import status
     from churnguard.service.workspace_status import quick_status
     from churnguard.store import Workspace
@@ -65,9 +66,11 @@ def test_quick_status_is_the_full_status(tmp_path: Path) -> None:
 
     r = CliRunner().invoke(app, ["import", "customers", str(tmp_path / "x.csv"), "-w", str(tmp_path / "shop")])
     assert r.exit_code == 0, r.output
-    quick = quick_status(tmp_path / "shop")
+    with open_context(tmp_path / "shop", create_tables=False) as ctx:
+        quick = quick_status(ctx)
     assert quick is not None
-    assert quick.to_dict() == status(tmp_path / "shop").to_dict()
+    with open_context(tmp_path / "shop") as ctx:
+        assert quick.to_dict() == status(ctx).to_dict()
     assert quick.tables["customers"]["rows"] == 2 and quick.tables["customers"]["last_import"]
 
 
@@ -82,6 +85,7 @@ def test_quick_status_on_every_engine(workspace, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from churnguard.present.cli import app
+    from churnguard.service.context import open_context
     from churnguard.service.workspace import status_of
     from churnguard.service.workspace_status import quick_status
 
@@ -89,7 +93,8 @@ def test_quick_status_on_every_engine(workspace, tmp_path: Path) -> None:
     f.write_text("customer_id,occurred_at,amount\nC1,2024-01-05,10\nC2,2024-02-07,5\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["import", "transactions", str(f), "-w", str(workspace.path)])
     assert r.exit_code == 0, r.output
-    quick = quick_status(workspace.path)
+    with open_context(workspace.path, create_tables=False) as ctx:
+        quick = quick_status(ctx)
     assert quick is not None
     assert quick.to_dict() == status_of(workspace).to_dict()
     assert quick.tables["transactions"] == {**quick.tables["transactions"], "rows": 2, "date_from": "2024-01-05",

@@ -128,7 +128,8 @@ def test_bad_character_rules() -> None:
 
 
 # -- dates ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path, param", [*((p, q) for p in FIGURES for q in ("from", "to")), ("/api/overview", "to")])
+@pytest.mark.parametrize("path, param", [*((p, q) for p in FIGURES for q in ("from", "to", "as_of")),
+                                         ("/api/overview", "as_of")])
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"])
 def test_dates_outside_the_range_are_422_naming_the_parameter(demo_site: Site, path: str, param: str,
                                                               day: str) -> None:
@@ -142,7 +143,8 @@ def test_dates_outside_the_range_are_422_naming_the_parameter(demo_site: Site, p
 def test_the_first_and_last_dates_accepted_are_computed(demo_site: Site, path: str) -> None:
     """The bounds are what the engines handle: at them every figure is computed (or refused clearly)."""
     with demo_site.client("li") as c:
-        for params in ({"to": "1900-01-01"}, {"to": "2199-12-31", "period": "month"},
+        for params in ({"as_of": "1900-01-01"}, {"as_of": "2199-12-31", "period": "month"},
+                       {"to": "1900-01-01"}, {"to": "2199-12-31", "period": "month"},
                        {"from": "1900-01-01", "period": "month"}, {"from": "2199-12-31"}):
             if path == "/api/overview" and "from" in params:
                 continue
@@ -304,9 +306,9 @@ def test_date_bounds_on_each_engine(engine_site: Site) -> None:
     """Outside the range: 422 naming the parameter; at its ends, each engine computes the figures."""
     with engine_site.client("li") as c:
         for path in [*FIGURES, "/api/overview"]:
-            err = assert_error(c.get(path, params={"to": "9999-12-31"}), 422, "invalid_request")
-            assert "query.to" in err["message"]
-            for params in ({"to": "2199-12-31", "period": "month"}, {"to": "1900-01-01"},
+            err = assert_error(c.get(path, params={"as_of": "9999-12-31"}), 422, "invalid_request")
+            assert "query.as_of" in err["message"]
+            for params in ({"as_of": "2199-12-31", "period": "month"}, {"as_of": "1900-01-01"},
                            *([{"from": "1900-01-01", "period": "month"}] if path != "/api/overview" else [])):
                 r = c.get(path, params=params)
                 assert r.status_code == 200, (path, params, r.text[:300])

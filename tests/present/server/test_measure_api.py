@@ -32,9 +32,9 @@ def test_api_churn_rate_is_the_cli_json(demo_site: Site) -> None:
     ("/api/price-volume", {"period": "month", "tolerance": "0.05"}, ["price-volume", "--period", "month", "--tolerance", "0.05"]),
     ("/api/overview", {}, ["overview"]),
     ("/api/status", {}, ["status"]),
-    ("/api/churn-rate", {"basis": "value", "from": "2025-01-01", "to": "2025-12-31"},
-     # the API's ?to= is the as-of date; on the command line that is --as-of (--to: the window's last day)
-     ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--as-of", "2025-12-31"]),
+    ("/api/churn-rate", {"basis": "value", "from": "2025-01-01", "to": "2025-09-30", "as_of": "2025-12-31"},
+     # ?to= / --to: the window's last day; ?as_of= / --as-of: the date of knowledge
+     ["churn-rate", "--basis", "value", "--from", "2025-01-01", "--to", "2025-09-30", "--as-of", "2025-12-31"]),
     ("/api/threshold", {"by": "segment"}, ["threshold", "--by", "segment"]),
 ])
 def test_every_figure_endpoint_is_the_cli_json(demo_site: Site, path: str, params: dict, command: list) -> None:
@@ -66,7 +66,7 @@ def test_figure_endpoints_need_a_token(demo_site: Site, path: str) -> None:
     ("/api/price-volume", {"tolerance": "1.5"}, "tolerance"),
     ("/api/price-volume", {"tolerance": "lots"}, "tolerance"),
     ("/api/overview", {"period": "decade"}, "period"),
-    ("/api/overview", {"to": "soon"}, "to"),
+    ("/api/overview", {"as_of": "soon"}, "as_of"),
 ])
 def test_bad_figure_parameters_are_422_with_a_message(demo_site: Site, path: str, params: dict, words: str) -> None:
     with demo_site.client("li") as c:

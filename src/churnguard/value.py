@@ -19,19 +19,21 @@ Examples
 
 from churnguard.compute.value.pipeline import COLUMNS
 from churnguard.service.context import open_context
+from churnguard.service.core_customers import (
+    CoreCustomersResult,
+    CoreOptions,
+    core_customers,
+    stored_core_customers,
+)
 from churnguard.service.value import (
     CORE_COLUMNS,
     TIME_UNITS,
-    CoreCustomersResult,
-    CoreOptions,
     ValueOptions,
     ValueResult,
     ValueSummary,
     compute,
-    core_customers,
     load,
     snapshots,
-    stored_core_customers,
     summarize,
 )
 

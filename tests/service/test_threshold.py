@@ -20,6 +20,7 @@ from churnguard.present.cli import app
 from churnguard.schema import TRANSACTIONS
 from churnguard.service import measure as svc
 from churnguard.service.context import context_of
+from churnguard.service.threshold import ThresholdOptions, threshold
 from churnguard.service.workspace import update_settings
 from churnguard.store import Workspace, load_rows
 from churnguard.store.records import Records
@@ -57,7 +58,7 @@ def shop(workspace: Workspace):
 
 
 def test_threshold_command_prints_the_curve_and_the_choice(shop):
-    d = call(shop.path, svc.threshold, svc.ThresholdOptions(), as_of=AS_OF).to_dict()
+    d = call(shop.path, threshold, ThresholdOptions(), as_of=AS_OF).to_dict()
     chosen = [r for r in d["data"] if r["chosen"]]
     assert [(r["segment"], r["gap_days"]) for r in chosen] == [("(overall)", 35)]
     assert d["threshold_overall_days"] == 35

@@ -265,7 +265,7 @@ def test_public_api_takes_a_context_with_the_workspace_s_settings(duck_workspace
 def test_a_page_of_stored_core_customers_is_the_sorted_list(cdnow_ws):
     """The value snapshot is stored core customers first with their place (``core_rank``): a
     page read as a range of places is the same page as sorting every core customer."""
-    from churnguard.service.value import stored_core_customers
+    from churnguard.service.core_customers import stored_core_customers
 
     value.compute(context_of(cdnow_ws, as_of=date(1998, 6, 30)))
     everyone = stored_core_customers(context_of(cdnow_ws), value.CoreOptions(top=None)).to_dict()  # sorted by the engine

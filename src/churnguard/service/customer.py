@@ -25,7 +25,7 @@ from churnguard.errors import NotComputedError, NotFoundError, OptionError
 from churnguard.i18n import N_, Message
 from churnguard.service import customer_history as history
 from churnguard.service.context import Context
-from churnguard.service.value import explain_core
+from churnguard.service.core_customers import explain_core
 from churnguard.store import Store, Workspace, snapshot_dates
 from churnguard.store.snapshots import customer_snapshot_rows, snapshot_of
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -24,77 +23,20 @@ from churnguard.compute.measure.compare import compare as _compare
 from churnguard.compute.measure.price_volume import price_volume as _price_volume
 from churnguard.compute.measure.retention import retention as _retention
 from churnguard.compute.measure.status import (
-    OVERALL,
     Thresholds,
     check_group,
-    purchase_thresholds,
-    return_curve,
-    return_events,
-    return_window,
-    stored_thresholds,
 )
 from churnguard.errors import OptionError
 from churnguard.i18n import N_, Message, Translator
 from churnguard.service.common import TableResult
 from churnguard.service.context import Context
-from churnguard.settings import Settings
+from churnguard.service.measure_inputs import (
+    MeasureOptions,
+    definition,
+    measure_inputs,
+    window,
+)
 from churnguard.store import Records
-
-CONTRACTUAL_RULE = (
-    "active while holding a contract; lost on the day the last contract ends (or is cancelled) "
-    "without a renewal starting within grace_days"
-)
-NON_CONTRACTUAL_RULE = (
-    "lost on the day the gap since the last purchase reaches the threshold "
-    "(last purchase + threshold days); buying again later is a reactivation"
-)
-
-
-#: where a measure command may read the records: the workspace's database, or Parquet on Spark
-ENGINES = ("store", "spark")
-
-
-def engine_url(engine: str, data: Path | None) -> str | None:
-    """The records URL of ``--engine``/``--data`` (None: the workspace's database), checked:
-    the one place the command line's engine becomes a records URL (``spark+parquet:///DIR``)."""
-    if engine not in ENGINES:
-        raise OptionError("engine", f"{engine!r} is not one of: {', '.join(ENGINES)}")
-    if engine == "store":
-        if data is not None:
-            raise OptionError("data", "is for --engine spark; the store engine reads the workspace's database")
-        return None
-    if data is None:
-        raise OptionError("data", "--engine spark needs --data DIR (a folder of transactions.parquet, "
-                                  "contracts.parquet, …)")
-    from churnguard.store import parquet_url
-
-    return parquet_url(Path(data))
-
-
-@dataclass
-class MeasureOptions:
-    """What every measure use case has; where to read from and as of when is the context's
-    (:class:`~churnguard.service.context.Context`: the workspace's database, or Parquet on
-    Spark when its ``records_url`` says so).
-
-    Attributes
-    ----------
-    rethreshold : bool
-        Learn the 'auto' threshold afresh instead of using the last run's.
-    """
-
-    rethreshold: bool = False
-
-
-@dataclass
-class ThresholdOptions(MeasureOptions):
-    """Options of :func:`threshold`: ``by="segment"`` adds each segment's own curve."""
-
-    by: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.by not in (None, "segment"):
-            raise OptionError("by", f"{self.by!r} is not allowed; the threshold is learned per segment (--by segment)")
 
 
 @dataclass
@@ -154,55 +96,6 @@ class CompareOptions(MeasureOptions):
             raise OptionError("at", "give the date of the change, e.g. --at 2024-07-01")
 
 
-@dataclass
-class _Measure:
-    """What a measure use case reads: settings, records and the date, from the context."""
-
-    settings: Settings
-    src: Records
-    as_of: date
-    as_of_source: str
-    store: Any = None
-    rethreshold: bool = False
-
-    def thresholds(self) -> Thresholds:
-        """The threshold in force: the last run's (dated by the as-of date) unless asked to learn it afresh."""
-        if self.store is not None and not self.rethreshold:
-            stored = stored_thresholds(self.store, self.settings.churn, self.as_of)
-            if stored is not None:
-                return stored
-        return purchase_thresholds(self.src, self.settings.churn, self.as_of)
-
-
-def _window(frame: pd.DataFrame, last_day: date | None, key: str = "period_start") -> pd.DataFrame:
-    """The periods up to the one holding ``last_day`` (``--to``: the window's last day; the
-    as-of date, what is known, is the context's)."""
-    if last_day is None or key not in frame.columns:
-        return frame
-    starts = pd.to_datetime(frame[key]).dt.date
-    return frame[(starts <= last_day).to_numpy()].reset_index(drop=True)
-
-
-def _open(ctx: Context, opts: MeasureOptions) -> _Measure:
-    # records read from elsewhere (Parquet on Spark) have no stored run to take a threshold from
-    store = None if ctx.records_url is not None else ctx.store
-    return _Measure(ctx.settings, ctx.records(), ctx.as_of, ctx.as_of_source, store, opts.rethreshold)
-
-
-def _definition(ctx: _Measure, thresholds: Thresholds | None, **specific: Any) -> dict[str, Any]:
-    churn = ctx.settings.churn
-    out: dict[str, Any] = {
-        **specific,
-        "as_of": ctx.as_of,
-        "as_of_source": ctx.as_of_source,
-        "engine": ctx.src.engine,
-        "contractual": {"rule": CONTRACTUAL_RULE, "grace_days": churn.grace_days},
-        "non_contractual": {"rule": NON_CONTRACTUAL_RULE, **(thresholds.describe() if thresholds else {})},
-        "value_window_days": churn.value_window_days,
-    }
-    return out
-
-
 def churn_rate(ctx: Context, opts: ChurnRateOptions) -> TableResult:
     """Churn rate per period (and group); see :mod:`churnguard.compute.measure.churn_rate`.
 
@@ -212,12 +105,12 @@ def churn_rate(ctx: Context, opts: ChurnRateOptions) -> TableResult:
     ...     churn_rate(ctx, ChurnRateOptions(period="month")).to_dict()
     """
     P.check_period(opts.period)
-    m = _open(ctx, opts)
+    m = measure_inputs(ctx, opts)
     check_group(opts.by)
     th = m.thresholds()
     frame = _churn_rate(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
                         basis=opts.basis, by=opts.by, start=opts.start, thresholds=th)
-    frame = _window(frame, opts.to)
+    frame = window(frame, opts.to)
     warnings = _warm_up(m.src, th, frame)
     react = _reactivation_share(frame, m.settings.churn.return_share)
     react_warning = react.pop("warning")
@@ -226,7 +119,7 @@ def churn_rate(ctx: Context, opts: ChurnRateOptions) -> TableResult:
     value = {"customers": None,
              "value": "recurring value (contractual) or trailing value_window_days revenue (non-contractual)",
              "recurring": "recurring value of contractual customers"}.get(opts.basis)
-    return TableResult(frame, {"definition": _definition(
+    return TableResult(frame, {"definition": definition(
         m, th, measure="churn-rate", period=opts.period, basis=opts.basis, by=opts.by,
         start=opts.start, churn_rate=formula, value=value,
         denominator="customers active at the period start; those acquired during it are left out",
@@ -298,14 +191,14 @@ def _warm_up(src: Records, th: Thresholds, frame) -> list[str]:
 def cohorts(ctx: Context, opts: CohortsOptions) -> TableResult:
     """The cohort retention triangle (long form); see :mod:`churnguard.compute.measure.cohorts`."""
     P.check_period(opts.period, ("month", "quarter"))
-    m = _open(ctx, opts)
+    m = measure_inputs(ctx, opts)
     th = m.thresholds()
     frame = _cohorts(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
                      basis=opts.basis, start=opts.start, thresholds=th)
-    frame = _window(frame, opts.to, "cohort_start")
+    frame = window(frame, opts.to, "cohort_start")
     retained = ("customers of the cohort active at the end of the period"
                 if opts.basis == "customers" else "the cohort's revenue in the period")
-    return TableResult(frame, {"definition": _definition(
+    return TableResult(frame, {"definition": definition(
         m, th, measure="cohorts", period=opts.period, basis=opts.basis, start=opts.start,
         cohort="customers acquired (first purchase or contract start) in the period",
         retained=retained,
@@ -316,12 +209,12 @@ def cohorts(ctx: Context, opts: CohortsOptions) -> TableResult:
 def retention(ctx: Context, opts: RetentionOptions) -> TableResult:
     """GRR, NRR, expansion and contraction per period; see :mod:`churnguard.compute.measure.retention`."""
     P.check_period(opts.period)
-    m = _open(ctx, opts)
+    m = measure_inputs(ctx, opts)
     th = m.thresholds()
     frame = _retention(m.src, m.settings.churn, as_of=m.as_of, period=opts.period,
                        basis=opts.basis, start=opts.start, thresholds=th)
-    frame = _window(frame, opts.to)
-    return TableResult(frame, {"definition": _definition(
+    frame = window(frame, opts.to)
+    return TableResult(frame, {"definition": definition(
         m, th, measure="retention", period=opts.period, basis=opts.basis, start=opts.start,
         grr="(value_at_start - value_lost - contraction) / value_at_start",
         nrr="(value_at_start - value_lost - contraction + expansion) / value_at_start",
@@ -331,11 +224,11 @@ def retention(ctx: Context, opts: RetentionOptions) -> TableResult:
 def price_volume(ctx: Context, opts: PriceVolumeOptions) -> TableResult:
     """Revenue change split into customer, volume and price effects, with false-growth warnings."""
     P.check_period(opts.period)
-    m = _open(ctx, opts)
+    m = measure_inputs(ctx, opts)
     frame = _price_volume(m.src, as_of=m.as_of, period=opts.period, start=opts.start,
                           tolerance=opts.tolerance)
     attrs = dict(frame.attrs)
-    frame = _window(frame, opts.to)
+    frame = window(frame, opts.to)
     frame.attrs.update(attrs)
     warnings = [
         {"period_start": r.period_start, "comparison": r.comparison, "compared_with": r.compared_with,
@@ -366,7 +259,7 @@ def price_volume(ctx: Context, opts: PriceVolumeOptions) -> TableResult:
 def compare(ctx: Context, opts: CompareOptions) -> TableResult:
     """Churn rate before vs after ``opts.at`` with a 95% interval and a p-value."""
     window = P.parse_window(opts.window)
-    m = _open(ctx, opts)
+    m = measure_inputs(ctx, opts)
     th = m.thresholds()
     frame, test = _compare(m.src, m.settings.churn, at=opts.at, window=window,
                            as_of=m.as_of, thresholds=th)
@@ -375,66 +268,8 @@ def compare(ctx: Context, opts: CompareOptions) -> TableResult:
         notes.append(f"the 'after' window is cut short at the as-of date {m.as_of}: "
                      "its rate covers less time than the 'before' one")
     return TableResult(frame, {
-        "definition": _definition(m, th, measure="compare", at=opts.at, window=str(window),
+        "definition": definition(m, th, measure="compare", at=opts.at, window=str(window),
                                   churn_rate="customers_lost / customers_at_start, per window"),
         "comparison": test,
         "notes": notes,
-    })
-
-
-def threshold(ctx: Context, opts: ThresholdOptions) -> TableResult:
-    """The return curve and the churn threshold it gives, overall and (``by="segment"``) per segment.
-
-    Rows: ``segment`` (``(overall)`` for everybody), ``gap_days``, ``customers_reached`` (once
-    inactive that long), ``customers_observed`` (followed through the whole return window),
-    ``return_share`` (Kaplan–Meier share who bought again within the window), ``judged``
-    (enough customers followed to trust the point) and ``chosen`` (the threshold of that
-    curve). Top level: ``thresholds`` (the threshold in force per segment, with its source)
-    and ``definition``. The curve is always learned from the data up to the as-of date; the
-    thresholds in force may be the last run's (``threshold_origin: stored``).
-
-    Examples
-    --------
-    >>> with open_context("shop") as ctx:  # doctest: +SKIP
-    ...     threshold(ctx, ThresholdOptions(by="segment")).to_dict()
-    """
-    m = _open(ctx, opts)
-    churn = m.settings.churn
-    in_force = m.thresholds()
-    learned = (purchase_thresholds(m.src, churn.model_copy(update={"threshold_days": "auto"}), m.as_of)
-               if in_force.mode == "fixed" or in_force.origin == "stored" else in_force)
-    window = return_window(m.src, churn, m.as_of)
-    events = return_events(m.src, m.as_of, window)
-    curves = [(OVERALL, return_curve(events, window), learned.default)]
-    if opts.by == "segment":
-        segs = sorted({s for s in events["segment"] if s is not None}, key=str)
-        for seg in segs:
-            chosen = learned.by_segment.get(seg) if learned.sources.get(seg) == "curve" else None
-            curves.append((seg, return_curve(events[events["segment"] == seg], window), chosen))
-    frames = []
-    for seg, curve, chosen in curves:
-        curve.insert(0, "segment", seg)
-        curve["chosen"] = curve["gap_days"] == chosen if learned.mode == "auto" else False
-        frames.append(curve)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    describe = in_force.describe()
-    by_seg = describe.get("thresholds_by_segment") or []
-    if in_force.mode != "auto":  # one number for everybody (but segments with their own)
-        by_seg = [{"segment": "(all)", "threshold_days": in_force.default, "source": in_force.mode,
-                   "customers": None}, *by_seg]
-    return TableResult(frame, {
-        "thresholds": by_seg,
-        "threshold_days": in_force.default if in_force.mode != "auto" else "auto",
-        "threshold_overall_days": in_force.default,
-        "learned_overall_days": learned.default,
-        "learned_mode": learned.mode,
-        "definition": _definition(
-            m, in_force, measure="threshold", by=opts.by,
-            return_curve=(
-                "for each gap g: of the customers once g days without a purchase (the first time), the "
-                f"Kaplan-Meier share who bought again within {window} days; a point is "
-                "judged when at least 30 customers were followed that long"),
-            rule=(f"threshold = the smallest judged gap with return_share <= {churn.return_share}; "
-                  "segments under churn.threshold_min_customers use the overall curve"),
-        ),
     })

@@ -268,13 +268,13 @@ def refresh(ctx: Context, figures: Iterable[tuple[str, dict[str, Any]]] = DEFAUL
 
 @functools.cache
 def _register_defaults() -> None:
-    from churnguard.service import measure, overview, workspace
+    from churnguard.service import measure, overview, threshold, workspace
 
     register("status", lambda ctx, _o: workspace.status_of(ctx.workspace))
     register("imports", lambda ctx, o: workspace.recent_imports(ctx.workspace, limit=o.limit, kind=o.kind),
              workspace.ImportsOptions)
     register("churn-rate", measure.churn_rate, measure.ChurnRateOptions)
-    register("threshold", measure.threshold, measure.ThresholdOptions)
+    register("threshold", threshold.threshold, threshold.ThresholdOptions)
     register("cohorts", measure.cohorts, measure.CohortsOptions)
     register("retention", measure.retention, measure.RetentionOptions)
     register("price-volume", measure.price_volume, measure.PriceVolumeOptions)

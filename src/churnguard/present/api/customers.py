@@ -15,7 +15,8 @@ from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.present.api.common import AUTH_ERRORS, errors, json_result
 from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep, ScopeDep
 from churnguard.service import at_risk as risk
-from churnguard.service import customer, detect, value
+from churnguard.service import core_customers as core
+from churnguard.service import customer, detect
 
 router = APIRouter(tags=["customers"])
 ERRORS = {**AUTH_ERRORS, **errors(409, 422)}
@@ -92,8 +93,8 @@ def get_core_customers(
     """Core customers of the stored value table: `{"as_of", "as_of_source", "time_unit", "data": [{customer_id,
     name, revenue, …, core_reason}], "count", "core_customers", "customers", "offset"}`, as
     `churnguard core-customers --stored --json`."""
-    opts = value.CoreOptions(top=top, offset=offset, csm=_csm(scope, csm), language=lang)
-    return json_result(value.stored_core_customers(ctx.with_as_of(as_of), opts))
+    opts = core.CoreOptions(top=top, offset=offset, csm=_csm(scope, csm), language=lang)
+    return json_result(core.stored_core_customers(ctx.with_as_of(as_of), opts))
 
 
 @router.get("/customers", name="api_customers", responses=ERRORS)

@@ -104,7 +104,7 @@ def _period(d: date, period: str, tr: Translator) -> str:
 
 def _open(workspace: Path | None, as_of: str | None, lang: str | None, engine: str, data: Path | None):
     """The command's context: the workspace, reading its records from ``--engine``/``--data``."""
-    from churnguard.service.measure import engine_url
+    from churnguard.service.measure_inputs import engine_url
 
     return open_ctx(workspace, as_of, lang, records_url=engine_url(engine, data))
 
@@ -147,7 +147,7 @@ def threshold(
     lang: LangOpt = None,
     rethreshold: RethresholdOpt = False,
 ) -> None:
-    from churnguard.service import measure as svc
+    from churnguard.service import threshold as svc
 
     opts = svc.ThresholdOptions(by=by, rethreshold=rethreshold)
     with _open(workspace, as_of, lang, engine, data) as ctx:

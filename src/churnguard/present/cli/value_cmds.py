@@ -180,6 +180,7 @@ def core_customers(
     Example: churnguard core-customers --top 10 --as-of 2026-06-30
     """
     from churnguard.errors import NotComputedError
+    from churnguard.service import core_customers as core
     from churnguard.service import value as svc
 
     run = "stored"
@@ -187,7 +188,7 @@ def core_customers(
     with open_ctx(workspace, as_of, lang) as ctx:
         if not fresh and time_unit == "week":
             try:
-                result = svc.stored_core_customers(ctx, svc.CoreOptions(top=top, csm=csm))
+                result = core.stored_core_customers(ctx, core.CoreOptions(top=top, csm=csm))
             except NotComputedError:
                 if stored:
                     raise
@@ -195,7 +196,7 @@ def core_customers(
             if csm is not None:
                 raise InputError("--csm needs a stored run ('churnguard run')")
             run = "computed"
-            result = svc.core_customers(ctx, svc.CoreOptions(top=top, value=svc.ValueOptions(time_unit=time_unit)))
+            result = core.core_customers(ctx, core.CoreOptions(top=top, value=svc.ValueOptions(time_unit=time_unit)))
     if json_out:
         print_json(result if run == "stored" else {**result.to_dict(), "run": run})
         return

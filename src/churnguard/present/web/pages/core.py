@@ -13,7 +13,7 @@ from churnguard.present.server.deps import AnyUser, ContextDep, OwnCustomersDep,
 from churnguard.present.web.lists import one_page
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
-from churnguard.service import value
+from churnguard.service import core_customers as core
 
 router = APIRouter()
 NAV = NavItem("core", N_("Core customers"), order=40)
@@ -28,7 +28,7 @@ def core_page(request: Request, user: AnyUser, ctx: ContextDep, scope: ScopeDep,
     tr = translator_for(request)
 
     def fetch(offset: int, limit: int):
-        r = value.stored_core_customers(ctx, value.CoreOptions(top=limit, offset=offset, csm=scope.csm,
+        r = core.stored_core_customers(ctx, core.CoreOptions(top=limit, offset=offset, csm=scope.csm,
                                                               language=tr.language))
         return r, r.core_customers
 
@@ -39,7 +39,7 @@ def core_page(request: Request, user: AnyUser, ctx: ContextDep, scope: ScopeDep,
     # the value table has no CSM: a CSM looking at everyone's may open only their own
     mine = None
     if own is not None:
-        mine = {r["customer_id"] for r in value.stored_core_customers(ctx, value.CoreOptions(top=None, csm=own)).to_dict()["data"]}
+        mine = {r["customer_id"] for r in core.stored_core_customers(ctx, core.CoreOptions(top=None, csm=own)).to_dict()["data"]}
     return render(request, "core.html", {
         "computed": True, "scope": scope, "d": result.to_dict(), "pager": pager,
         "can_open": (lambda row: mine is None or row["customer_id"] in mine), "names": {},

@@ -19,9 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from churnguard.i18n import LANGUAGES, Translator
-
 if TYPE_CHECKING:  # the store pulls in Ibis: loaded when a context is opened, not when imported
+    from churnguard.i18n import Translator
     from churnguard.settings import Settings
     from churnguard.store import Records, Store, Workspace
 
@@ -38,8 +37,9 @@ class Context:
     ----------
     workspace : Workspace
         The open workspace (its folder, settings and store).
-    translator : Translator
-        Words, numbers and dates in the reader's language and the workspace's time zone.
+    language : {"zh", "en"}
+        The reader's language (:attr:`translator` says words, numbers and dates in it, in the
+        workspace's time zone; made on first use: a command that prints no words skips it).
     as_of_given : date, optional
         The date of knowledge the caller named (``--as-of``, ``?as_of=``); None: the last date
         in the data, looked up on first use of :attr:`as_of`.
@@ -50,11 +50,21 @@ class Context:
     """
 
     workspace: Workspace
-    translator: Translator
+    language: str
     as_of_given: date | None = None
     records_url: str | None = None
     _as_of: tuple[date, str] | None = field(default=None, repr=False)
     _records: Records | None = field(default=None, repr=False)
+    _translator: Translator | None = field(default=None, repr=False)
+
+    @property
+    def translator(self) -> Translator:
+        """Words, numbers and dates in the reader's language and the workspace's time zone."""
+        if self._translator is None:
+            from churnguard.i18n import Translator
+
+            self._translator = Translator(self.language, self.settings.timezone)
+        return self._translator
 
     @property
     def path(self) -> Path:
@@ -82,11 +92,6 @@ class Context:
         return self._records
 
     @property
-    def language(self) -> str:
-        """The reader's language (``zh`` or ``en``)."""
-        return self.translator.language
-
-    @property
     def as_of(self) -> date:
         """The date of knowledge: the given one, else the last date in the data."""
         return self._resolve()[0]
@@ -98,7 +103,8 @@ class Context:
 
     def with_as_of(self, as_of: date | None) -> Context:
         """The same workspace seen as of another date (``None``: the last date in the data)."""
-        return Context(self.workspace, self.translator, as_of, self.records_url, _records=self._records)
+        return Context(self.workspace, self.language, as_of, self.records_url, _records=self._records,
+                       _translator=self._translator)
 
     def _resolve(self) -> tuple[date, str]:
         if self._as_of is None:
@@ -131,12 +137,13 @@ class Context:
 
 def context_of(workspace: Workspace, *, as_of: date | None = None, lang: str | None = None) -> Context:
     """A context over a workspace that is already open (the server opens one per request)."""
+    from churnguard.i18n import LANGUAGES
+
     if lang is not None and lang not in LANGUAGES:
         from churnguard.errors import OptionError
 
         raise OptionError("lang", f"choose {' or '.join(LANGUAGES)} (got {lang!r})")
-    language = lang or workspace.settings.language
-    return Context(workspace, Translator(language, workspace.settings.timezone), as_of)
+    return Context(workspace, lang or workspace.settings.language, as_of)
 
 
 def open_context(path: Path | None = None, *, as_of: date | None = None, lang: str | None = None,

@@ -207,6 +207,20 @@ def handle_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def list_output(result: Any, run: str, json_out: bool, lang: str | None,
+                workspace: Path | None) -> tuple[dict[str, Any], Translator] | None:
+    """A list command's output: with ``--json`` print it (``"run": "computed"`` added when no run
+    of its date was stored) and return None; else say how it was got and return its dict and the
+    reader's translator, for the command to print."""
+    if json_out:
+        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+        return None
+    tr = translator_of(lang, workspace)
+    d = result.to_dict()
+    say_run(run, d["as_of"], tr)
+    return d, tr
+
+
 def say_run(run: str, as_of: str | None, tr: Translator) -> None:
     """Say on standard error when a list was computed afresh (no run of its date was stored)."""
     if run == "computed":

@@ -15,9 +15,9 @@ from churnguard.present.cli.common import (
     console,
     err_console,
     handle_errors,
+    list_output,
     open_ctx,
     print_json,
-    say_run,
     translator_of,
 )
 
@@ -69,14 +69,12 @@ def defectors(
             run = "computed"
             with err_console.status("finding defectors"):
                 result = svc.defectors(ctx, opts)
-    if json_out:
-        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+    shown = list_output(result, run, json_out, lang, workspace)
+    if shown is None:
         return
+    d, tr = shown
     from churnguard.present.cli.render import render_table
 
-    tr = translator_of(lang, workspace)
-    d = result.to_dict()
-    say_run(run, d["as_of"], tr)
     console.print(tr.gettext(N_("defectors as of %(date)s (%(source)s): %(complete)s complete, %(partial)s partial"),
                              date=d["as_of"], source=d["as_of_source"],
                              complete=tr.format_number(d["counts"]["complete"]),

@@ -17,9 +17,9 @@ from churnguard.present.cli.common import (
     console,
     err_console,
     handle_errors,
+    list_output,
     open_ctx,
     print_json,
-    say_run,
     translator_of,
 )
 
@@ -120,14 +120,12 @@ def at_risk(
             with err_console.status("running") as status:
                 run_all(ctx, step=lambda m: status.update(m))
             result = svc.at_risk(ctx, opts)
-    if json_out:
-        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+    shown = list_output(result, run, json_out, lang, workspace)
+    if shown is None:
         return
+    d, tr = shown
     from churnguard.present.cli.render import render_table
 
-    tr = translator_of(lang, workspace)
-    d = result.to_dict()
-    say_run(run, d["as_of"], tr)
     console.print(tr.gettext(N_("customers at risk as of %(date)s: total value at risk %(total)s over %(n)s scored "
                                 "customers"), date=d["as_of"], total=tr.format_number(round(d["total_value_at_risk"])),
                              n=tr.format_number(d["customers_scored"])), highlight=False)

@@ -18,10 +18,9 @@ from churnguard.present.cli.common import (
     console,
     err_console,
     handle_errors,
+    list_output,
     open_ctx,
     print_json,
-    say_run,
-    translator_of,
 )
 
 if TYPE_CHECKING:
@@ -197,14 +196,12 @@ def core_customers(
                 raise InputError("--csm needs a stored run ('churnguard run')")
             run = "computed"
             result = core.core_customers(ctx, core.CoreOptions(top=top, value=svc.ValueOptions(time_unit=time_unit)))
-    if json_out:
-        print_json(result if run == "stored" else {**result.to_dict(), "run": run})
+    shown = list_output(result, run, json_out, lang, workspace)
+    if shown is None:
         return
+    d, tr = shown
     from churnguard.present.cli.render import render_table
 
-    tr = translator_of(lang, workspace)
-    d = result.to_dict()
-    say_run(run, d["as_of"], tr)
     console.print(tr.gettext(N_("core customers as of %(date)s (%(source)s): %(core)s of %(all)s; showing %(n)s"),
                              date=d["as_of"], source=d["as_of_source"], core=tr.format_number(d["core_customers"]),
                              all=tr.format_number(d["customers"]), n=tr.format_number(d["count"])), highlight=False)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
+    N_,
     JsonOpt,
     LangOpt,
     WorkspaceOpt,
@@ -18,6 +19,7 @@ from churnguard.present.cli.common import (
     open_workspace,
     parse_date_option,
     print_json,
+    translator_of,
 )
 
 user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True,
@@ -54,9 +56,10 @@ def audit_cmd(
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("when (UTC)", "who", "action", "subject", "details", "address"):
-        t.add_column(col)
+    for col in (N_("when (UTC)"), N_("who"), N_("action"), N_("subject"), N_("details"), N_("address")):
+        t.add_column(tr.gettext(col))
     for r in result.to_dict()["data"]:
         details = ", ".join(f"{k}={v}" for k, v in (r["details"] or {}).items())
         t.add_row(str(r["at"]), r["actor"] or "", r["action"], r["subject"] or "", details, r["address"] or "")
@@ -111,9 +114,10 @@ def list_(workspace: WorkspaceOpt = None,
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("user", "role", "csm", "language", "created"):
-        t.add_column(col)
+    for col in (N_("user"), N_("role"), N_("csm"), N_("language"), N_("created")):
+        t.add_column(tr.gettext(col))
     for u in result.to_dict()["data"]:
         t.add_row(u["user_id"], u["role"], u["csm_name"] or "", u["language"] or "", u["created_at"] or "")
     console.print(t)
@@ -162,12 +166,13 @@ def locks(workspace: WorkspaceOpt = None,
         print_json(result)
         return
     rows = result.to_dict()["data"]
+    tr = translator_of(lang, workspace)
     if not rows:
-        console.print("no wrong passwords on record")
+        console.print(tr.gettext(N_("no wrong passwords on record")))
         return
     t = RichTable()
-    for col in ("subject", "wrong passwords", "last", "locked until"):
-        t.add_column(col)
+    for col in (N_("subject"), N_("wrong passwords"), N_("last"), N_("locked until")):
+        t.add_column(tr.gettext(col))
     for r in rows:
         t.add_row(r["subject"], str(r["failures"]), str(r["last_failure_at"] or ""),
                   str(r["locked_until"] or "") if r["locked"] else "")
@@ -316,11 +321,13 @@ def tokens(
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("id", "user", "created", "expires", "last used"):
-        t.add_column(col)
+    for col in (N_("id"), N_("user"), N_("created"), N_("expires"), N_("last used")):
+        t.add_column(tr.gettext(col))
+    expired = " " + tr.gettext(N_("(expired)"))
     for r in result.to_dict()["data"]:
-        expires = "" if r["expires_at"] is None else str(r["expires_at"]) + (" (expired)" if r["expired"] else "")
+        expires = "" if r["expires_at"] is None else str(r["expires_at"]) + (expired if r["expired"] else "")
         t.add_row(r["token_id"], r["user_id"], str(r["created_at"] or ""), expires, str(r["last_used_at"] or ""))
     console.print(t, highlight=False)
 

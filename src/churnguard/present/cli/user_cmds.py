@@ -80,6 +80,7 @@ def add(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
     ] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Add a user; the password is asked for twice (hidden) unless --password-stdin.
 
@@ -96,7 +97,9 @@ def add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with open_workspace(workspace) as ws:
         user = svc.add_user(ws, svc.UserCreate(name, role, password, csm_name=csm, language=language))
-    console.print(f"user {user.user_id} added ({user.role})", highlight=False)
+    tr = translator_of(lang, workspace)
+    console.print(tr.gettext(N_("user %(name)s added (%(role)s)"), name=user.user_id, role=user.role),
+                  highlight=False)
 
 
 @user_app.command("list")
@@ -147,7 +150,8 @@ def token(
         tok = svc.create_token(ws, name, expires)
     sys.stdout.write(tok + "\n")
     if sys.stdout.isatty():
-        err_console.print("keep it safe: it is shown only now", style="yellow")
+        err_console.print(translator_of(lang, workspace).gettext(N_("keep it safe: it is shown only now")),
+                          style="yellow")
 
 
 @user_app.command("locks")
@@ -199,8 +203,12 @@ def unlock(
     with open_workspace(workspace) as ws:
         log_events(ws.path)
         found = logins.unlock(ws, name, address)
-    what = " and ".join(x for x in (name and f"user {name}", address and f"address {address}") if x)
-    console.print(f"{what}: lock lifted" if found else f"{what}: no wrong passwords on record", highlight=False)
+    tr = translator_of(lang, workspace)
+    what = tr.gettext(N_(" and ")).join(
+        x for x in (name and tr.gettext(N_("user %(name)s"), name=name),
+                    address and tr.gettext(N_("address %(address)s"), address=address)) if x)
+    state = tr.gettext(N_("lock lifted") if found else N_("no wrong passwords on record"))
+    console.print(f"{what}: {state}", highlight=False)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -228,7 +236,8 @@ def passwd(
     password = _read_password(password_stdin)
     with open_workspace(workspace) as ws:
         ended = svc.set_password(ws, name, password)
-    console.print(f"user {name}: password changed; {ended} web session(s) ended", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s: password changed; %(n)s web session(s) ended"), name=name, n=ended), highlight=False)
 
 
 @user_app.command("role")
@@ -248,7 +257,8 @@ def role(
 
     with open_workspace(workspace) as ws:
         user = svc.set_role(ws, name, new_role, csm)
-    console.print(f"user {user.user_id} is now {user.role}; web sessions ended", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s is now %(role)s; web sessions ended"), name=user.user_id, role=user.role), highlight=False)
 
 
 @user_app.command("disable")
@@ -263,7 +273,8 @@ def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=F
 
     with open_workspace(workspace) as ws:
         svc.disable_user(ws, name)
-    console.print(f"user {name} disabled: sessions ended, tokens stopped", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s disabled: sessions ended, tokens stopped"), name=name), highlight=False)
 
 
 @user_app.command("enable")
@@ -278,7 +289,7 @@ def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=Fa
 
     with open_workspace(workspace) as ws:
         svc.enable_user(ws, name)
-    console.print(f"user {name} enabled", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(N_("user %(name)s enabled"), name=name), highlight=False)
 
 
 @user_app.command("delete")
@@ -296,10 +307,11 @@ def delete(
     from churnguard.service import users as svc
 
     if not yes:
-        typer.confirm(f"delete user {name} with its sessions and tokens?", abort=True)
+        typer.confirm(translator_of(lang, workspace).gettext(N_("delete user %(name)s with its sessions and tokens?"),
+                                                             name=name), abort=True)
     with open_workspace(workspace) as ws:
         svc.delete_user(ws, name)
-    console.print(f"user {name} deleted", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(N_("user %(name)s deleted"), name=name), highlight=False)
 
 
 @user_app.command("tokens")
@@ -348,7 +360,9 @@ def revoke(
 
     with open_workspace(workspace) as ws:
         n = svc.revoke_token(ws, token_id)
+    tr = translator_of(lang, workspace)
     if not n:
-        err_console.print(f"no token {token_id}; see 'churnguard user tokens'")
+        err_console.print(tr.gettext(N_("no token %(id)s; see '%(command)s'"), id=token_id,
+                                     command="churnguard user tokens"))
         raise typer.Exit(2)
-    console.print(f"token {token_id} revoked", highlight=False)
+    console.print(tr.gettext(N_("token %(id)s revoked"), id=token_id), highlight=False)

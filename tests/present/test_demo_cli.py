@@ -51,7 +51,7 @@ def test_demo_serve_prints_the_address_and_serves_the_stored_figures(tmp_path: P
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "churnguard", "demo", "--dir", str(tmp_path / "demo"), "--customers", "60",
-         "--months", "9", "--admin", "admin", "--serve", "--port", str(port)],
+         "--months", "9", "--admin", "admin", "--serve", "--port", str(port), "--lang", "en"],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

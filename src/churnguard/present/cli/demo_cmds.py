@@ -60,8 +60,8 @@ def demo(
         print_json({**result.to_dict(), "admin": admin})
         if password:  # shown once, on the terminal, never in the JSON
             err_console.print(f"admin {admin} password: {password}", highlight=False)
-    else:
-        tr = translator_of(lang, directory)
+    tr = translator_of(lang, directory)
+    if not json_out:
         _print_result(result, directory, tr)
         if password and not serve:
             console.print(tr.gettext(N_("administrator [bold]%(name)s[/], password [bold]%(password)s[/] "
@@ -69,7 +69,7 @@ def demo(
                                      name=admin, password=password, command=f"churnguard serve -w {directory}"),
                           highlight=False)
     if serve:
-        _serve(directory, host, port, admin, password)
+        _serve(directory, host, port, admin, password, tr)
 
 
 def register(app: typer.Typer) -> None:
@@ -90,7 +90,7 @@ def _add_admin(directory: Path, name: str) -> str:
     return password
 
 
-def _serve(directory: Path, host: str, port: int, admin: str | None, password: str | None) -> None:
+def _serve(directory: Path, host: str, port: int, admin: str | None, password: str | None, tr: Translator) -> None:
     """Store the figures the pages open with, then serve the demo until Ctrl+C."""
     import uvicorn
 
@@ -103,12 +103,14 @@ def _serve(directory: Path, host: str, port: int, admin: str | None, password: s
     app = create_app(directory)
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     console.print()
-    console.print(f"[bold]churnguard is serving the demo at {address}[/]  (API docs: {address}api/docs)",
-                  highlight=False)
+    serving = tr.gettext(N_("churnguard is serving the demo at %(address)s"), address=address)
+    docs = tr.gettext(N_("(API docs: %(address)s)"), address=f"{address}api/docs")
+    console.print(f"[bold]{serving}[/]  {docs}", highlight=False)
     if admin and password:
-        console.print(f"sign in as [bold]{admin}[/] with the password [bold]{password}[/] "
-                      "(shown only now; the demo is rebuilt with a new one each time)", highlight=False)
-    console.print("Ctrl+C stops it", highlight=False)
+        console.print(tr.gettext(N_("sign in as [bold]%(name)s[/] with the password [bold]%(password)s[/] "
+                                    "(shown only now; the demo is rebuilt with a new one each time)"),
+                                 name=admin, password=password), highlight=False)
+    console.print(tr.gettext(N_("Ctrl+C stops it")), highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 

@@ -67,7 +67,7 @@ def test_rejected_rows_exit_nonzero_with_errors_in_json(ws: Path, tmp_path: Path
     assert out["error_count"] == 1 and out["rows_imported"] == 0
     assert out["errors"][0] == {"file": str(f), "line": 2, "column": "occurred_at", "value": "yesterday",
                                 "reason": out["errors"][0]["reason"]}
-    r = cg("import", "transactions", str(f), "-w", str(ws))
+    r = cg("import", "transactions", str(f), "-w", str(ws), "--lang", "en")
     assert r.exit_code == 1
     assert "bad.csv:2: column 'occurred_at': value 'yesterday': not a date" in r.output
 

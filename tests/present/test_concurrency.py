@@ -44,7 +44,7 @@ def test_on_postgres_a_second_import_waits_says_why_and_nothing_is_doubled(pg_ur
     ws = Workspace.open(folder)
     try:
         with ws.store.write_lock():  # another writer is busy (as a run would be)
-            proc = _cg("import", "transactions", str(csv), "-w", str(folder), "--json")
+            proc = _cg("import", "transactions", str(csv), "-w", str(folder), "--json", "--lang", "en")
             deadline = time.monotonic() + 120
             while proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.5)

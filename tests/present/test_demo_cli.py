@@ -26,7 +26,7 @@ def test_demo_adds_an_admin_with_a_random_password(tmp_path: Path) -> None:
     passwords = []
     for _ in range(2):
         r = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--customers", "40", "--months", "6",
-                                     "--replace", "--admin", "boss"])
+                                     "--replace", "--admin", "boss", "--lang", "en"])
         assert r.exit_code == 0, r.output
         (password,) = re.findall(r"administrator boss, password (\S+) \(shown only now\)", r.stdout)
         passwords.append(password)
@@ -44,14 +44,14 @@ def test_demo_summary_ends_with_the_top_at_risk_customers(tmp_path: Path) -> Non
     top = call(tmp_path / "demo", at_risk.at_risk, at_risk.AtRiskOptions(top=5)).to_dict()["data"]
     assert firsts == [row["customer_id"] for row in top]
     assert all(row["reasons"] for row in top) and top[0]["reasons"][0]["text"] in block
-    assert block.rstrip().splitlines()[-1].startswith("next: churnguard status")
+    assert block.rstrip().splitlines()[-1].startswith("下一步：churnguard status")
 
 
 def test_demo_serve_prints_the_address_and_serves_the_stored_figures(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "churnguard", "demo", "--dir", str(tmp_path / "demo"), "--customers", "60",
-         "--months", "9", "--admin", "admin", "--serve", "--port", str(port)],
+         "--months", "9", "--admin", "admin", "--serve", "--port", str(port), "--lang", "en"],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -78,7 +78,7 @@ def test_run_at_risk_backtest(demo):
         assert {"roc_auc", "pr_auc", "lift_at_10pct", "precision_at_10pct", "recall_at_10pct", "brier"} <= set(d[name])
         assert {"roc_auc", "pr_auc", "lift_at_10pct", "brier"} <= set(d["early"][name])
     assert {"n_customers", "n_lost", "lead_time_days"} <= set(d) and {"n_customers", "n_lost"} <= set(d["early"])
-    r = cg("backtest", "-w", str(demo), "--horizon", "60", "--as-of", "2026-03-01")
+    r = cg("backtest", "-w", str(demo), "--horizon", "60", "--as-of", "2026-03-01", "--lang", "en")
     assert r.exit_code == 0 and "early warnings" in r.stdout
 
 

@@ -45,7 +45,7 @@ def test_gbk_erp_export_and_excel_customers(tmp_path: Path) -> None:
     sh.append(["KH002", "北京乙科技", "普通客户", "华北", "李娜", 44927, datetime(1980, 5, 17)])
     sh.append(["KH003", "广州丙", "VIP", "华南", "王芳", "2023-13-01", None])
     wb.save(book)
-    r = runner.invoke(app, ["import", "customers", str(book), "-w", str(ws)])
+    r = runner.invoke(app, ["import", "customers", str(book), "-w", str(ws), "--lang", "en"])
     assert r.exit_code == 1
     assert "客户名单.xlsx:4: column '客户类型': value 'VIP': customer_type must be key or regular" in r.output
     assert "客户名单.xlsx:4: column '建档日期': value '2023-13-01': not a date" in r.output

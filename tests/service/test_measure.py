@@ -129,7 +129,7 @@ def test_cohorts_retention_price_volume_compare_json(ws):
 
 def test_price_volume_warns_of_false_growth(ws):
     # 2023-Q4 -> 2024-Q1: revenue 100 -> 110 while units 10 -> 4 and customers 2 -> 1
-    r = run("price-volume", "--workspace", str(ws), "--to", "2024-03-31")
+    r = run("price-volume", "--workspace", str(ws), "--to", "2024-03-31", "--lang", "en")
     assert r.exit_code == 0, r.output
     assert "warning" in r.stdout and "2024-Q1" in r.stdout
     d = json.loads(run("price-volume", "--workspace", str(ws), "--to", "2024-03-31", "--json").stdout)

@@ -85,7 +85,7 @@ def test_backtest_warns_in_both_languages_when_the_trees_in_use_trail(cdnow, mon
     assert w["code"] == "model_trails_baseline"
     assert str(d["model"]["roc_auc"]) in w["en"] and "worse than the logistic baseline" in w["en"]
     assert str(d["baseline"]["roc_auc"]) in w["zh"] and "不如逻辑回归基线" in w["zh"]
-    text = cg("backtest", "-w", str(cdnow))
+    text = cg("backtest", "-w", str(cdnow), "--lang", "en")
     assert "warning:" in text and "警告" in text and "scorer in use: gradient_boosting" in text
 
 

@@ -83,7 +83,7 @@ def test_cli_overview_json_and_text(shop: Path) -> None:
     r = CliRunner().invoke(app, ["overview", "--json", "-w", str(shop)])
     assert r.exit_code == 0, r.output
     assert same_figures(json.loads(r.stdout), jsonable(call(shop, overview)))
-    text = CliRunner().invoke(app, ["overview", "-w", str(shop)])
+    text = CliRunner().invoke(app, ["overview", "-w", str(shop), "--lang", "en"])
     assert text.exit_code == 0 and "churn rate" in text.stdout and "GRR" in text.stdout
     bad = CliRunner().invoke(app, ["overview", "--period", "week", "-w", str(shop)])
     assert bad.exit_code != 0 and "period" in bad.output
@@ -98,5 +98,5 @@ def test_cli_refresh_stores_figures(shop: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     figures = json.loads(r.stdout)["figures"]
     assert {f["name"] for f in figures} >= {"overview", "churn-rate", "cohorts", "retention", "price-volume"}
-    again = CliRunner().invoke(app, ["refresh", "-w", str(path)])
+    again = CliRunner().invoke(app, ["refresh", "-w", str(path), "--lang", "en"])
     assert again.exit_code == 0 and "already stored" in again.stdout

@@ -57,7 +57,7 @@ def test_at_risk_json_carries_what_the_run_left_out(site: Site) -> None:
     assert {"contact", "complaint", "satisfaction", "wallet"} <= {i["family"] for i in d["features_left_out"]}
     with site.client("li") as api:
         assert api.get("/api/at-risk", params={"top": 5}).json()["features_left_out"] == d["features_left_out"]
-    text = runner.invoke(app, ["at-risk", "-w", str(site.path), "--top", "5"]).output
+    text = runner.invoke(app, ["at-risk", "-w", str(site.path), "--top", "5", "--lang", "en"]).output
     assert "features left out (no data)" in text and "interactions" in text
 
 

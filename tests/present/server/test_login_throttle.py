@@ -101,9 +101,9 @@ def test_wrong_passwords_lock_the_login_until_an_admin_lifts_it(site) -> None:
         r = runner.invoke(app, ["user", "locks", "-w", str(site.path), "--json"])
         assert r.exit_code == 0, r.output
         assert '"user:li"' in r.stdout
-        r = runner.invoke(app, ["user", "unlock", "li", "-w", str(site.path)])
+        r = runner.invoke(app, ["user", "unlock", "li", "-w", str(site.path), "--lang", "en"])
         assert r.exit_code == 0 and "lock lifted" in r.output
-        r = runner.invoke(app, ["user", "unlock", "--address", "127.0.0.1", "-w", str(site.path)])
+        r = runner.invoke(app, ["user", "unlock", "--address", "127.0.0.1", "-w", str(site.path), "--lang", "en"])
         assert r.exit_code == 0 and "lock lifted" in r.output
         assert _login(c, "li", PASSWORD).status_code == 303
     log = (site.path / "logs" / "churnguard.log").read_text(encoding="utf-8")

@@ -43,7 +43,7 @@ def test_a_new_password_or_disabling_ends_the_browser_sessions(fresh_site: Site)
     site = fresh_site
     with closing(_signed_in(site, "li")) as c:
         assert c.get("/").status_code == 200
-        r = runner.invoke(app, ["user", "passwd", "li", "--password-stdin", "-w", str(site.path)],
+        r = runner.invoke(app, ["user", "passwd", "li", "--password-stdin", "-w", str(site.path), "--lang", "en"],
                           input="a-new-password\n")
         assert r.exit_code == 0 and "1 web session(s) ended" in r.output
         assert c.get("/").status_code == 303

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
-from churnguard.present.cli.common import JsonOpt, LangOpt, console, err_console, handle_errors, print_json
+from churnguard.present.cli.common import (
+    N_,
+    JsonOpt,
+    LangOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    translator_of,
+)
+
+if TYPE_CHECKING:
+    from churnguard.i18n import Translator
 
 
 @handle_errors
@@ -48,13 +60,16 @@ def demo(
         print_json({**result.to_dict(), "admin": admin})
         if password:  # shown once, on the terminal, never in the JSON
             err_console.print(f"admin {admin} password: {password}", highlight=False)
-    else:
-        _print_result(result, directory)
+    tr = translator_of(lang, directory)
+    if not json_out:
+        _print_result(result, directory, tr)
         if password and not serve:
-            console.print(f"administrator [bold]{admin}[/], password [bold]{password}[/] (shown only now); "
-                          f"serve it with: churnguard serve -w {directory}", highlight=False)
+            console.print(tr.gettext(N_("administrator [bold]%(name)s[/], password [bold]%(password)s[/] "
+                                        "(shown only now); serve it with: %(command)s"),
+                                     name=admin, password=password, command=f"churnguard serve -w {directory}"),
+                          highlight=False)
     if serve:
-        _serve(directory, host, port, admin, password)
+        _serve(directory, host, port, admin, password, tr)
 
 
 def register(app: typer.Typer) -> None:
@@ -75,7 +90,7 @@ def _add_admin(directory: Path, name: str) -> str:
     return password
 
 
-def _serve(directory: Path, host: str, port: int, admin: str | None, password: str | None) -> None:
+def _serve(directory: Path, host: str, port: int, admin: str | None, password: str | None, tr: Translator) -> None:
     """Store the figures the pages open with, then serve the demo until Ctrl+C."""
     import uvicorn
 
@@ -88,35 +103,40 @@ def _serve(directory: Path, host: str, port: int, admin: str | None, password: s
     app = create_app(directory)
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     console.print()
-    console.print(f"[bold]churnguard is serving the demo at {address}[/]  (API docs: {address}api/docs)",
-                  highlight=False)
+    serving = tr.gettext(N_("churnguard is serving the demo at %(address)s"), address=address)
+    docs = tr.gettext(N_("(API docs: %(address)s)"), address=f"{address}api/docs")
+    console.print(f"[bold]{serving}[/]  {docs}", highlight=False)
     if admin and password:
-        console.print(f"sign in as [bold]{admin}[/] with the password [bold]{password}[/] "
-                      "(shown only now; the demo is rebuilt with a new one each time)", highlight=False)
-    console.print("Ctrl+C stops it", highlight=False)
+        console.print(tr.gettext(N_("sign in as [bold]%(name)s[/] with the password [bold]%(password)s[/] "
+                                    "(shown only now; the demo is rebuilt with a new one each time)"),
+                                 name=admin, password=password), highlight=False)
+    console.print(tr.gettext(N_("Ctrl+C stops it")), highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
-def _print_result(result, directory: Path) -> None:
+def _print_result(result, directory: Path, tr: Translator) -> None:
     d = result.to_dict()
-    console.print(f"[bold]demo workspace[/] {d['workspace']}: {d['start']} … {d['end']}")
+    title = tr.gettext(N_("demo workspace"))
+    console.print(f"[bold]{title}[/] {d['workspace']}: {d['start']} … {d['end']}")
     t = RichTable(show_header=True)
-    t.add_column("table")
-    t.add_column("rows", justify="right")
+    t.add_column(tr.gettext(N_("table")))
+    t.add_column(tr.gettext(N_("rows")), justify="right")
     for kind, n in d["rows"].items():
-        t.add_row(kind, f"{n:,}")
+        t.add_row(kind, tr.format_number(n))
     console.print(t)
-    tr = d["truth"]
+    truth = d["truth"]
     console.print(
-        f"ground truth: {tr['customers']:,} customers, {tr['complete']:,} complete and "
-        f"{tr['partial']:,} partial defectors; reasons: "
-        + ", ".join(f"{k} {v:,}" for k, v in tr["reasons"].items())
+        tr.gettext(N_("ground truth: %(customers)s customers, %(complete)s complete and %(partial)s partial "
+                      "defectors; reasons: %(reasons)s"),
+                   customers=tr.format_number(truth["customers"]), complete=tr.format_number(truth["complete"]),
+                   partial=tr.format_number(truth["partial"]),
+                   reasons=", ".join(f"{k} {tr.format_number(v)}" for k, v in truth["reasons"].items()))
     )
-    _print_summary(directory)
-    console.print(f"next: churnguard status -w {d['workspace']}")
+    _print_summary(directory, tr)
+    console.print(tr.gettext(N_("next: %(command)s"), command=f"churnguard status -w {d['workspace']}"))
 
 
-def _print_summary(directory: Path) -> None:
+def _print_summary(directory: Path, tr: Translator) -> None:
     """What exists of the pipeline, on the demo: the churn-rate trend, …"""
     from churnguard.present.cli.measure_cmds import print_trend
     from churnguard.service import measure
@@ -126,10 +146,11 @@ def _print_summary(directory: Path) -> None:
         rates = measure.churn_rate(ctx, measure.ChurnRateOptions()).to_dict()
     console.print()
     # quarters too close to the start of the simulated history undercount churn: leave them out
-    print_trend([r for r in rates["data"] if r.get("history_complete", True)][-8:], "quarter")
+    print_trend([r for r in rates["data"] if r.get("history_complete", True)][-8:], "quarter", tr=tr)
     nc = rates["definition"].get("non_contractual", {})
-    console.print(f"  (customers lost in the quarter ÷ customers at its start; non-contractual threshold: "
-                  f"{nc.get('threshold_source', nc.get('threshold_days'))})", highlight=False)
+    console.print("  " + tr.gettext(N_("(customers lost in the quarter ÷ customers at its start; "
+                                       "non-contractual threshold: %(threshold)s)"),
+                                    threshold=nc.get("threshold_source", nc.get("threshold_days"))), highlight=False)
 
     from churnguard.service import value
 
@@ -139,12 +160,10 @@ def _print_summary(directory: Path) -> None:
     for line in summary.lines():
         console.print(line, highlight=False)
 
-    from churnguard.i18n import Translator
     from churnguard.service.at_risk import TopOptions, top_at_risk
 
     with err_console.status("churnguard run: signals, defectors, churn model"), open_context(directory) as ctx:
         top = top_at_risk(ctx, TopOptions(n=5))
-    tr = Translator(summary.language)
     _ = tr.gettext
     console.print()
     title = _("top at-risk customers (value at risk = churn probability × expected value)")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from churnguard.present.cli.common import (
+    N_,
     JsonOpt,
     LangOpt,
     WorkspaceOpt,
@@ -17,8 +18,13 @@ from churnguard.present.cli.common import (
     handle_errors,
     open_workspace,
     print_json,
+    translator_of,
 )
 from churnguard.schema import KINDS
+
+if TYPE_CHECKING:
+    from churnguard.errors import RowError
+    from churnguard.i18n import Translator
 
 KIND_HELP = "What the file holds: " + ", ".join(KINDS) + "."
 
@@ -60,8 +66,11 @@ def import_(
     ws = open_workspace(workspace)
     opts = ImportOptions(kind=kind, file=file, query=query, source=source, mapping_file=mapping,
                          encoding=encoding, sheet=sheet, dry_run=dry_run)
+    tr = translator_of(lang, workspace)
+
     def waiting() -> None:
-        err_console.print("waiting for another import or run of this workspace to finish…", highlight=False)
+        err_console.print(tr.gettext(N_("waiting for another import or run of this workspace to finish…")),
+                          highlight=False)
 
     with ws:
         if json_out or file is None:
@@ -75,7 +84,7 @@ def import_(
     if json_out:
         print_json(summary)
     else:
-        _print_summary(summary)
+        _print_summary(summary, tr)
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -85,23 +94,35 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_)
 
 
-def _print_summary(s) -> None:
+def _row_error(e: RowError, tr: Translator) -> str:
+    """One rejected value as the reader reads it (in English, as the error itself says it)."""
+    if tr.language == "en":
+        return str(e)
+    from churnguard.i18n import translate_message
+
+    shown = "" if e.value is None else " " + tr.gettext(N_("value %(value)s:"), value=repr(e.value))
+    return (f"{e.file}:{e.line}: " + tr.gettext(N_("column %(column)s:"), column=repr(e.column))
+            + f"{shown} {translate_message(tr, e.reason)}")
+
+
+def _print_summary(s, tr: Translator) -> None:
     from churnguard.service.imports import MAX_ERRORS_SHOWN
 
     mapping = ", ".join(f"{h} → {c}" for c, h in s.mapping.items())
-    console.print(f"{s.file}: {s.kind}, encoding {s.encoding or 'n/a'}", highlight=False)
-    console.print(f"  columns used: {mapping}", highlight=False)
+    console.print(f"{s.file}: {s.kind}, " + tr.gettext(N_("encoding %(encoding)s"), encoding=s.encoding or "n/a"),
+                  highlight=False)
+    console.print("  " + tr.gettext(N_("columns used: %(mapping)s"), mapping=mapping), highlight=False)
     if not s.ok:
-        err_console.print(
-            f"[bold red]{s.error_count:,} bad value(s); nothing was imported.[/] "
-            f"First {min(s.error_count, MAX_ERRORS_SHOWN)}:",
-        )
+        bad = tr.gettext(N_("%(n)s bad value(s); nothing was imported."), n=tr.format_number(s.error_count))
+        first = tr.gettext(N_("First %(n)s:"), n=tr.format_number(min(s.error_count, MAX_ERRORS_SHOWN)))
+        err_console.print(f"[bold red]{bad}[/] {first}")
         for e in s.errors:
-            err_console.print(f"  {e}", highlight=False, markup=False)
+            err_console.print(f"  {_row_error(e, tr)}", highlight=False, markup=False)
         return
-    verb = "would import" if s.dry_run else "imported"
-    console.print(
-        f"  {s.rows_read:,} rows read; {verb} {s.rows_imported:,}; unchanged {s.rows_unchanged:,}"
-        + ("  (dry run: nothing written)" if s.dry_run else ""),
-        highlight=False,
-    )
+    counts = {"read": tr.format_number(s.rows_read), "imported": tr.format_number(s.rows_imported),
+              "unchanged": tr.format_number(s.rows_unchanged)}
+    line = (tr.gettext(N_("%(read)s rows read; would import %(imported)s; unchanged %(unchanged)s"), **counts)
+            if s.dry_run else
+            tr.gettext(N_("%(read)s rows read; imported %(imported)s; unchanged %(unchanged)s"), **counts))
+    console.print("  " + line + ("  " + tr.gettext(N_("(dry run: nothing written)")) if s.dry_run else ""),
+                  highlight=False)

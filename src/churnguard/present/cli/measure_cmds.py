@@ -63,9 +63,12 @@ def _label(d: date, period: str) -> str:
     return d.isoformat()
 
 
-def _fmt(value: Any, pct: bool = False) -> str:
+def _fmt(value: Any, pct: bool = False, tr: Translator | None = None) -> str:
+    """A number for people (``–`` when missing), in ``tr``'s language when given."""
     if value is None or (isinstance(value, float) and value != value):
         return "–"
+    if tr is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return tr.format_percent(value) if pct else tr.format_number(value, 2 if isinstance(value, float) else None)
     if pct:
         return f"{value:.1%}"
     if isinstance(value, float):
@@ -97,6 +100,16 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], title: str, period:
     return t
 
 
+#: option values that titles and lines name, marked for translation
+_WORDS = {"month": N_("month"), "quarter": N_("quarter"), "year": N_("year"), "customers": N_("customers"),
+          "value": N_("value"), "recurring": N_("recurring"), "revenue": N_("revenue")}
+
+
+def word(value: str, tr: Translator) -> str:
+    """An option value (``quarter``, ``value`` …) in the reader's language; others as given."""
+    return tr.gettext(_WORDS[value]) if value in _WORDS else value
+
+
 def _period(d: date, period: str, tr: Translator) -> str:
     """A period as the reader writes it (``2024-Q2`` in English, ``2024年第2季度`` in Chinese)."""
     return _label(d, period) if tr.language == "en" else tr.format_period(d, period)
@@ -124,16 +137,21 @@ def print_trend(rows: list[dict], period: str, group: str | None = None, tr: Tra
         console.print(f"{label:>18} {bar} {_fmt(rate, True)}", highlight=False)
 
 
-def _footer(defn: dict) -> None:
+def _footer(defn: dict, tr: Translator | None = None) -> None:
+    from churnguard.i18n import Translator
+
+    tr = tr or Translator("en")
     nc = defn.get("non_contractual", {})
-    parts = [f"as of {defn['as_of']} ({defn['as_of_source']})", f"engine {defn['engine']}"]
+    parts = [tr.gettext(N_("as of %(date)s (%(source)s)"), date=defn["as_of"], source=defn["as_of_source"]),
+             tr.gettext(N_("engine %(engine)s"), engine=defn["engine"])]
     if nc.get("threshold_days") == "auto":
-        parts.append(f"threshold {nc.get('threshold_source')}")
+        parts.append(tr.gettext(N_("threshold %(source)s"), source=nc.get("threshold_source")))
     elif "threshold_days" in nc:
-        parts.append(f"threshold {nc['threshold_days']} days")
+        parts.append(tr.gettext(N_("threshold %(days)s days"), days=nc["threshold_days"]))
     if "contractual" in defn:
-        parts.append(f"grace {defn['contractual']['grace_days']} days")
-    console.print("[dim]" + " · ".join(parts) + "; * = period cut short at the as-of date[/dim]")
+        parts.append(tr.gettext(N_("grace %(days)s days"), days=defn["contractual"]["grace_days"]))
+    note = tr.gettext(N_("* = period cut short at the as-of date"))
+    console.print("[dim]" + " · ".join(parts) + "; " + note + "[/dim]")
 
 
 @handle_errors
@@ -156,21 +174,24 @@ def threshold(
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang, workspace)
     rows = d["data"]
     for seg in dict.fromkeys(r["segment"] for r in rows):
-        t = RichTable(title=f"return curve · {seg}")
-        for head in ("gap (days)", "customers reached", "followed through the window", "returned", ""):
-            t.add_column(head, justify="right")
+        t = RichTable(title=tr.gettext(N_("return curve · %(segment)s"), segment=seg))
+        for head in (N_("gap (days)"), N_("customers reached"), N_("followed through the window"), N_("returned")):
+            t.add_column(tr.gettext(head), justify="right")
+        t.add_column("", justify="right")
         for r in rows:
             if r["segment"] != seg:
                 continue
-            mark = "◀ threshold" if r["chosen"] else ("" if r["judged"] else "too few followed")
+            mark = (tr.gettext(N_("◀ threshold")) if r["chosen"]
+                    else ("" if r["judged"] else tr.gettext(N_("too few followed"))))
             t.add_row(str(r["gap_days"]), _fmt(r["customers_reached"]), _fmt(r["customers_observed"]),
                       _fmt(r["return_share"], True), mark)
         console.print(t)
-    t = RichTable(title="threshold in force")
-    for head in ("segment", "days", "source", "customers"):
-        t.add_column(head, justify="right")
+    t = RichTable(title=tr.gettext(N_("threshold in force")))
+    for head in (N_("segment"), N_("days"), N_("source"), N_("customers")):
+        t.add_column(tr.gettext(head), justify="right")
     for r in d["thresholds"]:
         t.add_row(str(r["segment"]), _fmt(r["threshold_days"]), str(r["source"]), _fmt(r.get("customers")))
     console.print(t)
@@ -211,16 +232,20 @@ def churn_rate(
     if basis != "customers":
         cols += [("value_at_start", N_("value at start")), ("value_lost", N_("value lost"))]
     cols.append(("churn_rate", N_("churn rate")))
-    console.print(_table(d["data"], cols, f"churn rate · {basis} · per {period}", period, ("churn_rate",), tr=tr))
+    title = tr.gettext(N_("churn rate · %(basis)s · per %(period)s"), basis=word(basis, tr),
+                       period=word(period, tr))
+    console.print(_table(d["data"], cols, title, period, ("churn_rate",), tr=tr))
     print_trend(d["data"], period, by, tr)
-    _footer(d["definition"])
+    _footer(d["definition"], tr)
     if d.get("reactivation_share") is not None:
-        console.print(f"reactivations as a share of losses: {d['reactivation_share']:.1%} "
-                      f"(limit {d['reactivation_limit']:.0%})", highlight=False)
+        console.print(tr.gettext(N_("reactivations as a share of losses: %(share)s (limit %(limit)s)"),
+                                 share=tr.format_percent(d["reactivation_share"]),
+                                 limit=tr.format_percent(d["reactivation_limit"], 0)), highlight=False)
+    warning = tr.gettext(N_("warning:"))
     for w in d.get("warnings", []):
         if w == (d.get("reactivation_warning") or {}).get("en"):
             w = d["reactivation_warning"].get(tr.language, w)
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]{warning}[/] {w}", highlight=False)
 
 
 @handle_errors
@@ -249,19 +274,21 @@ def cohorts(
     d = result.to_dict()
     tr = translator_of(lang, workspace)
     width = max((r["period_offset"] for r in d["data"]), default=-1) + 1
-    t = RichTable(title=f"cohort retention · {basis} · per {period}")
-    t.add_column("cohort")
-    t.add_column("size", justify="right")
+    t = RichTable(title=tr.gettext(N_("cohort retention · %(basis)s · per %(period)s"), basis=word(basis, tr),
+                                   period=word(period, tr)))
+    t.add_column(tr.gettext(N_("cohort")))
+    t.add_column(tr.gettext(N_("size")), justify="right")
     for i in range(width):
         t.add_column(f"+{i}", justify="right")
     cohorts_: dict[date, list[dict]] = {}
     for r in d["data"]:
         cohorts_.setdefault(r["cohort_start"], []).append(r)
     for start_, rows in cohorts_.items():
-        cells = [_fmt(r["retention"], True) for r in sorted(rows, key=lambda r: r["period_offset"])]
-        t.add_row(_period(start_, period, tr), _fmt(rows[0]["cohort_size"]), *cells, *[""] * (width - len(cells)))
+        cells = [_fmt(r["retention"], True, tr) for r in sorted(rows, key=lambda r: r["period_offset"])]
+        t.add_row(_period(start_, period, tr), _fmt(rows[0]["cohort_size"], tr=tr), *cells,
+                  *[""] * (width - len(cells)))
     console.print(t)
-    _footer(d["definition"])
+    _footer(d["definition"], tr)
 
 
 @handle_errors
@@ -291,8 +318,10 @@ def retention(
     tr = translator_of(lang, workspace)
     cols = [("period_start", N_("period")), ("value_at_start", N_("value at start")), ("value_lost", N_("lost")),
             ("contraction", N_("contraction")), ("expansion", N_("expansion")), ("grr", N_("GRR")), ("nrr", N_("NRR"))]
-    console.print(_table(d["data"], cols, f"revenue retention · {basis} · per {period}", period, ("grr", "nrr"), tr=tr))
-    _footer(d["definition"])
+    title = tr.gettext(N_("revenue retention · %(basis)s · per %(period)s"), basis=word(basis, tr),
+                       period=word(period, tr))
+    console.print(_table(d["data"], cols, title, period, ("grr", "nrr"), tr=tr))
+    _footer(d["definition"], tr)
 
 
 @handle_errors
@@ -325,17 +354,24 @@ def price_volume(
             ("customers", N_("customers")),
             ("revenue_change", N_("change")), ("customer_effect", N_("customers eff.")),
             ("volume_effect", N_("volume eff.")), ("price_effect", N_("price eff.")), ("other_effect", N_("other"))]
-    console.print(_table(d["data"], cols, f"price–volume · per {period}", period, tr=tr))
+    console.print(_table(d["data"], cols, tr.gettext(N_("price–volume · per %(period)s"), period=word(period, tr)),
+                         period, tr=tr))
     season = d["seasonality"]
-    against = (f"the same {period} a year before (the data are seasonal)"
-               if d["definition"]["comparison"] == "year_before" else f"the previous {period}")
+    against = (tr.gettext(N_("the same %(period)s a year before (the data are seasonal)"),
+                          period=word(period, tr))
+               if d["definition"]["comparison"] == "year_before"
+               else tr.gettext(N_("the previous %(period)s"), period=word(period, tr)))
     r = season["lag12_correlation"].get("revenue")
-    console.print(f"  false growth judged against {against}; {season['months']} complete months"
-                  + (f", lag-12 correlation of revenue {r:.2f}" if r is not None else ""), highlight=False)
+    line = tr.gettext(N_("false growth judged against %(against)s; %(months)s complete months"),
+                      against=against, months=season["months"])
+    if r is not None:
+        line += tr.gettext(N_(", lag-12 correlation of revenue %(r)s"), r=f"{r:.2f}")
+    console.print("  " + line, highlight=False)
+    warning = tr.gettext(N_("warning"))
     for w in d["warnings"]:
-        console.print(f"[bold red]warning[/bold red] {_label(w['period_start'], period)}: {w['warning']}",
-                      highlight=False)
-    _footer(d["definition"])
+        console.print(f"[bold red]{warning}[/bold red] {_period(w['period_start'], period, tr)}: "
+                      f"{w['warning']}", highlight=False)
+    _footer(d["definition"], tr)
 
 
 @handle_errors
@@ -362,20 +398,23 @@ def compare(
     tr = translator_of(lang, workspace)
     cols = [("window", N_("window")), ("window_start", N_("from")), ("window_end", N_("to")),
             ("customers_at_start", N_("at start")), ("customers_lost", N_("lost")), ("churn_rate", N_("churn rate"))]
-    console.print(_table(d["data"], cols, f"churn rate before/after {at} ({window})", None, ("churn_rate",), tr=tr))
+    title = tr.gettext(N_("churn rate before/after %(at)s (%(window)s)"), at=at, window=window)
+    console.print(_table(d["data"], cols, title, None, ("churn_rate",), tr=tr))
     c = d["comparison"]
     if c["difference"] is None:
-        console.print("no customers at the start of one window: no comparison")
+        console.print(tr.gettext(N_("no customers at the start of one window: no comparison")))
     else:
-        verdict = "significant at 5%" if c["p_value"] < 0.05 else "not significant at 5%"
+        verdict = tr.gettext(N_("significant at 5%") if c["p_value"] < 0.05 else N_("not significant at 5%"))
         console.print(
-            f"difference after − before: {c['difference']:+.1%} "
-            f"(95% CI {c['ci_low']:+.1%} … {c['ci_high']:+.1%}), p = {c['p_value']:.3g}: {verdict}",
+            tr.gettext(N_("difference after − before: %(diff)s (95%% CI %(low)s … %(high)s), p = %(p)s: %(verdict)s"),
+                       diff=f"{c['difference']:+.1%}", low=f"{c['ci_low']:+.1%}", high=f"{c['ci_high']:+.1%}",
+                       p=f"{c['p_value']:.3g}", verdict=verdict),
             highlight=False,
         )
+    note = tr.gettext(N_("note"))
     for n in d["notes"]:
-        console.print(f"[yellow]note[/yellow] {n}", highlight=False)
-    _footer(d["definition"])
+        console.print(f"[yellow]{note}[/yellow] {n}", highlight=False)
+    _footer(d["definition"], tr)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from churnguard.present.cli.common import (
+    N_,
     AsOfOpt,
     JsonOpt,
     LangOpt,
@@ -36,7 +37,7 @@ def overview(
       churnguard overview -w demo
       churnguard overview --period month --json
     """
-    from churnguard.present.cli.measure_cmds import print_trend
+    from churnguard.present.cli.measure_cmds import print_trend, word
     from churnguard.service.overview import OverviewOptions
     from churnguard.service.overview import overview as svc
 
@@ -51,8 +52,13 @@ def overview(
     tr = translator_of(lang, workspace)
     d = result.to_dict()
     tables = d["status"]["tables"]
-    console.print(f"[bold]overview[/] as of {d['as_of'] or '–'}: {tables['customers']['rows']:,} customers, "
-                  f"{tables['transactions']['rows']:,} transactions, {tables['contracts']['rows']:,} contracts")
+    title = tr.gettext(N_("overview"))
+    console.print(f"[bold]{title}[/] "
+                  + tr.gettext(N_("as of %(date)s: %(customers)s customers, %(transactions)s transactions, "
+                                  "%(contracts)s contracts"), date=d["as_of"] or "–",
+                               customers=tr.format_number(tables["customers"]["rows"]),
+                               transactions=tr.format_number(tables["transactions"]["rows"]),
+                               contracts=tr.format_number(tables["contracts"]["rows"])))
     rows = [{**r, "period_start": date.fromisoformat(str(r["period_start"])[:10])}
             for r in d["churn"] if r["history_complete"]]
     if rows:
@@ -60,14 +66,18 @@ def overview(
     latest = d["latest"]
     if "churn" in latest:
         c = latest["churn"]
-        value = "–" if c["value_churn_rate"] is None else f"{c['value_churn_rate']:.1%}"
-        console.print(f"last complete {period}: churn rate {c['churn_rate']:.1%} by customers, "
-                      f"{value} by value", highlight=False)
+        value = "–" if c["value_churn_rate"] is None else tr.format_percent(c["value_churn_rate"])
+        console.print(tr.gettext(N_("last complete %(period)s: churn rate %(rate)s by customers, %(value)s by value"),
+                                 period=word(period, tr), rate=tr.format_percent(c["churn_rate"]), value=value),
+                      highlight=False)
     if "retention" in latest:
         r = latest["retention"]
-        console.print(f"revenue retention: GRR {r['grr']:.1%}, NRR {r['nrr']:.1%}", highlight=False)
+        console.print(tr.gettext(N_("revenue retention: GRR %(grr)s, NRR %(nrr)s"),
+                                 grr=tr.format_percent(r["grr"]), nrr=tr.format_percent(r["nrr"])), highlight=False)
+    warning = tr.gettext(N_("warning:"))
     for w in d["warnings"]:
-        console.print(f"[yellow]warning:[/] {translate_message(tr, w['message'])}", highlight=False)
+        console.print(f"[yellow]{warning}[/] {translate_message(tr, w['message'])}",
+                      highlight=False)
 
 
 @handle_errors
@@ -97,14 +107,16 @@ def refresh(
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     for f in result.figures:
         what = f"{f['name']} {f['options'] or ''}".strip()
         if "error" in f:
             console.print(f"  {what}: [yellow]{f['error']}[/]", highlight=False)
         else:
-            state = "already stored" if f["cached"] else f"computed in {f['seconds']:.1f} s"
+            state = (tr.gettext(N_("already stored")) if f["cached"]
+                     else tr.gettext(N_("computed in %(seconds)s s"), seconds=f"{f['seconds']:.1f}"))
             console.print(f"  {what}: {state}", highlight=False)
-    console.print(f"figures stored for data version {result.version}")
+    console.print(tr.gettext(N_("figures stored for data version %(version)s"), version=result.version))
 
 
 def register(app: typer.Typer) -> None:

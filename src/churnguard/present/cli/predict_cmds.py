@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -23,6 +23,9 @@ from churnguard.present.cli.common import (
     translator_of,
 )
 
+if TYPE_CHECKING:
+    from churnguard.i18n import Translator
+
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of a CSV (default: detected).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet (default: the first).")]
 ModelDirOpt = Annotated[
@@ -30,17 +33,23 @@ ModelDirOpt = Annotated[
 ]
 
 
+#: the counts of a run, as the run's lines name them
+_COUNTS = {"customers": N_("customers"), "active": N_("active"), "complete_defectors": N_("complete defectors"),
+           "partial_defectors": N_("partial defectors"), "with_signals": N_("with signals"),
+           "scored": N_("scored"), "with_reasons": N_("with reasons")}
+
+
 def _pct(v: object) -> str:
     return "" if v is None else f"{100 * float(v):.1f}%"
 
 
-def _say_left_out(left_out: list[dict]) -> None:
+def _say_left_out(left_out: list[dict], tr: Translator) -> None:
     """Which feature families the model went without, and what importing would add them."""
     from churnguard.compute.predict.availability import describe_left_out
 
     if left_out:
-        console.print(f"  features left out (no data): {describe_left_out(left_out)}", markup=False,
-                      highlight=False)
+        console.print("  " + tr.gettext(N_("features left out (no data): %(families)s"),
+                                        families=describe_left_out(left_out)), markup=False, highlight=False)
 
 
 @handle_errors
@@ -62,19 +71,23 @@ def run(as_of: AsOfOpt = None, workspace: WorkspaceOpt = None,
         print_json(result)
         return
     d = result.to_dict()
-    console.print(f"[bold]run as of {d['as_of']}[/] ({d['as_of_source']})")
+    tr = translator_of(lang, workspace)
+    title = tr.gettext(N_("run as of %(date)s"), date=d["as_of"])
+    console.print(f"[bold]{title}[/] ({d['as_of_source']})")
     for k, v in d["counts"].items():
-        console.print(f"  {k.replace('_', ' ')}: {v:,}")
+        console.print(f"  {tr.gettext(_COUNTS.get(k, k.replace('_', ' ')))}: {tr.format_number(v)}")
     hold = d["model"].get("calibration_holdout") or {}
     if hold:
-        console.print(f"  model on its newest training date: ROC AUC {hold.get('roc_auc')}, PR AUC {hold.get('pr_auc')}")
+        console.print("  " + tr.gettext(N_("model on its newest training date: ROC AUC %(roc)s, PR AUC %(pr)s"),
+                                        roc=hold.get("roc_auc"), pr=hold.get("pr_auc")))
     if d["model"].get("model_kind"):
-        console.print(f"  scorer in use: {d['model']['model_kind']}")
-    _say_left_out(d["features_left_out"])
+        console.print("  " + tr.gettext(N_("scorer in use: %(kind)s"), kind=d["model"]["model_kind"]))
+    _say_left_out(d["features_left_out"], tr)
     for note in d["notes"]:
         console.print(f"  [yellow]{note}[/]")
-    console.print(f"  snapshots: {', '.join(d['snapshots'])}; seconds: {d['seconds']}")
-    console.print("next: churnguard at-risk --top 20")
+    console.print("  " + tr.gettext(N_("snapshots: %(names)s; seconds: %(seconds)s"),
+                                    names=", ".join(d["snapshots"]), seconds=d["seconds"]))
+    console.print(tr.gettext(N_("next: %(command)s"), command="churnguard at-risk --top 20"))
 
 
 @handle_errors
@@ -136,7 +149,7 @@ def at_risk(
             ("warning", N_("Warning"), "text"), ("csm", N_("CSM"), "text"), ("changes", N_("What changed")),
             ("causes", N_("Likely cause"))]
     console.print(render_table(rows, cols, tr))
-    _say_left_out(d["features_left_out"])
+    _say_left_out(d["features_left_out"], tr)
 
 
 @handle_errors
@@ -173,28 +186,37 @@ def backtest(
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    title = tr.gettext(N_("backtest as of %(date)s"), date=d["as_of"])
     console.print(
-        f"[bold]backtest as of {d['as_of']}[/], horizon {d['horizon_days']} days: "
-        f"{d['n_customers']:,} active customers, {d['n_lost']:,} lost ({_pct(d['lost_rate'])})"
+        f"[bold]{title}[/], "
+        + tr.gettext(N_("horizon %(days)s days: %(n)s active customers, %(lost)s lost (%(rate)s)"),
+                     days=d["horizon_days"], n=tr.format_number(d["n_customers"]),
+                     lost=tr.format_number(d["n_lost"]), rate=_pct(d["lost_rate"]))
     )
     from churnguard.present.cli.render import render_table
 
-    tr = translator_of(lang, workspace)
     cols = ("roc_auc", "pr_auc", "precision_at_10pct", "recall_at_10pct", "lift_at_10pct", "brier")
     figures = [("scorer", N_("Scorer"), "text"), *((c, c.replace("_", " "), "ratio") for c in cols)]
     console.print(render_table([r for r in d["data"] if r["subset"] == "all"], figures, tr))
-    console.print(f"scorer in use: {d['model_kind']} (model: the gradient-boosted model; baseline: logistic)")
+    console.print(tr.gettext(N_("scorer in use: %(kind)s"), kind=d["model_kind"]) + " "
+                  + tr.gettext(N_("(model: the gradient-boosted model; baseline: logistic)")))
     if d.get("model_choice"):
         console.print(f"  {d['model_choice']['en']}\n  {d['model_choice']['zh']}", highlight=False)
     for w in d["warnings"]:
         console.print(f"[yellow]warning:[/] {w['en']}\n[yellow]警告：[/]{w['zh']}", highlight=False)
-    _say_left_out(d["features_left_out"])
+    _say_left_out(d["features_left_out"], tr)
     e = d["early"]
+    lead = (tr.gettext(N_("%(days)s days"), days=f"{e['lead_time_days']:.0f}")
+            if e.get("lead_time_days") is not None else "—")
+    title = tr.gettext(N_("early warnings"))
     console.print(
-        f"[bold]early warnings[/]: {e['n_customers']:,} customers not yet overdue on the date, {e['n_lost']:,} of "
-        f"them left within the horizon (judged with the records through {e['judged_through']}); lead time "
-        + (f"{e['lead_time_days']:.0f} days" if e.get("lead_time_days") is not None else "—")
-        + " (median days to departure of the lost among the top 10%)"
+        f"[bold]{title}[/]: "
+        + tr.gettext(N_("%(n)s customers not yet overdue on the date, %(lost)s of them left within the horizon "
+                        "(judged with the records through %(through)s); lead time %(lead)s (median days to "
+                        "departure of the lost among the top 10%%)"),
+                     n=tr.format_number(e["n_customers"]), lost=tr.format_number(e["n_lost"]),
+                     through=e["judged_through"], lead=lead)
     )
     if e.get("note"):
         console.print(f"  [yellow]{e['note']}[/]")
@@ -238,7 +260,8 @@ def survival(
     tr = translator_of(lang, workspace)
     console.print(tr.gettext(N_("retention by %(by)s as of %(date)s"), by=result["by"] or "all",
                              date=result["as_of"]), highlight=False)
-    rows = [{**g, "median": None if g["median_lifetime_days"] is None else f"{g['median_lifetime_days']:,} d"}
+    rows = [{**g, "median": None if g["median_lifetime_days"] is None
+             else tr.gettext(N_("%(days)s d"), days=tr.format_number(g["median_lifetime_days"]))}
             for g in result["groups"]]
     cols = [("group", N_("Group"), "text"), ("customers", N_("Customers"), "count"), ("lost", N_("Lost"), "count"),
             ("retained_90d", "90d", "pct"), ("retained_180d", "180d", "pct"), ("retained_365d", "365d", "pct"),
@@ -289,24 +312,27 @@ def train(
         print_json(result)
         return
     d = result.to_dict()
-    ident = d["id_column"] or "none found (model score numbers the rows)"
-    console.print(f"[bold]{d['n_rows']:,} rows[/], churned {_pct(d['positive_rate'])}; id column: {ident}")
-    t = RichTable(title=f"{d['folds']}-fold cross-validation", show_header=True)
+    tr = translator_of(lang, workspace)
+    ident = d["id_column"] or tr.gettext(N_("none found (model score numbers the rows)"))
+    rows = tr.gettext(N_("%(n)s rows"), n=tr.format_number(d["n_rows"]))
+    console.print(f"[bold]{rows}[/], " + tr.gettext(N_("churned %(rate)s; id column: %(id)s"),
+                                                    rate=_pct(d["positive_rate"]), id=ident))
+    t = RichTable(title=tr.gettext(N_("%(folds)s-fold cross-validation"), folds=d["folds"]), show_header=True)
     for c in ("", "ROC AUC", "PR AUC"):
         t.add_column(c, justify="right")
-    for name in ("model", "baseline"):
-        t.add_row(name, str(d[name]["roc_auc"]), str(d[name]["pr_auc"]))
+    for name in (N_("model"), N_("baseline")):
+        t.add_row(tr.gettext(name), str(d[name]["roc_auc"]), str(d[name]["pr_auc"]))
     console.print(t)
     if d["baseline"]["roc_auc"] >= d["model"]["roc_auc"]:
-        console.print(
-            f"[yellow]On this table the logistic baseline ranks customers as well as the model or better "
-            f"(ROC AUC {d['baseline']['roc_auc']} vs {d['model']['roc_auc']}): what drives churn here looks "
-            "mostly additive, and the model has not earned its place.[/]"
-        )
-    console.print(f"features: {', '.join(d['features'])}")
+        console.print("[yellow]" + tr.gettext(N_(
+            "On this table the logistic baseline ranks customers as well as the model or better "
+            "(ROC AUC %(baseline)s vs %(model)s): what drives churn here looks mostly additive, and the model "
+            "has not earned its place."), baseline=d["baseline"]["roc_auc"], model=d["model"]["roc_auc"]) + "[/]")
+    console.print(tr.gettext(N_("features: %(names)s"), names=", ".join(d["features"])))
     for col, why in d["dropped"].items():
-        console.print(f"  dropped {col}: {why}")
-    console.print(f"model saved in {d['model_dir']}; next: churnguard model score --table FILE")
+        console.print("  " + tr.gettext(N_("dropped %(column)s: %(why)s"), column=col, why=why))
+    console.print(tr.gettext(N_("model saved in %(path)s; next: %(command)s"), path=d["model_dir"],
+                             command="churnguard model score --table FILE"))
 
 
 @handle_errors
@@ -334,16 +360,18 @@ def score(
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang or svc.folder_language(workspace), workspace)
     t = RichTable(show_header=True)
-    for c in ("id", "p(churn)", "reasons"):
-        t.add_column(c)
+    for c in (N_("id"), N_("p(churn)"), N_("reasons")):
+        t.add_column(tr.gettext(c))
     for r in sorted(d["data"], key=lambda r: -r["probability"])[:30]:
         t.add_row(str(r["id"]), _pct(r["probability"]), "; ".join(x["text"] for x in r["reasons"]))
     console.print(t)
     if d["output"]:
-        console.print(f"{d['count']:,} rows written to {d['output']}")
+        console.print(tr.gettext(N_("%(n)s rows written to %(path)s"), n=tr.format_number(d["count"]),
+                                 path=d["output"]))
     elif d["count"] > 30:
-        console.print(f"… {d['count'] - 30:,} more; use --output FILE or --json")
+        console.print(tr.gettext(N_("… %(n)s more; use --output FILE or --json"), n=tr.format_number(d["count"] - 30)))
 
 
 def register(app: typer.Typer) -> None:

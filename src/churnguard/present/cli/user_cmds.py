@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from churnguard.present.cli.common import (
+    N_,
     JsonOpt,
     LangOpt,
     WorkspaceOpt,
@@ -18,6 +19,7 @@ from churnguard.present.cli.common import (
     open_workspace,
     parse_date_option,
     print_json,
+    translator_of,
 )
 
 user_app = typer.Typer(help="Users of the web pages and the API: add, list, passwd, role, disable, enable, delete, token, tokens, revoke, locks, unlock.", no_args_is_help=True,
@@ -54,9 +56,10 @@ def audit_cmd(
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("when (UTC)", "who", "action", "subject", "details", "address"):
-        t.add_column(col)
+    for col in (N_("when (UTC)"), N_("who"), N_("action"), N_("subject"), N_("details"), N_("address")):
+        t.add_column(tr.gettext(col))
     for r in result.to_dict()["data"]:
         details = ", ".join(f"{k}={v}" for k, v in (r["details"] or {}).items())
         t.add_row(str(r["at"]), r["actor"] or "", r["action"], r["subject"] or "", details, r["address"] or "")
@@ -77,6 +80,7 @@ def add(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
     ] = False,
     workspace: WorkspaceOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Add a user; the password is asked for twice (hidden) unless --password-stdin.
 
@@ -93,7 +97,9 @@ def add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with open_workspace(workspace) as ws:
         user = svc.add_user(ws, svc.UserCreate(name, role, password, csm_name=csm, language=language))
-    console.print(f"user {user.user_id} added ({user.role})", highlight=False)
+    tr = translator_of(lang, workspace)
+    console.print(tr.gettext(N_("user %(name)s added (%(role)s)"), name=user.user_id, role=user.role),
+                  highlight=False)
 
 
 @user_app.command("list")
@@ -111,9 +117,10 @@ def list_(workspace: WorkspaceOpt = None,
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("user", "role", "csm", "language", "created"):
-        t.add_column(col)
+    for col in (N_("user"), N_("role"), N_("csm"), N_("language"), N_("created")):
+        t.add_column(tr.gettext(col))
     for u in result.to_dict()["data"]:
         t.add_row(u["user_id"], u["role"], u["csm_name"] or "", u["language"] or "", u["created_at"] or "")
     console.print(t)
@@ -143,7 +150,8 @@ def token(
         tok = svc.create_token(ws, name, expires)
     sys.stdout.write(tok + "\n")
     if sys.stdout.isatty():
-        err_console.print("keep it safe: it is shown only now", style="yellow")
+        err_console.print(translator_of(lang, workspace).gettext(N_("keep it safe: it is shown only now")),
+                          style="yellow")
 
 
 @user_app.command("locks")
@@ -162,12 +170,13 @@ def locks(workspace: WorkspaceOpt = None,
         print_json(result)
         return
     rows = result.to_dict()["data"]
+    tr = translator_of(lang, workspace)
     if not rows:
-        console.print("no wrong passwords on record")
+        console.print(tr.gettext(N_("no wrong passwords on record")))
         return
     t = RichTable()
-    for col in ("subject", "wrong passwords", "last", "locked until"):
-        t.add_column(col)
+    for col in (N_("subject"), N_("wrong passwords"), N_("last"), N_("locked until")):
+        t.add_column(tr.gettext(col))
     for r in rows:
         t.add_row(r["subject"], str(r["failures"]), str(r["last_failure_at"] or ""),
                   str(r["locked_until"] or "") if r["locked"] else "")
@@ -194,8 +203,12 @@ def unlock(
     with open_workspace(workspace) as ws:
         log_events(ws.path)
         found = logins.unlock(ws, name, address)
-    what = " and ".join(x for x in (name and f"user {name}", address and f"address {address}") if x)
-    console.print(f"{what}: lock lifted" if found else f"{what}: no wrong passwords on record", highlight=False)
+    tr = translator_of(lang, workspace)
+    what = tr.gettext(N_(" and ")).join(
+        x for x in (name and tr.gettext(N_("user %(name)s"), name=name),
+                    address and tr.gettext(N_("address %(address)s"), address=address)) if x)
+    state = tr.gettext(N_("lock lifted") if found else N_("no wrong passwords on record"))
+    console.print(f"{what}: {state}", highlight=False)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -223,7 +236,8 @@ def passwd(
     password = _read_password(password_stdin)
     with open_workspace(workspace) as ws:
         ended = svc.set_password(ws, name, password)
-    console.print(f"user {name}: password changed; {ended} web session(s) ended", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s: password changed; %(n)s web session(s) ended"), name=name, n=ended), highlight=False)
 
 
 @user_app.command("role")
@@ -243,7 +257,8 @@ def role(
 
     with open_workspace(workspace) as ws:
         user = svc.set_role(ws, name, new_role, csm)
-    console.print(f"user {user.user_id} is now {user.role}; web sessions ended", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s is now %(role)s; web sessions ended"), name=user.user_id, role=user.role), highlight=False)
 
 
 @user_app.command("disable")
@@ -258,7 +273,8 @@ def disable(name: Annotated[str, typer.Argument(help="The user.", show_default=F
 
     with open_workspace(workspace) as ws:
         svc.disable_user(ws, name)
-    console.print(f"user {name} disabled: sessions ended, tokens stopped", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(
+        N_("user %(name)s disabled: sessions ended, tokens stopped"), name=name), highlight=False)
 
 
 @user_app.command("enable")
@@ -273,7 +289,7 @@ def enable(name: Annotated[str, typer.Argument(help="The user.", show_default=Fa
 
     with open_workspace(workspace) as ws:
         svc.enable_user(ws, name)
-    console.print(f"user {name} enabled", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(N_("user %(name)s enabled"), name=name), highlight=False)
 
 
 @user_app.command("delete")
@@ -291,10 +307,11 @@ def delete(
     from churnguard.service import users as svc
 
     if not yes:
-        typer.confirm(f"delete user {name} with its sessions and tokens?", abort=True)
+        typer.confirm(translator_of(lang, workspace).gettext(N_("delete user %(name)s with its sessions and tokens?"),
+                                                             name=name), abort=True)
     with open_workspace(workspace) as ws:
         svc.delete_user(ws, name)
-    console.print(f"user {name} deleted", highlight=False)
+    console.print(translator_of(lang, workspace).gettext(N_("user %(name)s deleted"), name=name), highlight=False)
 
 
 @user_app.command("tokens")
@@ -316,11 +333,13 @@ def tokens(
     if json_out:
         print_json(result)
         return
+    tr = translator_of(lang, workspace)
     t = RichTable()
-    for col in ("id", "user", "created", "expires", "last used"):
-        t.add_column(col)
+    for col in (N_("id"), N_("user"), N_("created"), N_("expires"), N_("last used")):
+        t.add_column(tr.gettext(col))
+    expired = " " + tr.gettext(N_("(expired)"))
     for r in result.to_dict()["data"]:
-        expires = "" if r["expires_at"] is None else str(r["expires_at"]) + (" (expired)" if r["expired"] else "")
+        expires = "" if r["expires_at"] is None else str(r["expires_at"]) + (expired if r["expired"] else "")
         t.add_row(r["token_id"], r["user_id"], str(r["created_at"] or ""), expires, str(r["last_used_at"] or ""))
     console.print(t, highlight=False)
 
@@ -341,7 +360,9 @@ def revoke(
 
     with open_workspace(workspace) as ws:
         n = svc.revoke_token(ws, token_id)
+    tr = translator_of(lang, workspace)
     if not n:
-        err_console.print(f"no token {token_id}; see 'churnguard user tokens'")
+        err_console.print(tr.gettext(N_("no token %(id)s; see '%(command)s'"), id=token_id,
+                                     command="churnguard user tokens"))
         raise typer.Exit(2)
-    console.print(f"token {token_id} revoked", highlight=False)
+    console.print(tr.gettext(N_("token %(id)s revoked"), id=token_id), highlight=False)

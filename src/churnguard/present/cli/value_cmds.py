@@ -21,9 +21,11 @@ from churnguard.present.cli.common import (
     list_output,
     open_ctx,
     print_json,
+    translator_of,
 )
 
 if TYPE_CHECKING:
+    from churnguard.i18n import Translator
     from churnguard.service.value import ValueResult
 
 TimeUnitOpt = Annotated[
@@ -60,10 +62,10 @@ def _fmt(v: object, digits: int = 4) -> str:
     return str(v)
 
 
-def _print_models(models: dict) -> None:
-    t = RichTable(title="models")
-    for col in ("model", "status", "parameters / reason"):
-        t.add_column(col)
+def _print_models(models: dict, tr: Translator) -> None:
+    t = RichTable(title=tr.gettext(N_("models")))
+    for col in (N_("model"), N_("status"), N_("parameters / reason")):
+        t.add_column(tr.gettext(col))
     skip = {
         "fitted",
         "log_likelihood",
@@ -76,6 +78,7 @@ def _print_models(models: dict) -> None:
         "horizon",
         "spend_frequency_correlation",
     }
+    not_fitted = tr.gettext(N_("not fitted"))
     for name, rep in models.items():
         if rep["fitted"]:
             params = ", ".join(f"{k}={_fmt(v)}" for k, v in rep.items() if k not in skip)
@@ -83,9 +86,9 @@ def _print_models(models: dict) -> None:
                 params += f"; LL={rep['log_likelihood']:,.1f}"
             if rep.get("note"):
                 params += f" ({rep['note']})"
-            t.add_row(name, "fitted", params)
+            t.add_row(name, tr.gettext(N_("fitted")), params)
         else:
-            t.add_row(name, "[red]not fitted[/]", rep["error"] or "")
+            t.add_row(name, f"[red]{not_fitted}[/]", rep["error"] or "")
     console.print(t)
 
 
@@ -126,30 +129,33 @@ def value(
         print_json(result)
         return
     d = result.to_dict()
+    tr = translator_of(lang, workspace)
+    title = tr.gettext(N_("customer value"))
     console.print(
-        f"[bold]customer value[/] as of {d['as_of']} ({d['as_of_source']}), {d['count']:,} customers, "
-        f"time unit {d['time_unit']}",
+        f"[bold]{title}[/] "
+        + tr.gettext(N_("as of %(date)s (%(source)s), %(n)s customers, time unit %(unit)s"),
+                     date=d["as_of"], source=d["as_of_source"], n=tr.format_number(d["count"]), unit=d["time_unit"]),
         highlight=False,
     )
-    _print_models(d["models"])
+    _print_models(d["models"], tr)
     frame = result.to_frame()
     seg = (
         frame.groupby("rfm_segment_label", dropna=True)
         .agg(customers=("customer_id", "size"), spend=("total_spend", "sum"))
         .sort_values("spend", ascending=False)
     )
-    t = RichTable(title="RFM segments")
-    for col in ("segment", "customers", "total spend"):
-        t.add_column(col, justify="left" if col == "segment" else "right")
+    t = RichTable(title=tr.gettext(N_("RFM segments")))
+    for col in (N_("segment"), N_("customers"), N_("total spend")):
+        t.add_column(tr.gettext(col), justify="left" if col == "segment" else "right")
     for label, row in seg.iterrows():
-        t.add_row(str(label), f"{int(row['customers']):,}", f"{row['spend']:,.0f}")
+        t.add_row(str(label), tr.format_number(int(row["customers"])), tr.format_number(round(float(row["spend"]))))
     console.print(t)
     s = result.summary(top=0)
     for line in s.lines():
         console.print(line, highlight=False)
     if out is not None:
-        console.print(f"written: {out}")
-    console.print("next: churnguard core-customers")
+        console.print(tr.gettext(N_("written: %(path)s"), path=out))
+    console.print(tr.gettext(N_("next: %(command)s"), command="churnguard core-customers"))
 
 
 @handle_errors

@@ -102,7 +102,10 @@ class Context:
         return self._resolve()[1]
 
     def with_as_of(self, as_of: date | None) -> Context:
-        """The same workspace seen as of another date (``None``: the last date in the data)."""
+        """The same workspace seen as of another date (``None``: the last date in the data);
+        this very context when the date is its own, so the date is looked up once."""
+        if as_of == self.as_of_given:
+            return self
         return Context(self.workspace, self.language, as_of, self.records_url, _records=self._records,
                        _translator=self._translator)
 

@@ -41,8 +41,8 @@ def engine_url(engine: str, data: Path | None) -> str | None:
             raise OptionError("data", "is for --engine spark; the store engine reads the workspace's database")
         return None
     if data is None:
-        raise OptionError("data", "--engine spark needs --data DIR (a folder of transactions.parquet, "
-                                  "contracts.parquet, …)")
+        raise OptionError("data", "needed with --engine spark: a folder DIR of transactions.parquet, "
+                                  "contracts.parquet, …")
     from churnguard.store import parquet_url
 
     return parquet_url(Path(data))

@@ -114,6 +114,7 @@ def figures(ws: Path) -> dict:
 
 def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
     from churnguard.compute.measure.status import _gap_percentile, _purchase_days
+    from churnguard.service.context import open_context
     from churnguard.service.workspace import update_settings
     from churnguard.store import Workspace
     from churnguard.store.records import Records
@@ -128,9 +129,11 @@ def run_log(name: str, frame: pd.DataFrame, tmp: Path) -> None:
     with Workspace.open(ws) as w:
         src = Records.from_store(w.store)
         old_days = _gap_percentile(_purchase_days(src, last), 0.95)
-    update_settings(ws, {"churn.return_window_days": "365"})
+    with open_context(ws) as ctx:
+        update_settings(ctx, {"churn.return_window_days": "365"})
     year = figures(ws)
-    update_settings(ws, {"churn.return_window_days": "auto", "churn.threshold_days": str(old_days)})
+    with open_context(ws) as ctx:
+        update_settings(ctx, {"churn.return_window_days": "auto", "churn.threshold_days": str(old_days)})
     old = figures(ws)
     print(f"\n== {name}: {frame['customer_id'].nunique():,} customers, {len(frame):,} lines, {first} … {last} ==")
     nc = new["threshold"]

@@ -45,6 +45,7 @@ from bench_value_models import CALIBRATION_END, cdnow_transactions, run_lifetime
 from churnguard import value
 from churnguard.compute.value import BetaGeoModel
 from churnguard.compute.value.summary import purchase_summary
+from churnguard.service.context import context_of
 from churnguard.service.imports import ImportOptions, import_data
 from churnguard.store import Workspace
 
@@ -180,7 +181,7 @@ def ratio_line(label: str, ours: float, theirs: dict | None, note: str = "") -> 
 
 
 def value_step(ws: Workspace, as_of: date, label: str) -> None:
-    secs, result = timed(lambda: value.compute(ws, as_of=as_of))
+    secs, result = timed(lambda: value.compute(context_of(ws, as_of=as_of)))
     parts = ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items())
     print(f"{label:<58} churnguard {secs:8.2f} s  ({parts})", flush=True)
     for name, rep in result.to_dict()["models"].items():

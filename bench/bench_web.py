@@ -97,9 +97,11 @@ def prepare(path: Path, customers: int, password: str) -> str:
 
 
 def set_cache(path: Path, on: bool) -> None:
+    from churnguard.service.context import open_context
     from churnguard.service.workspace import update_settings
 
-    update_settings(path, {"web.cache_results": "true" if on else "false"})
+    with open_context(path) as ctx:
+        update_settings(ctx, {"web.cache_results": "true" if on else "false"})
 
 
 def refresh(path: Path) -> None:

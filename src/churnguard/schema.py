@@ -42,6 +42,10 @@ class Column:
     type: str
     required: bool = False
     help: str = ""
+    #: added after rows of the table were first imported: the row's content hash (its record key
+    #: when it has no natural key) counts it only when set, so a file imported before the column
+    #: existed gets the same keys again and is not stored twice
+    later: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,8 @@ class Table:
         return ibis.schema(cols)
 
 
-def _c(name: str, type_: str = "string", required: bool = False, help: str = "") -> Column:
-    return Column(name, type_, required, help)
+def _c(name: str, type_: str = "string", required: bool = False, help: str = "", later: bool = False) -> Column:
+    return Column(name, type_, required, help, later)
 
 
 CUSTOMERS = Table(
@@ -196,6 +200,11 @@ CHURN_REASONS = Table(
         _c("competitor"),
         _c("notes"),
         _c("source", help="interview, survey or inferred"),
+        _c("secondary_reason", help="a second reason, from the same list", later=True),
+        _c("recoverable", "boolean", help="whether the customer could be won back (yes/no)", later=True),
+        _c("attempts", "int64", help="tries it took to reach the customer for the interview", later=True),
+        _c("confidence", "float64", help="0–1: how sure a reason suggested from text is (source inferred)",
+           later=True),
     ),
 )
 
@@ -309,6 +318,91 @@ AUDIT_LOG = Table(
     natural_key=("event_id",),
 )
 
+INVESTIGATIONS = Table(
+    "investigations",
+    None,
+    (
+        _c("investigation_id", help="e.g. 2026-Q3 (a period investigated twice: 2026-Q3-2)"),
+        _c("period", help="the period whose defectors are interviewed: 2026-Q3, 2026-07, 2026"),
+        _c("period_start", "date"),
+        _c("period_end", "date"),
+        _c("as_of", "date", help="the date the defectors were found as of"),
+        _c("partial_sample", "float64", help="share of the partial defectors drawn"),
+        _c("seed", "int64"),
+        _c("status", help="open or closed"),
+        _c("created_at", "timestamp"),
+        _c("created_by"),
+    ),
+    natural_key=("investigation_id",),
+)
+
+INTERVIEWS = Table(
+    "interviews",
+    None,
+    (
+        _c("investigation_id"),
+        _c("customer_id"),
+        _c("position", "int64", help="order in the investigation: largest lost value first"),
+        _c("kind", help="complete or partial"),
+        _c("lost_value", "float64", help="trailing-12-month revenue or recurring value at the loss"),
+        _c("interviewer", help="who talks to the customer (its CSM, else round robin within act.capacity)"),
+        _c("status", help="pending or done"),
+        _c("done_at", "date"),
+        _c("reason"),
+        _c("secondary_reason"),
+        _c("competitor"),
+        _c("recoverable", "boolean"),
+        _c("attempts", "int64"),
+        _c("notes"),
+        _c("reviewed_reason", help="the reason a review settled on, where it differs from the stated one"),
+    ),
+    natural_key=("investigation_id", "customer_id"),
+)
+
+INVESTIGATION_REVIEWS = Table(
+    "investigation_reviews",
+    None,
+    (
+        _c("review_id"),
+        _c("investigation_id"),
+        _c("milestone", "float64", help="the share of interviews done that made it due (0.25, 0.75)"),
+        _c("reviewed_at", "timestamp"),
+        _c("reviewer"),
+        _c("notes"),
+    ),
+    natural_key=("review_id",),
+)
+
+IMPROVEMENT_ACTIONS = Table(
+    "improvement_actions",
+    None,
+    (
+        _c("action_id"),
+        _c("investigation_id"),
+        _c("reason", help="the churn reason the action answers"),
+        _c("action", help="what is changed"),
+        _c("owner"),
+        _c("due_at", "date"),
+        _c("starts_at", "date", help="from when the change applies: churn before and after is compared here"),
+        _c("created_at", "timestamp"),
+        _c("done_at", "date"),
+    ),
+    natural_key=("action_id",),
+)
+
+SURVEY_SENDS = Table(
+    "survey_sends",
+    None,
+    (
+        _c("sample_id", help="one drawn sample"),
+        _c("customer_id"),
+        _c("sent_at", "date"),
+        _c("stratum", help="the value of the stratifying column (segment …), empty when not stratified"),
+        _c("seed", "int64"),
+    ),
+    natural_key=("sample_id", "customer_id"),
+)
+
 #: Importable tables by the KIND the CLI takes.
 KINDS: dict[str, Table] = {
     t.kind: t
@@ -327,7 +421,9 @@ KINDS: dict[str, Table] = {
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {
-    t.name: t for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, SESSIONS, LOGIN_FAILURES, AUDIT_LOG)
+    t.name: t
+    for t in (*KINDS.values(), IMPORTS, TRUTH, USERS, API_TOKENS, SESSIONS, LOGIN_FAILURES, AUDIT_LOG,
+              INVESTIGATIONS, INTERVIEWS, INVESTIGATION_REVIEWS, IMPROVEMENT_ACTIONS, SURVEY_SENDS)
 }
 
 #: Where each dated kind keeps its date (first seen / date range in ``status``).

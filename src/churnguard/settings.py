@@ -330,6 +330,72 @@ class ModelSettings(_Section):
     )
 
 
+class ReasonSettings(_Section):
+    """Why customers leave: the reason table and reasons suggested from free text."""
+
+    min_confidence: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description=(
+            "a reason suggested from free text (complaints, interview notes, survey comments) is kept only "
+            "at this confidence or above; below it the classifier abstains"
+        ),
+    )
+
+
+class ActSettings(_Section):
+    """Who works which customers: lists assigned to customer success managers."""
+
+    capacity: int = Field(
+        30,
+        ge=1,
+        description=(
+            "customers one person is given in one list (a worklist, an investigation's interviews): the "
+            "customer's own CSM first, then round robin among those with room"
+        ),
+    )
+
+
+class InvestigateSettings(_Section):
+    """Defector investigations (跳槽客户调查): whom to interview and when to review."""
+
+    partial_sample: float = Field(
+        0.2, ge=0, le=1, description="share of the period's partial defectors drawn at random for an interview"
+    )
+    first_review_at: float = Field(
+        0.25, gt=0, le=1, description="the first review of an investigation falls due when this share of its interviews is done"
+    )
+    second_review_at: float = Field(
+        0.75, gt=0, le=1, description="the second review falls due when this share of its interviews is done"
+    )
+
+
+class SurveySettings(_Section):
+    """Satisfaction surveys (满意度调查)."""
+
+    cooldown_days: int = Field(
+        180, ge=0, description="a survey sample leaves out customers sent or answering a survey within this many days"
+    )
+    horizon_days: int = Field(
+        365, gt=0, description="survey report: churn within this many days after an answer, by satisfaction level"
+    )
+
+
+class ListenSettings(_Section):
+    """Estimates of what complaints do not show (each labelled an estimate wherever it appears)."""
+
+    complaint_share: float = Field(
+        0.04,
+        gt=0,
+        le=1,
+        description="share of dissatisfied customers who complain (the rest are the silent majority)",
+    )
+    word_of_mouth: float = Field(
+        25, ge=0, description="people one dissatisfied customer tells about it (word of mouth)"
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace."""
 
@@ -346,6 +412,11 @@ class Settings(_Section):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    reasons: ReasonSettings = Field(default_factory=ReasonSettings)
+    act: ActSettings = Field(default_factory=ActSettings)
+    investigate: InvestigateSettings = Field(default_factory=InvestigateSettings)
+    survey: SurveySettings = Field(default_factory=SurveySettings)
+    listen: ListenSettings = Field(default_factory=ListenSettings)
 
 
 def load_settings(path: Path) -> Settings:
@@ -424,6 +495,8 @@ def _toml_key(key: str) -> str:
 def _toml_value(value: object) -> str:
     if isinstance(value, dict):  # an inline table: {retail = 120, "零售" = 90}
         return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):  # an array: [0.25, 0.75]
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

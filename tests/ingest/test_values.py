@@ -125,3 +125,32 @@ def test_mapping_synonyms_overrides_and_missing_columns(tmp_path: Path) -> None:
     mf.write_text("amount = 3\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"\[columns\]"):
         read_mapping_file(mf)
+
+
+def test_churn_reasons_carry_a_second_reason_recoverable_and_attempts(tmp_path: Path) -> None:
+    text = ("客户编号,记录日期,流失原因,次要原因,可挽回,联系次数\nC1,2024-01-01,价格,服务,是,2\n"
+            "C2,2024-01-01,倒闭,,否,1\nC3,2024-01-01,price,weather,maybe,1.5\n")
+    v = _validate(tmp_path, "churn-reasons", text)
+    assert [(e.line, e.column) for e in v.errors] == [(4, "次要原因"), (4, "可挽回"), (4, "联系次数")]
+    v = _validate(tmp_path, "churn-reasons", text.rsplit("C3", 1)[0])
+    assert v.data.column("secondary_reason").to_pylist() == ["service", None]
+    assert v.data.column("recoverable").to_pylist() == [True, False]
+    assert v.data.column("attempts").to_pylist() == [2, 1]
+
+
+def test_a_row_without_the_later_columns_keeps_the_key_it_had_before_them(tmp_path: Path) -> None:
+    """A churn-reasons file imported before secondary_reason … confidence existed gets the same
+    record keys again (else importing it a second time after the upgrade would double it)."""
+    import dataclasses
+
+    text = "customer_id,recorded_at,reason,notes\nC1,2024-01-01,price,涨价\nC1,2024-01-01,price,涨价\n"
+    now = _validate(tmp_path, "churn-reasons", text).data.column("record_key").to_pylist()
+    table = KINDS["churn-reasons"]
+    before = dataclasses.replace(table, columns=tuple(c for c in table.columns if not c.later))
+    path = tmp_path / "in.csv"
+    raw = read_file(path)
+    then = validate(raw, before, resolve_mapping(raw.headers, before, None, source=raw.name))
+    assert now == then.data.column("record_key").to_pylist() and len(set(now)) == 2
+    set_later = _validate(tmp_path, "churn-reasons", "customer_id,recorded_at,reason,notes,attempts\n"
+                          "C1,2024-01-01,price,涨价,3\n").data.column("record_key").to_pylist()
+    assert set_later[0] != now[0]

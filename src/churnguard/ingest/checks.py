@@ -41,6 +41,11 @@ DATE_FORMATS = [
 ]
 DATE_HELP = "not a date; write it like 2024-01-05, 2024/1/5 or 2024年1月5日 (Excel dates work too)"
 AMOUNT_HELP = "not a number; write it like 1234.50, ¥1,234.50 or -56.00"
+#: how people write yes and no (both languages)
+YES_NO: dict[str, str] = {
+    **dict.fromkeys(("yes", "y", "true", "t", "1", "是", "能", "可以", "可挽回"), "true"),
+    **dict.fromkeys(("no", "n", "false", "f", "0", "否", "不能", "不可以", "不可挽回"), "false"),
+}
 
 
 def _lit(s: str) -> str:
@@ -97,6 +102,14 @@ def _column_check(table: Table, name: str, r: str) -> Check:
         return Check(_date_sql(r), DATE_HELP)
     if col.type == "float64":
         return Check(_number_sql(r), AMOUNT_HELP)
+    if col.type == "boolean":
+        return Check(f"TRY_CAST({_case_map(r, YES_NO, 'NULL')} AS BOOLEAN)", "write yes or no (是 / 否)")
+    if col.type == "int64" and name not in ("satisfaction", "nps"):
+        parsed = f"TRY_CAST({r} AS DOUBLE)"
+        return Check(
+            f"CASE WHEN {parsed} = floor({parsed}) AND {parsed} >= 0 THEN CAST({parsed} AS BIGINT) END",
+            f"{name} must be a whole number, 0 or more",
+        )
     if name == "satisfaction":
         parsed = f"TRY_CAST({_case_map(r, SATISFACTION_ALIASES, r)} AS DOUBLE)"
         return Check(
@@ -112,7 +125,7 @@ def _column_check(table: Table, name: str, r: str) -> Check:
     if table.name == "customers" and name == "customer_type":
         allowed = {**{k: k for k in CUSTOMER_TYPES}, **CUSTOMER_TYPE_ALIASES}
         return Check(_case_map(r, allowed, "NULL"), "customer_type must be key or regular (大客户 / 普通客户)")
-    if table.name == "churn_reasons" and name == "reason":
+    if table.name == "churn_reasons" and name in ("reason", "secondary_reason"):
         allowed = {**{k: k for k in CHURN_REASONS}, **{k.replace("_", " "): k for k in CHURN_REASONS},
                    **CHURN_REASON_ALIASES}
         return Check(
@@ -211,7 +224,7 @@ def validate(raw: RawData, table: Table, mapping: dict[str, str], *, threads: in
         # 4. clean rows with their record key
         out_cols = []
         for c in table.columns:
-            t = {"string": "VARCHAR", "date": "DATE", "float64": "DOUBLE", "int64": "BIGINT"}[c.type]
+            t = {"string": "VARCHAR", "date": "DATE", "float64": "DOUBLE", "int64": "BIGINT", "boolean": "BOOLEAN"}[c.type]
             src = _q("p_" + c.name) if c.name in mapping else "NULL"
             out_cols.append(f"CAST({src} AS {t}) AS {_q(c.name)}")
         con.execute(f"CREATE TEMP TABLE cg_clean AS SELECT cg_line, {', '.join(out_cols)} FROM cg_parsed")
@@ -225,8 +238,12 @@ def validate(raw: RawData, table: Table, mapping: dict[str, str], *, threads: in
 
 
 def _content_sql(table: Table) -> str:
+    # a column added later (Column.later) counts only when set, named: concat_ws skips NULLs, so
+    # a row without it hashes as it did before the column existed
     return "concat_ws(chr(31), " + ", ".join(
-        f"coalesce(CAST({_q(c)} AS VARCHAR), chr(30))" for c in table.column_names
+        f"CASE WHEN {_q(c.name)} IS NOT NULL THEN {_lit(c.name + '=')} || CAST({_q(c.name)} AS VARCHAR) END"
+        if c.later else f"coalesce(CAST({_q(c.name)} AS VARCHAR), chr(30))"
+        for c in table.columns
     ) + ")"
 
 

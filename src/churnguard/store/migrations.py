@@ -161,6 +161,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         CreateTable("audit_log", "record_key TEXT, event_id TEXT, at TIMESTAMP, actor TEXT, action TEXT, "
                     "subject TEXT, details TEXT, address TEXT"),
     )),
+    Migration(3, "issue 15: richer churn reasons, defector investigations, improvement actions, survey sends", (
+        AddColumn("churn_reasons", "secondary_reason", "TEXT"),
+        AddColumn("churn_reasons", "recoverable", "BOOLEAN"),
+        AddColumn("churn_reasons", "attempts", "BIGINT"),
+        AddColumn("churn_reasons", "confidence", "DOUBLE PRECISION"),
+        CreateTable("investigations", "record_key TEXT, investigation_id TEXT, period TEXT, period_start DATE, "
+                    "period_end DATE, as_of DATE, partial_sample DOUBLE PRECISION, seed BIGINT, status TEXT, "
+                    "created_at TIMESTAMP, created_by TEXT"),
+        CreateTable("interviews", "record_key TEXT, investigation_id TEXT, customer_id TEXT, position BIGINT, "
+                    "kind TEXT, lost_value DOUBLE PRECISION, interviewer TEXT, status TEXT, done_at DATE, "
+                    "reason TEXT, secondary_reason TEXT, competitor TEXT, recoverable BOOLEAN, attempts BIGINT, "
+                    "notes TEXT, reviewed_reason TEXT"),
+        CreateTable("investigation_reviews", "record_key TEXT, review_id TEXT, investigation_id TEXT, "
+                    "milestone DOUBLE PRECISION, reviewed_at TIMESTAMP, reviewer TEXT, notes TEXT"),
+        CreateTable("improvement_actions", "record_key TEXT, action_id TEXT, investigation_id TEXT, reason TEXT, "
+                    "action TEXT, owner TEXT, due_at DATE, starts_at DATE, created_at TIMESTAMP, done_at DATE"),
+        CreateTable("survey_sends", "record_key TEXT, sample_id TEXT, customer_id TEXT, sent_at DATE, "
+                    "stratum TEXT, seed BIGINT"),
+    )),
 )
 
 #: the schema version this code writes

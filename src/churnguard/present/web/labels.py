@@ -102,6 +102,15 @@ SETTINGS: dict[str, str] = {
     "model.reasons": N_("Model: reasons per customer"),
     "model.reasons_for": N_("Model: customers given reasons"),
     "web.cache_results": N_("Keep computed figures"),
+    "reasons.min_confidence": N_("Reasons from text: least confidence"),
+    "act.capacity": N_("Customers per person in a list"),
+    "investigate.partial_sample": N_("Investigation: share of partial defectors interviewed"),
+    "investigate.first_review_at": N_("Investigation: first review at share done"),
+    "investigate.second_review_at": N_("Investigation: second review at share done"),
+    "survey.cooldown_days": N_("Survey: days before a customer is asked again"),
+    "survey.horizon_days": N_("Survey report: churn horizon in days"),
+    "listen.complaint_share": N_("Share of dissatisfied customers who complain"),
+    "listen.word_of_mouth": N_("People a dissatisfied customer tells"),
 }
 
 SECTIONS: dict[str, str] = {
@@ -112,6 +121,11 @@ SECTIONS: dict[str, str] = {
     "detect": N_("Defectors"),
     "signals": N_("Warning signals"),
     "model": N_("Churn model"),
+    "reasons": N_("Churn reasons"),
+    "act": N_("Lists and assignment"),
+    "investigate": N_("Defector investigations"),
+    "survey": N_("Satisfaction surveys"),
+    "listen": N_("Complaints and word of mouth"),
 }
 
 #: Values of the customer columns churn figures are broken down by, where they are codes.

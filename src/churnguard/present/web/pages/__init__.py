@@ -24,11 +24,13 @@ from churnguard.present.web.pages import (
     auth,
     churn,
     cohorts,
+    complaints_page,
     core,
     customer,
     customers,
     data,
     defectors,
+    listen,
     overview,
     price_volume,
     retention,
@@ -36,5 +38,5 @@ from churnguard.present.web.pages import (
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customers, customer, data,
-         settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, listen, complaints_page,
+         customers, customer, data, settings_page)

@@ -127,7 +127,7 @@ def report(
     churn = [{**r, "ci_text": _ci(r["ci"], tr)} for r in d["churn_by_level"]]
     console.print(render_table(churn, [("label", N_("Latest answer"), "text"), ("customers", N_("Customers"), "count"),
                                        ("lost", N_("Lost"), "count"), ("churn_rate", N_("Churn rate"), "pct"),
-                                       ("ci_text", N_("95% interval"), "text")], tr,
+                                       ("ci_text", N_("95% CI"), "text")], tr,
                                title=tr.gettext(N_("Churn within %(days)s days after the answer"),
                                                 days=d["horizon_days"])))
     lo = d["churn_left_out"]
@@ -197,7 +197,7 @@ def complaints(
     rows = [{**r, "ci_text": _ci(r["ci"], tr)} for r in rows]
     console.print(render_table(rows, [("group", N_("Group"), "text"),
                                       ("customers", N_("Customers"), "count"), ("lost", N_("Lost"), "count"),
-                                      ("churn_rate", N_("Churn rate"), "pct"), ("ci_text", N_("95% interval"), "text")],
+                                      ("churn_rate", N_("Churn rate"), "pct"), ("ci_text", N_("95% CI"), "text")],
                                tr, title=tr.gettext(N_("Churn by %(date)s: complainers vs others"),
                                                     date=c["outcome_at"])))
     diff = c["difference"]
@@ -270,7 +270,7 @@ def profile_defectors(
                      "standardised": r["standardised"]})
     console.print(render_table(rows, [("attribute", N_("Attribute"), "text"), ("value", N_("Value"), "text"),
                                       ("defectors", N_("Defectors"), "text"), ("stayed", N_("Stayed"), "text"),
-                                      ("difference", N_("Difference"), "text"), ("ci", N_("95% interval"), "text"),
+                                      ("difference", N_("Difference"), "text"), ("ci", N_("95% CI"), "text"),
                                       ("standardised", N_("Standardised"), "number")], tr))
 
 

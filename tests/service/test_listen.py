@@ -303,6 +303,9 @@ def test_profile_defectors_puts_the_over_represented_segment_first(defected: Pat
     assert first["defectors"] == pytest.approx(0.8) and first["stayed"] == pytest.approx(0.4)
     assert first["difference"] == pytest.approx(0.4) and first["ci"][0] < 0.4 < first["ci"][1]
     assert (second["attribute"], second["value"], second["difference"]) == ("segment", "wholesale", pytest.approx(-0.4))
+    # no interactions, surveys or products in this workspace: those behaviours are unknown, not zero
+    assert {x["attribute"] for x in d["left_out"]} == {"contacts_365d", "satisfaction", "price_exposure"}
+    assert not {r["attribute"] for r in d["data"]} & {"contacts_365d", "satisfaction", "price_exposure"}
 
 
 def test_profile_defectors_reads_nothing_after_the_start(defected: Path) -> None:

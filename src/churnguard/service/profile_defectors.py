@@ -3,7 +3,7 @@ attribute and behaviour measured at the period's start (no look-ahead)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ class ProfileDefectorsResult:
     to: date
     frame: pd.DataFrame
     groups: dict[str, int]
+    left_out: list[dict[str, str]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The rows, the largest standardised difference first."""
@@ -50,11 +51,12 @@ class ProfileDefectorsResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "from", "to", "data": [{attribute, value, defectors, stayed, difference, ci: [low, high],
         standardised, defectors_n, stayed_n}], "count", "groups": {defectors, complete, partial, stayed},
-        "definition"}``."""
+        "left_out": [{attribute, needs}] (behaviours the records cannot measure), "definition"}``."""
         rows = rows_of(self.frame)
         return {
             "as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "from": self.start.isoformat(),
             "to": self.to.isoformat(), "data": rows, "count": len(rows), "groups": self.groups,
+            "left_out": self.left_out,
             "definition": {
                 "defectors": "complete defectors lost from 'from' to 'to', and partial defectors as of 'to', "
                              "among the customers active at 'from'",
@@ -88,6 +90,16 @@ def profile_defectors(ctx: Context, opts: ProfileDefectorsOptions) -> ProfileDef
     defectors = complete_ids.union(partial_ids).sort_values()
     stayed = active.difference(pd.Index(found["customer_id"])).sort_values()
     frame = compare(profile, defectors, stayed)
+    # a behaviour whose records the workspace does not hold is not zero: it is unknown
+    known = ctx.records().known_at(ctx.as_of)  # the workspace keeps such records at all (zeros at the start are real)
+    needs = {"complaints_365d": ("complaints", known.complaints), "contacts_365d": ("interactions", known.interactions),
+             "satisfaction": ("surveys", known.surveys)}
+    left_out = [{"attribute": a, "needs": table} for a, (table, t) in needs.items() if int(t.count().execute()) == 0]
+    empty = frame["value"].isna() & (frame["defectors_n"] == 0) & (frame["stayed_n"] == 0)
+    left_out += [{"attribute": a, "needs": "transactions.product and quantity" if a == "price_exposure" else "data"}
+                 for a in frame.loc[empty, "attribute"] if a not in {x["attribute"] for x in left_out}]
+    gone = {x["attribute"] for x in left_out}
+    frame = frame[~(frame["value"].isna() & frame["attribute"].isin(gone))].reset_index(drop=True)
     groups = {"defectors": len(defectors), "complete": len(complete_ids), "partial": len(partial_ids),
               "stayed": len(stayed)}
-    return ProfileDefectorsResult(ctx.as_of, ctx.as_of_source, start, to, frame, groups)
+    return ProfileDefectorsResult(ctx.as_of, ctx.as_of_source, start, to, frame, groups, left_out)

@@ -128,7 +128,7 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     assert t.page.inner_text("h1") == "总览"
     assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
     assert "来自" in t.page.inner_text("#run-links") and "尚未计算" not in t.page.inner_text("main")
-    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户", "数据", "设置"]
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户声音", "客户", "数据", "设置"]
     t.shot("overview-zh")
 
 
@@ -374,3 +374,37 @@ def test_a_csm_sees_their_own_worklist(tab_factory) -> None:
     found.first.locator("a.customer-link").click()
     assert t.page.inner_text("#profile").count("王芳") >= 1
     t.shot("customer-found-csm-zh")
+
+
+def test_customer_voice_pages_draw_their_charts(tab_factory) -> None:
+    """Surveys (levels by quarter, churn by level with intervals), a sample drawn by a manager,
+    complaints with the estimates marked as estimates, and the defector profile — in Chinese,
+    then the complaints in English."""
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.use_language("zh")
+    t.page.click("nav.nav >> text=客户声音")
+    assert t.page.inner_text("h1") == "满意度调查"
+    t.page.wait_for_selector("#survey-distribution .chart .main-svg")
+    t.page.wait_for_selector("#churn-by-level .chart .main-svg")
+    assert t.page.locator("#churn-level-table tbody tr").count() == 5
+    assert "高度满意" in t.page.inner_text("#churn-level-table")
+    t.page.fill("#size", "6")
+    t.page.select_option("#stratify", "segment")
+    t.page.click("#sample-form button[type=submit]")
+    assert "已保存" in t.page.inner_text("#sample-done")
+    assert t.page.locator("#sample-table tbody tr").count() == 6
+    t.shot("surveys-zh")
+    t.page.click("#listen-tabs >> text=投诉")
+    t.page.wait_for_selector("#complainer-churn .chart .main-svg")
+    estimates = t.page.inner_text("#complaint-estimates")
+    assert "估计" in estimates and "并非测量" in estimates
+    t.shot("complaints-zh")
+    t.page.click("#listen-tabs >> text=跳槽客户的共同点")
+    assert t.page.inner_text("h1") == "跳槽客户的共同点"
+    assert t.page.locator("#profile-table tbody tr").count() > 5
+    t.shot("defectors-profile-zh")
+    t.use_language("en")
+    t.go("/complaints?status=open")
+    assert "Estimates from settings, not measurements" in t.page.inner_text("#complaint-estimates")
+    t.shot("complaints-en")

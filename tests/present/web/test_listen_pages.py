@@ -71,6 +71,10 @@ def test_survey_page_in_both_languages(demo_site: Site, lang: str, words: tuple[
         for w in words:
             assert w in page.text, w
         assert 'id="sample-form"' not in page.text  # a CSM does not draw samples
+    with browser(demo_site, lang) as c:
+        login(c, "li")
+        page = c.get("/surveys?by=segment")
+        assert page.status_code == 200 and 'id="sample-form"' in page.text  # a manager does
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("Complaints", "Estimates from settings, not measurements", "Silent majority (estimate)")),

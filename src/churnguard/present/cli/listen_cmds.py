@@ -272,6 +272,10 @@ def profile_defectors(
                                       ("defectors", N_("Defectors"), "text"), ("stayed", N_("Stayed"), "text"),
                                       ("difference", N_("Difference"), "text"), ("ci", N_("95% CI"), "text"),
                                       ("standardised", N_("Standardised"), "number")], tr))
+    if d["left_out"]:
+        console.print(tr.gettext(N_("not measured (no records): %(what)s"),
+                                 what=", ".join(f"{tr.gettext(ATTRIBUTE_LABELS.get(x['attribute'], x['attribute']))} "
+                                                f"({x['needs']})" for x in d["left_out"])), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

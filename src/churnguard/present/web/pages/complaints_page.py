@@ -13,12 +13,11 @@ from fastapi.responses import Response
 from churnguard.i18n import N_
 from churnguard.present.server.deps import AnyUser, ContextDep, translator_for
 from churnguard.present.web.listen_charts import rates_with_intervals
-from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
 from churnguard.service import complaints as complaints_svc
 
 router = APIRouter()
-NAV = NavItem("complaints", N_("Complaints"), order=57)
+NAV = None  # a tab of the customer-voice pages (under "Surveys")
 DateQ = Annotated[date | None, Query()]
 
 
@@ -34,5 +33,5 @@ def complaints_page(request: Request, user: AnyUser, ctx: ContextDep,
     chart = rates_with_intervals([g for g, _x in groups], [x["churn_rate"] for _g, x in groups],
                                  [x["ci"][0] for _g, x in groups], [x["ci"][1] for _g, x in groups],
                                  ["#d73027", "#2f6db5"])
-    return render(request, "complaints.html", {"d": d, "status": status, "chart": chart, "rows": d["data"][:500],
+    return render(request, "complaints.html", {"nav_current": "surveys", "d": d, "status": status, "chart": chart, "rows": d["data"][:500],
                                                "form": {"from": start, "to": to}})

@@ -19,7 +19,7 @@ from churnguard.service import profile_defectors as profile_svc
 from churnguard.service import surveys as surveys_svc
 
 router = APIRouter()
-NAV = NavItem("surveys", N_("Surveys"), order=56)
+NAV = NavItem("surveys", N_("Customer voice"), order=55)
 
 DateQ = Annotated[date | None, Query()]
 GroupQ = Annotated[Literal["segment", "region", "customer_type", "csm"] | None, Query()]
@@ -53,6 +53,7 @@ def surveys_page(request: Request, user: AnyUser, ctx: ContextDep, by: GroupQ = 
                  start: Annotated[date | None, Query(alias="from")] = None, to: DateQ = None) -> Response:
     """The survey report; managers also get the sample form."""
     return render(request, "surveys.html", {**_report_context(request, ctx, by, start, to), "sample": None,
+                                            "sample_problem": None,
                                             "sample_form": {"size": "", "stratify": "", "seed": "0"}})
 
 
@@ -93,5 +94,5 @@ def defectors_profile_page(request: Request, user: AnyUser, ctx: ContextDep,
     from churnguard.compute.learn.profile_defectors import ATTRIBUTE_LABELS
 
     d = profile_svc.profile_defectors(ctx, profile_svc.ProfileDefectorsOptions(start, to)).to_dict()
-    return render(request, "defectors_profile.html", {"d": d, "attribute_labels": ATTRIBUTE_LABELS,
+    return render(request, "defectors_profile.html", {"nav_current": "surveys", "d": d, "attribute_labels": ATTRIBUTE_LABELS,
                                                       "form": {"from": start, "to": to}})

@@ -328,4 +328,4 @@ def test_profile_defectors_reads_nothing_after_the_start(defected: Path) -> None
 def test_profile_defectors_options() -> None:
     with pytest.raises(OptionError) as e:
         psvc.ProfileDefectorsOptions(start=date(2026, 6, 1), to=date(2026, 1, 1))
-    assert e.value.field == "start"
+    assert e.value.field == "from"

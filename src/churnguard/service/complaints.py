@@ -32,9 +32,9 @@ class ComplaintOptions:
 
     def __post_init__(self) -> None:
         if self.start is not None and self.to is not None and self.start > self.to:
-            raise OptionError("start", f"{self.start} is after --to {self.to}")
+            raise OptionError("from", f"{self.start} is after the end of the window ({self.to})")
         if self.horizon_days is not None and not 1 <= self.horizon_days <= 3650:
-            raise OptionError("horizon_days", f"must be from 1 to 3650 days (got {self.horizon_days})")
+            raise OptionError("horizon", f"must be from 1 to 3650 days (got {self.horizon_days})")
 
 
 @dataclass

@@ -29,7 +29,7 @@ class ProfileDefectorsOptions:
 
     def __post_init__(self) -> None:
         if self.start is not None and self.to is not None and self.start >= self.to:
-            raise OptionError("start", f"must be before --to {self.to} (got {self.start})")
+            raise OptionError("from", f"must be before the end of the window, {self.to} (got {self.start})")
 
 
 @dataclass

@@ -160,7 +160,7 @@ class SurveyReportOptions:
         if self.by is not None and self.by not in GROUPS:
             raise OptionError("by", f"choose {', '.join(GROUPS)} (got {self.by!r})")
         if self.start is not None and self.to is not None and self.start > self.to:
-            raise OptionError("start", f"{self.start} is after --to {self.to}")
+            raise OptionError("from", f"{self.start} is after the end of the window ({self.to})")
 
 
 @dataclass

@@ -46,6 +46,12 @@ def _commands(shop: Path, tmp: Path) -> list[list[str]]:
         ["overview"],
         ["defectors", "--limit", "5"],
         ["signals", "--limit", "5"],
+        ["survey", "report"],
+        ["survey", "report", "--by", "segment"],
+        ["survey", "sample", "--size", "5", "--stratify", "segment", "--dry-run"],
+        ["complaints"],
+        ["complaints", "--open"],
+        ["profile-defectors"],
         ["at-risk", "--top", "5"],
         ["core-customers", "--top", "5"],
         ["customers", "--limit", "5"],
@@ -74,8 +80,9 @@ def test_every_json_has_data_and_count(shop: Path, tmp_path: Path) -> None:
         d = json.loads(r.stdout)
         assert isinstance(d["data"], list), cmd
         assert d["count"] == len(d["data"]), cmd
-        seen.append(cmd[0] if cmd[0] not in ("user", "model") else " ".join(cmd[:2]))
+        seen.append(cmd[0] if cmd[0] not in ("user", "model", "survey") else " ".join(cmd[:2]))
     assert {"status", "overview", "survival", "backtest", "customer"} <= set(seen)
+    assert {"survey report", "survey sample", "complaints", "profile-defectors"} <= set(seen)
 
 
 def test_lists_are_lists(shop: Path) -> None:

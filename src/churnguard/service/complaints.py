@@ -76,13 +76,16 @@ def complaints(ctx: Context, opts: ComplaintOptions) -> ComplaintResult:
     The register lists the complaints opened from ``start`` to ``to`` (default: every one known
     by the as-of date) — with ``open`` only those unresolved at ``ctx.as_of``. The summary counts
     the same rows (before the ``open`` filter). The complainer comparison and the estimates use
-    the window ``start`` … ``to``; without ``to`` it ends a horizon before the as-of date (so
-    every outcome is known), without ``start`` it is the year up to its end: customers active
+    the window ``start`` … ``to``; given neither, it is the year ending a horizon before the as-of
+    date (so every outcome is known); given one, it runs from ``start`` (default: a year before
+    ``to``) to ``to`` (default: the as-of date): customers active
     at its start, complainers those who opened a complaint in it, lost when the churn
     definition has them lost by the window's end + the horizon (or the as-of date, if sooner).
     """
     as_of = ctx.as_of
     to = min(opts.to or as_of, as_of)
+    if opts.start is not None and opts.start > to:
+        raise OptionError("from", f"{opts.start} is after the end of the window ({to})")
     settings = ctx.settings
     ageing = int(settings.signals.complaint_open_days)
     q = ctx.records().known_at(as_of).complaints
@@ -100,7 +103,7 @@ def complaints(ctx: Context, opts: ComplaintOptions) -> ComplaintResult:
 
     horizon = int(opts.horizon_days or settings.churn.horizon_days)
     # by default the comparison ends a horizon before the as-of date: every outcome is known
-    cmp_to = to if opts.to else as_of - timedelta(days=horizon)
+    cmp_to = to if opts.to or opts.start else as_of - timedelta(days=horizon)
     start = opts.start or (cmp_to - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
     to_reg, to = to, cmp_to
     outcome_at = min(to + timedelta(days=horizon), as_of)

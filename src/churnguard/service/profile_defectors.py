@@ -78,6 +78,8 @@ def profile_defectors(ctx: Context, opts: ProfileDefectorsOptions) -> ProfileDef
     if to > ctx.as_of:
         raise OptionError("to", f"must be on or before the as-of date {ctx.as_of} (got {to})")
     start = opts.start or (to - timedelta(days=DEFAULT_DAYS - 1))
+    if start >= to:
+        raise OptionError("from", f"must be before the end of the window, {to} (got {start})")
     at_end = ctx.with_as_of(to)
     found = defectors_from_inputs(detect_inputs(at_end), ctx.settings)
     profile = customer_profile(ctx.records(), ctx.settings, start)

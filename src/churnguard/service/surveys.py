@@ -211,6 +211,8 @@ def survey_report(ctx: Context, opts: SurveyReportOptions) -> SurveyReportResult
     ``survey.horizon_days`` after each customer's latest answer by its level, and the living
     customers whose latest answer was 1–2, as of ``ctx.as_of``."""
     to = min(opts.to or ctx.as_of, ctx.as_of)
+    if opts.start is not None and opts.start > to:
+        raise OptionError("from", f"{opts.start} is after the end of the window ({to})")
     s = ctx.records().known_at(ctx.as_of).surveys
     s = s.filter(s.answered_at <= to)
     if opts.start is not None:

@@ -116,3 +116,19 @@ def test_the_sample_form_checks_role_and_csrf(demo_site: Site) -> None:
         assert r.status_code == 200 and 'id="sample-table"' in r.text and "Not recorded" in r.text
         r = c.post("/surveys/sample", data={"size": "4", "seed": "1", "csrf_token": token})
         assert r.status_code == 200 and "recorded: 4 customers" in r.text
+
+
+def test_pages_say_why_they_have_no_figures(site: Site, demo_site: Site) -> None:
+    """An empty workspace, and a window the data cannot give, read as a message where the
+    figures would be, never as a server error."""
+    with browser(site, "zh") as c:
+        login(c, "li")
+        for path in ("/surveys", "/complaints", "/defectors/profile"):
+            page = c.get(path)
+            assert page.status_code == 200 and 'id="listen-problem"' in page.text, path
+            assert "导入" in page.text  # import transactions or contracts first
+    with browser(demo_site, "en") as c:
+        login(c, "li")
+        for path in ("/complaints?from=2030-01-01", "/surveys?from=2030-01-01", "/defectors/profile?from=2026-09-01&to=2026-01-01"):
+            page = c.get(path)
+            assert page.status_code == 422 and 'id="listen-problem"' in page.text and "from" in page.text, path

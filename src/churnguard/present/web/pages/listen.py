@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from churnguard.errors import InputError
-from churnguard.i18n import N_
+from churnguard.errors import ChurnguardError, InputError
+from churnguard.i18n import N_, message_of, translate_message
 from churnguard.present.server.deps import AnyUser, ContextDep, FormDep, ManagerUser, translator_for
 from churnguard.present.web.listen_charts import rates_with_intervals, stacked_shares
 from churnguard.present.web.nav import NavItem
@@ -48,12 +48,23 @@ def _level(k: int) -> str:
     return SATISFACTION[k]
 
 
+def problem_page(request: Request, template: str, exc: ChurnguardError, **extra: Any) -> Response:
+    """The page with the reason it has no figures (no dated records yet, a window the data cannot
+    give) where its figures would be: 422 for a bad parameter, else 200 (a state, not a fault)."""
+    tr = translator_for(request)
+    return render(request, template, {"problem": translate_message(tr, message_of(exc)), **extra},
+                  status=422 if isinstance(exc, InputError) else 200)
+
+
 @router.get("/surveys", name="surveys")
 def surveys_page(request: Request, user: AnyUser, ctx: ContextDep, by: GroupQ = None,
                  start: Annotated[date | None, Query(alias="from")] = None, to: DateQ = None) -> Response:
     """The survey report; managers also get the sample form."""
-    return render(request, "surveys.html", {**_report_context(request, ctx, by, start, to), "sample": None,
-                                            "sample_problem": None,
+    try:
+        page = _report_context(request, ctx, by, start, to)
+    except ChurnguardError as exc:
+        return problem_page(request, "surveys.html", exc)
+    return render(request, "surveys.html", {**page, "problem": None, "sample": None, "sample_problem": None,
                                             "sample_form": {"size": "", "stratify": "", "seed": "0"}})
 
 
@@ -70,12 +81,13 @@ def survey_sample_post(request: Request, user: ManagerUser, ctx: ContextDep, for
                                                 dry_run=bool(form.get("dry_run")))
         sample = surveys_svc.survey_sample(ctx, opts).to_dict()
     except InputError as exc:
-        from churnguard.i18n import message_of, translate_message
-
         problem = translate_message(tr, message_of(exc))
-    page = _report_context(request, ctx, None, None, None)
-    return render(request, "surveys.html", {**page, "sample": sample, "sample_problem": problem, "sample_form": values},
-                  status=422 if problem else 200)
+    try:
+        page = _report_context(request, ctx, None, None, None)
+    except ChurnguardError as exc:
+        return problem_page(request, "surveys.html", exc)
+    return render(request, "surveys.html", {**page, "problem": None, "sample": sample, "sample_problem": problem,
+                                            "sample_form": values}, status=422 if problem else 200)
 
 
 def _whole(text: str, field: str, tr) -> int:
@@ -93,6 +105,10 @@ def defectors_profile_page(request: Request, user: AnyUser, ctx: ContextDep,
     """What the period's defectors have in common, against the customers who stayed."""
     from churnguard.compute.learn.profile_defectors import ATTRIBUTE_LABELS
 
-    d = profile_svc.profile_defectors(ctx, profile_svc.ProfileDefectorsOptions(start, to)).to_dict()
-    return render(request, "defectors_profile.html", {"nav_current": "surveys", "d": d, "attribute_labels": ATTRIBUTE_LABELS,
+    form = {"from": start, "to": to}
+    try:
+        d = profile_svc.profile_defectors(ctx, profile_svc.ProfileDefectorsOptions(start, to)).to_dict()
+    except ChurnguardError as exc:
+        return problem_page(request, "defectors_profile.html", exc, nav_current="surveys", form=form)
+    return render(request, "defectors_profile.html", {"nav_current": "surveys", "problem": None, "d": d, "attribute_labels": ATTRIBUTE_LABELS,
                                                       "form": {"from": start, "to": to}})

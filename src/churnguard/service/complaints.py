@@ -56,7 +56,7 @@ class ComplaintResult:
         return self.frame
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"as_of", "data": [{complaint_id, customer_id, opened_at, category, severity, resolved_at,
+        """``{"as_of", "data": [{complaint_id, customer_id, name, csm, opened_at, category, severity, resolved_at,
         days_to_resolve, resolution, open, open_days, ageing}], "count", "summary", "by_category",
         "complainer_churn", "silent_majority_estimate", "word_of_mouth_estimate", "estimates_basis",
         "estimates_note", "window", "ageing_days"}``."""
@@ -97,6 +97,9 @@ def complaints(ctx: Context, opts: ComplaintOptions) -> ComplaintResult:
     if opts.start is not None:
         keep &= opened >= pd.Timestamp(opts.start)
     shown = reg[keep]
+    names = ctx.records().known_at(as_of).customers.select("customer_id", "name", "csm").to_pandas()
+    shown = shown.merge(names, on="customer_id", how="left")
+    shown = shown[[*shown.columns[:2], "name", "csm", *[c for c in shown.columns[2:] if c not in ("name", "csm")]]]
     totals, by_cat = calc.summary(shown)
     if opts.open:
         shown = shown[shown["open"]]

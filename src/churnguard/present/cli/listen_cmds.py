@@ -181,13 +181,21 @@ def complaints(
                              ageing=tr.format_number(s["ageing"]), days=d["ageing_days"],
                              median="—" if s["median_days_to_resolve"] is None
                              else tr.format_number(s["median_days_to_resolve"], 1)), highlight=False)
-    cols = [("complaint_id", N_("Complaint"), "text"), ("customer_id", N_("Customer"), "text"),
+    cols = [("complaint_id", N_("Complaint"), "text"), ("customer_id", N_("Customer"), "text"), ("name", N_("Name"), "text"),
             ("opened_at", N_("Opened"), "text"), ("category", N_("Category"), "text"),
             ("severity", N_("Severity"), "text"), ("resolved_at", N_("Resolved"), "text"),
             ("days_to_resolve", N_("Days to resolve"), "count"), ("open_days", N_("Open for (days)"), "count"),
             ("ageing", N_("Ageing"))]
-    console.print(render_table(d["data"], cols, tr, limit=limit or 30))
-    console.print(render_table(d["by_category"], [("category", N_("Category"), "text"),
+    from churnguard.present.web.labels import COMPLAINT_CATEGORIES, SEVERITIES
+
+    def word(codes: dict[str, str], value: Any) -> Any:
+        return tr.gettext(codes[value]) if value in codes else value
+
+    rows = [{**r, "category": word(COMPLAINT_CATEGORIES, r["category"]), "severity": word(SEVERITIES, r["severity"])}
+            for r in d["data"][:limit or 30]]
+    console.print(render_table(rows, cols, tr))
+    by_category = [{**r, "category": word(COMPLAINT_CATEGORIES, r["category"])} for r in d["by_category"]]
+    console.print(render_table(by_category, [("category", N_("Category"), "text"),
                                                   ("complaints", N_("Complaints"), "count"),
                                                   ("open", N_("Open"), "count"),
                                                   ("median_days_to_resolve", N_("Median days to resolve"), "number")],
@@ -254,6 +262,7 @@ def profile_defectors(
                              c=tr.format_number(g["complete"]), p=tr.format_number(g["partial"]),
                              s=tr.format_number(g["stayed"])), highlight=False)
     from churnguard.compute.learn.profile_defectors import ATTRIBUTE_LABELS
+    from churnguard.present.web.labels import GROUP_VALUES
 
     def num(x: Any, share: bool) -> str:
         if x is None:
@@ -264,7 +273,9 @@ def profile_defectors(
     for r in d["data"]:
         share = r["value"] is not None
         rows.append({"attribute": tr.gettext(ATTRIBUTE_LABELS.get(r["attribute"], r["attribute"])),
-                     "value": r["value"], "defectors": num(r["defectors"], share), "stayed": num(r["stayed"], share),
+                     "value": tr.gettext(GROUP_VALUES[r["attribute"]][r["value"]])
+                     if r["value"] in GROUP_VALUES.get(r["attribute"], {}) else r["value"],
+                     "defectors": num(r["defectors"], share), "stayed": num(r["stayed"], share),
                      "difference": num(r["difference"], share),
                      "ci": "—" if r["ci"][0] is None else f"{num(r['ci'][0], share)} – {num(r['ci'][1], share)}",
                      "standardised": r["standardised"]})

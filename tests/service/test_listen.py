@@ -329,3 +329,30 @@ def test_profile_defectors_options() -> None:
     with pytest.raises(OptionError) as e:
         psvc.ProfileDefectorsOptions(start=date(2026, 6, 1), to=date(2026, 1, 1))
     assert e.value.field == "from"
+
+
+def test_report_and_register_agree_on_every_engine(workspace: Workspace) -> None:
+    """The survey report and the complaint register give the same exact figures on PostgreSQL."""
+    tx = []
+    for cid in ("A1", "A2", "A4", "A5", "A6"):
+        tx += monthly(cid, date(2025, 1, 1), date(2026, 6, 1))
+    tx += monthly("A3", date(2025, 1, 1), date(2026, 2, 1))
+    put(workspace, transactions=tx, surveys=[
+        {"customer_id": "A1", "answered_at": date(2026, 2, 15), "satisfaction": 5, "nps": 10},
+        {"customer_id": "A3", "answered_at": date(2026, 2, 15), "satisfaction": 3, "nps": 7},
+        {"customer_id": "A5", "answered_at": date(2026, 5, 10), "satisfaction": 1, "nps": 0},
+    ], complaints=[
+        {"complaint_id": "K1", "customer_id": "A1", "opened_at": date(2026, 3, 1), "category": "delivery",
+         "resolved_at": date(2026, 3, 11), "resolution": "refund"},
+        {"complaint_id": "K2", "customer_id": "A2", "opened_at": date(2026, 6, 1), "resolved_at": date(2026, 7, 15)},
+    ])
+    path = workspace.path
+    workspace.close()
+    settle(path, survey={"horizon_days": 90})
+    d = call(path, ssvc.survey_report, ssvc.SurveyReportOptions(), as_of=AS_OF).to_dict()
+    assert [(r["period"], r["answers"], r["nps"]) for r in d["data"]] == [("2026-Q1", 2, 50.0), ("2026-Q2", 1, -100.0)]
+    by = {r["level"]: (r["customers"], r["lost"]) for r in d["churn_by_level"]}
+    assert by[3] == (1, 1) and by[5] == (1, 0) and d["churn_left_out"]["too_recent"] == 1  # A5 answered in May
+    assert [r["customer_id"] for r in d["call_list"]] == ["A5"]
+    c = call(path, csvc.complaints, csvc.ComplaintOptions(), as_of=AS_OF).to_dict()
+    assert [(r["complaint_id"], r["days_to_resolve"], r["open_days"]) for r in c["data"]] == [("K2", None, 29), ("K1", 10, None)]

@@ -223,7 +223,7 @@ def survey_report(ctx: Context, opts: SurveyReportOptions) -> SurveyReportResult
     if opts.by:
         answers = answers.merge(customers[["customer_id", opts.by]], on="customer_id", how="left")
     frame = calc.distribution(answers, opts.by)
-    whole = calc.distribution(answers.assign(answered_at=to), None)
+    whole = calc.distribution(answers.assign(answered_at=to), None)  # every answer in one group: the totals
     overall = ({k: v for k, v in rows_of(whole)[0].items() if k not in ("period", "period_start")}
                if len(whole) else {"answers": 0, "nps": None})
     latest = calc.latest_answers(answers)

@@ -4,8 +4,8 @@ known reason joined to the lists that show defectors and at-risk customers.
 
 The defectors of a period ``[from, to]`` are those found as of ``to`` by the same detection
 as ``churnguard defectors`` (the run stored for ``to`` when there is one, else computed
-afresh): the complete defectors whose loss date falls in the window, and every partial
-defector as of ``to``. Their reasons are the newest recorded as of the context's date (an
+afresh): the complete defectors whose loss date falls in the window, and every defector with
+no loss date as of ``to`` (the partial ones, and complete ones found by a low P(alive)). Their reasons are the newest recorded as of the context's date (an
 interview some weeks after the period still explains it); without a date given, every stored
 reason counts, so a reason recorded today shows at once even when the data's last purchase is
 older. Default window: the twelve months up to the as-of date.
@@ -139,8 +139,8 @@ def reasons(ctx: Context, opts: ReasonOptions) -> ReasonsResult:
     start, to = window_of(ctx, opts)
     found, source = period_defectors(ctx, to, opts.compute)
     lost = pd.to_datetime(found["lost_at"]) if len(found) else pd.Series(dtype="datetime64[ns]")
-    in_window = (found["kind"] == "partial") | (
-        (found["kind"] == "complete") & (lost >= pd.Timestamp(start)) & (lost <= pd.Timestamp(to)))
+    # partial defectors, and complete ones found by a low P(alive), have no loss date: found as of `to`
+    in_window = lost.isna().to_numpy() | ((lost >= pd.Timestamp(start)) & (lost <= pd.Timestamp(to))).to_numpy()
     frame = found[in_window].reset_index(drop=True)
     records = ctx.records()
     frame["lost_value"] = lost_value(records, frame, to).to_numpy() if len(frame) else []
@@ -150,16 +150,17 @@ def reasons(ctx: Context, opts: ReasonOptions) -> ReasonsResult:
     frame = with_reasons(frame, known)
     table = reason_table(frame, opts.by, found_on=to)
     definition = {
-        "defectors": "complete defectors found as of 'to' whose loss date is in [from, to], and every partial "
-                     "defector as of 'to' (the detection of 'churnguard defectors')",
+        "defectors": "complete defectors found as of 'to' whose loss date is in [from, to], and every defector "
+                     "with no loss date as of 'to': partial ones and complete ones found by a low P(alive) (the "
+                     "detection of 'churnguard defectors')",
         "reason": "the newest recorded churn reason (interview, survey or imported); one inferred from text only "
                   "where none is recorded",
         "reasons_known_at": ctx.as_of_given.isoformat() if ctx.as_of_given else "every stored reason",
         "lost_value": "a complete defector's last contract's recurring value, else its revenue in the 365 days up "
                       "to the loss; a partial defector's drop in revenue year on year",
         "controllable": {k: t.controllable for k, t in CHURN_REASONS.items()},
-        "trend_quarter": "complete defectors by the quarter of their loss date, partial ones by the quarter of "
-                         "'to' (the date they were found as of)",
+        "trend_quarter": "complete defectors by the quarter of their loss date; those with no loss date by the "
+                         "quarter of 'to' (the date they were found as of)",
     }
     return ReasonsResult(ctx.as_of, ctx.as_of_source, start, to, table, opts.by, source, ctx.language, definition)
 

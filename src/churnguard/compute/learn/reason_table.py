@@ -15,8 +15,8 @@ The reason table
     reason is one the company controls (``vocab.CHURN_REASONS``: price, product, service,
     promotion, market and technology are; business change and closure are not; ``other`` and
     ``not_recorded`` are unknown). Totals by controllability; a trend by calendar quarter
-    (complete defectors by the quarter of their loss date, partial ones by the quarter of the
-    date they were found as of: they have no loss date); an optional breakdown by segment,
+    (complete defectors by the quarter of their loss date; partial ones, and complete ones found
+    by a low P(alive), by the quarter of the date they were found as of: they have no loss date); an optional breakdown by segment,
     region, CSM or customer type.
 
 Pure: the functions read :class:`~churnguard.store.records.Records` or take data frames, and
@@ -201,8 +201,9 @@ def reason_table(defectors: pd.DataFrame, by: str | None = None, found_on: date 
     by : {"segment", "region", "csm", "customer_type"}, optional
         Break the table down by this column too (a missing value is its own group, None).
     found_on : date, optional
-        The date the defectors were found as of: the quarter of a partial defector in the
-        trend (default: none, partial defectors are left out of the trend).
+        The date the defectors were found as of: the quarter in the trend of a defector with no
+        loss date (partial, or complete by a low P(alive)); default: such defectors are left out
+        of the trend.
     """
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"by must be one of {', '.join(BY_CHOICES)} (got {by!r})")
@@ -238,7 +239,7 @@ def reason_table(defectors: pd.DataFrame, by: str | None = None, found_on: date 
         totals[c]["share_of_known"] = _share(totals[c]["defectors"], known) if c != "unknown" else None
 
     quarter = pd.Series([quarter_of(d) for d in f["lost_at"]], index=f.index, dtype=object)
-    quarter = quarter.where(~f["partial"], quarter_of(found_on))
+    quarter = quarter.where(quarter.notna(), quarter_of(found_on))  # no loss date: when found
     dated = f.assign(quarter=quarter)
     dated = dated[dated["quarter"].notna()]
     trend = pd.DataFrame({c: [] for c in TREND_COLUMNS})

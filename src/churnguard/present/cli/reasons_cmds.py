@@ -97,6 +97,42 @@ def _pct(value: float | None, tr) -> str:
     return "—" if value is None else tr.format_percent(value)
 
 
+def reason_cell(row: dict, tr) -> str | None:
+    """A row's known churn reason as a list shows it: ``价格 · 对手甲``, ``(inferred)`` when suggested
+    from text; None when none is recorded."""
+    from churnguard.service.reasons import reason_label
+
+    if not row.get("reason"):
+        return None
+    text = reason_label(row["reason"], tr.language) or ""
+    if row.get("competitor"):
+        text += f" · {row['competitor']}"
+    if row.get("reason_source") == "inferred":
+        text += " " + tr.gettext(N_("(inferred)"))
+    return text
+
+
+def reason_line(row: dict, tr) -> str:
+    """One row of a customer's reasons history, on one line."""
+    from churnguard.service.reasons import reason_label
+
+    parts = [tr.gettext(N_("churn reason")) + ":", reason_label(row["reason"], tr.language) or ""]
+    if row.get("secondary_reason"):
+        parts.append("+ " + (reason_label(row["secondary_reason"], tr.language) or ""))
+    if row.get("competitor"):
+        parts.append("· " + str(row["competitor"]))
+    if row.get("recoverable") is not None:
+        parts.append("· " + tr.gettext(N_("recoverable") if row["recoverable"] else N_("not recoverable")))
+    source = row.get("source") or ""
+    if row.get("reason_source") == "inferred":
+        conf = row.get("confidence")
+        source = tr.gettext(N_("inferred")) + (f" {tr.format_percent(conf)}" if conf is not None else "")
+    parts.append(f"({row['recorded_at']}{', ' + source if source else ''})")
+    if row.get("notes"):
+        parts.append("— " + str(row["notes"]))
+    return " ".join(parts)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("reasons")(reasons)

@@ -51,7 +51,7 @@ class ReasonOptions:
         if self.by is not None and self.by not in BY_CHOICES:
             raise OptionError("by", f"{self.by!r} is not a breakdown; choose one of {', '.join(BY_CHOICES)}")
         if self.start is not None and self.to is not None and self.start > self.to:
-            raise OptionError("from", f"{self.start} is after --to {self.to}")
+            raise OptionError("from", f"{self.start} is after the last day {self.to}")
 
 
 @dataclass
@@ -107,7 +107,7 @@ def window_of(ctx: Context, opts: ReasonOptions) -> tuple[date, date]:
         raise OptionError("to", f"{to} is after the as-of date {ctx.as_of}: nothing after it is known")
     start = opts.start or (pd.Timestamp(to) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
     if start > to:
-        raise OptionError("from", f"{start} is after --to {to}")
+        raise OptionError("from", f"{start} is after the last day {to}")
     return start, to
 
 

@@ -132,3 +132,9 @@ def test_no_defectors_no_rows() -> None:
                                         "share_of_known": None}
     with pytest.raises(ValueError, match="by must be one of"):
         reason_table(empty, by="colour")
+
+
+def test_missing_text_is_none_not_na(duck_workspace: Workspace) -> None:
+    put_reasons(duck_workspace, [R("A", "2026-01-10", "service", competitor="  "), R("B", "2026-01-10", "price")])
+    got = defector_reasons(Records.from_store(duck_workspace.store), None)
+    assert got["competitor"].tolist() == [None, None] and got["notes"].tolist() == [None, None]

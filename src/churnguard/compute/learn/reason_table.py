@@ -71,7 +71,9 @@ def class_of(reason: str) -> str:
 def _text(values: pd.Series) -> pd.Series:
     """Trimmed text, None where empty."""
     out = values.astype("string").str.strip()
-    return out.where(out.notna() & (out != ""), None).astype(object)
+    keep = (out.notna() & (out != "")).fillna(False).to_numpy(dtype=bool)
+    return pd.Series([v if k else None for v, k in zip(out.astype(object), keep, strict=True)], index=values.index,
+                     dtype=object)
 
 
 def defector_reasons(records: Records, as_of: date | None, customer_ids: list[str] | None = None) -> pd.DataFrame:

@@ -31,10 +31,11 @@ from churnguard.present.web.pages import (
     defectors,
     overview,
     price_volume,
+    reasons,
     retention,
     settings_page,
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customers, customer, data,
-         settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, reasons, customers, customer,
+         data, settings_page)

@@ -76,10 +76,14 @@ def test_reasons_page_and_overview_chart_in_both_languages(run_site: Site) -> No
         assert "controllable" in page.text
         overview = c.get("/")
         assert 'id="overview-reasons"' in overview.text and 'data-chart="overview-reasons-chart"' in overview.text
-        bad = c.get("/reasons", params={"from": "2026-09-01", "to": "2026-01-01"})
-        assert bad.status_code == 200 and 'id="reasons-problem"' in bad.text
+        for bad in ({"from": "2026-09-01", "to": "2026-01-01"}, {"from": "soon"}, {"to": "0001-01-01"}):
+            r = c.get("/reasons", params=bad)
+            assert r.status_code == 200 and 'id="reasons-problem"' in r.text, bad
+        # the form as a browser sends it, empty dates included
+        empty = c.get("/reasons", params={"from": "", "to": "", "by": "region"})
+        assert empty.status_code == 200 and 'id="reasons-by-table"' in empty.text
     with signed_in(run_site, "zh-CN", "王芳") as c:
         page = c.get("/reasons")
         assert h1(page) == "流失原因"
-        assert "可控" in page.text and "价格" in page.text
+        assert "可控" in page.text and "未记录" in page.text and "各原因的跳槽客户数" in page.text
         assert re.search(r'<a href="/reasons">流失原因</a>', c.get("/").text)

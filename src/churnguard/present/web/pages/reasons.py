@@ -10,12 +10,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.errors import ChurnguardError, NotComputedError
 from churnguard.i18n import N_
 from churnguard.present.server.deps import AnyUser, ContextDep, translator_for
 from churnguard.present.web import labels
-from churnguard.present.web.charts import reason_bars, stacked_bars
+from churnguard.present.web.charts import COLOURS, CONTROL_COLOURS, reason_bars, stacked_bars
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render, render_problem
 from churnguard.service import reasons as rsvc
@@ -23,7 +22,8 @@ from churnguard.service import reasons as rsvc
 router = APIRouter()
 NAV = NavItem("reasons", N_("Churn reasons"), order=55)
 
-DateQ = Annotated[date | None, Query(ge=EARLIEST_DATE, le=LATEST_DATE)]
+#: a date field of the form: empty when not filled in (a browser sends ``from=``)
+DateText = Annotated[str | None, Query(max_length=10)]
 By = Literal["segment", "region", "csm", "customer_type"]
 
 
@@ -40,15 +40,19 @@ def reason_charts(tr: Any, d: dict[str, Any]) -> dict[str, Any]:
     by_value = sorted(range(len(rows)), key=lambda i: -(rows[i]["lost_value"] or 0))
     quarters = sorted({t["quarter"] for t in d["trend"]})
     series: dict[str, list[float]] = {}
-    for r in rows:  # the reasons in the table's order, each a colour
+    colours = []
+    palette = iter(COLOURS)
+    for r in rows:  # the reasons in the table's order, each a colour; none recorded in grey
         name = tr.gettext(labels.CHURN_REASONS.get(r["reason"], r["reason"]))
         counts = {t["quarter"]: t["defectors"] for t in d["trend"] if t["reason"] == r["reason"]}
         series[name] = [counts.get(q, 0) for q in quarters]
+        colours.append(CONTROL_COLOURS["unknown"] if r["reason"] == "not_recorded" else next(palette))
     return {
         "defectors": reason_bars(text, [r["defectors"] for r in rows], classes, names),
         "value": reason_bars([text[i] for i in by_value], [rows[i]["lost_value"] for i in by_value],
                              [classes[i] for i in by_value], names, number_format=",.0f"),
-        "trend": stacked_bars([tr.format_period(_quarter_start(q), "quarter") for q in quarters], series)
+        "trend": stacked_bars([tr.format_period(_quarter_start(q), "quarter") for q in quarters], series,
+                              colours)
         if quarters else None,
     }
 
@@ -59,20 +63,34 @@ def _quarter_start(quarter: str) -> str:
     return f"{year}-{3 * (int(q) - 1) + 1:02d}-01"
 
 
+def _date(text: str | None, name: str) -> date | None:
+    """A date field of the form (None when empty), within the dates the engines handle."""
+    from churnguard.bounds import check_date
+    from churnguard.errors import OptionError
+
+    if not text:
+        return None
+    try:
+        return check_date(date.fromisoformat(text), name)
+    except ValueError:
+        raise OptionError(name, f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
 @router.get("/reasons", name="reasons")
 def reasons_page(
     request: Request,
     user: AnyUser,
     ctx: ContextDep,
-    start: Annotated[date | None, Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE)] = None,
-    to: DateQ = None,
-    by: Annotated[By | None, Query()] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    to: DateText = None,
+    by: Annotated[By | Literal[""] | None, Query()] = None,
 ) -> Response:
     """The reason table of the period with its charts; defectors from the stored run of its last day."""
     tr = translator_for(request)
-    form = {"from": start.isoformat() if start else "", "to": to.isoformat() if to else "", "by": by or ""}
+    form = {"from": start or "", "to": to or "", "by": by or ""}
     try:
-        result = rsvc.reasons(ctx, rsvc.ReasonOptions(start, to, by, compute=False))
+        first, last = _date(start, "from"), _date(to, "to")
+        result = rsvc.reasons(ctx, rsvc.ReasonOptions(first, last, by or None, compute=False))
     except NotComputedError:
         return render(request, "reasons.html", {"computed": False, "form": form, "problem": None})
     except ChurnguardError as exc:  # no dated records yet, a window the data cannot give

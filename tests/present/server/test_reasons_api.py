@@ -87,3 +87,18 @@ def test_reasons_page_and_overview_chart_in_both_languages(run_site: Site) -> No
         assert h1(page) == "流失原因"
         assert "可控" in page.text and "未记录" in page.text and "各原因的跳槽客户数" in page.text
         assert re.search(r'<a href="/reasons">流失原因</a>', c.get("/").text)
+
+
+def test_pages_show_the_recorded_reason(run_site: Site) -> None:
+    with run_site.client("li") as c:
+        defectors = c.get("/api/defectors", params={"kind": "complete"}).json()["data"]
+    one = next(r for r in defectors if r["reason"])
+    with signed_in(run_site, "en") as c:
+        listed = c.get("/defectors", params={"kind": "complete", "page": 1 + defectors.index(one) // 50}).text
+        row = re.search(rf'<tr data-customer="{one["customer_id"]}">.*?</tr>', listed, re.S).group(0)
+        assert "Recorded reason" in row
+        page = c.get(f"/customers/{one['customer_id']}").text
+        assert 'id="churn-reasons-table"' in page and 'data-counts="yes"' in page
+    with signed_in(run_site, "zh-CN") as c:
+        page = c.get(f"/customers/{one['customer_id']}").text
+        assert "流失原因" in page and 'id="churn-reasons-table"' in page

@@ -146,7 +146,7 @@ def reasons(ctx: Context, opts: ReasonOptions) -> ReasonsResult:
     frame["lost_value"] = lost_value(records, frame, to).to_numpy() if len(frame) else []
     if opts.by == "region" or (opts.by is not None and opts.by not in frame.columns):
         frame = _with_customer_column(ctx, frame, opts.by)
-    known = defector_reasons(records, ctx.as_of_given, list(frame["customer_id"]) if len(frame) < 5000 else None)
+    known = defector_reasons(records, ctx.as_of_given, list(frame["customer_id"]))
     frame = with_reasons(frame, known)
     table = reason_table(frame, opts.by, found_on=to)
     definition = {
@@ -182,7 +182,7 @@ def join_reasons(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return with_reasons(frame, pd.DataFrame(columns=["customer_id", "reason", "reason_source", "competitor"]))
     ids = list(frame["customer_id"].astype(str))
-    known = defector_reasons(ctx.records(), ctx.as_of_given, ids if len(ids) < 5000 else None)
+    known = defector_reasons(ctx.records(), ctx.as_of_given, ids)
     return with_reasons(frame, known)
 
 

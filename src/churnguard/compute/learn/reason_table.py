@@ -44,6 +44,10 @@ RECORDED, INFERRED = "recorded", "inferred"
 #: the columns of :func:`defector_reasons`
 REASON_COLUMNS = ("customer_id", "reason", "secondary_reason", "competitor", "recoverable", "recorded_at", "kind",
                   "source", "reason_source", "confidence", "notes")
+#: a page of ids is asked for by value (``IN``); more are filtered after reading every reason:
+#: a long ``IN`` list costs more than the whole table (DuckDB, 2,000-customer demo: 500 ids
+#: 0.26 s, every reason row 0.06 s)
+FEW_IDS = 100
 #: rows of one date: which source wins (lower first); any other source after these
 _SOURCE_ORDER = {"interview": 0, "survey": 1}
 #: controllability classes, in the order totals list them
@@ -97,14 +101,18 @@ def defector_reasons(records: Records, as_of: date | None, customer_ids: list[st
     t = records.churn_reasons
     if as_of is not None:
         t = t.filter(t.recorded_at <= as_of)
+    ids = None
     if customer_ids is not None:
         ids = sorted({str(c) for c in customer_ids if c is not None})
         if not ids:
             return pd.DataFrame(columns=list(REASON_COLUMNS))
-        t = t.filter(t.customer_id.isin(ids))
+        if len(ids) <= FEW_IDS:
+            t = t.filter(t.customer_id.isin(ids))
     cols = ["customer_id", "recorded_at", "reason", "secondary_reason", "competitor", "recoverable", "kind", "source",
             "confidence", "notes"]
     frame = t.select(*cols).to_pandas()
+    if ids is not None and len(ids) > FEW_IDS:
+        frame = frame[frame["customer_id"].isin(ids)]
     if frame.empty:
         return pd.DataFrame(columns=list(REASON_COLUMNS))
     for col in ("reason", "secondary_reason", "competitor", "kind", "notes"):

@@ -102,3 +102,28 @@ def test_pages_show_the_recorded_reason(run_site: Site) -> None:
     with signed_in(run_site, "zh-CN") as c:
         page = c.get(f"/customers/{one['customer_id']}").text
         assert "流失原因" in page and 'id="churn-reasons-table"' in page
+
+
+def test_a_reason_recorded_after_the_run_shows_at_once(run_site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Last in this module: it adds a churn reason to the served workspace."""
+    from tests.present.server.test_api import upload
+
+    with run_site.client("li") as c:
+        top = c.get("/api/at-risk", params={"top": 1}).json()["data"][0]
+    cid = top["customer_id"]
+    # a partial defection the team recorded after the run (and after the data's last purchase)
+    csv = f"customer_id,recorded_at,reason,kind,competitor,source\n{cid},2026-10-15,促销,partial,对手乙,interview\n"
+    assert upload(run_site, "admin", "churn-reasons", "reasons.csv", csv.encode()).status_code == 200
+    with run_site.client("li") as c:
+        row = c.get("/api/at-risk", params={"top": 1}).json()["data"][0]
+        history = c.get(f"/api/customers/{cid}").json()["churn_reasons"]
+    assert (row["customer_id"], row["reason"], row["reason_source"], row["competitor"]) == (
+        cid, "promotion", "recorded", "对手乙")
+    assert history[0]["reason"] == "promotion" and history[0]["counts"] is True
+    from churnguard.present.cli import common
+
+    monkeypatch.setattr(common.console, "width", 300)  # the table's every column on one line
+    shown = runner.invoke(cli, ["at-risk", "--top", "1", "--workspace", str(run_site.path), "--lang", "en"])
+    assert shown.exit_code == 0 and "Recorded reason" in shown.stdout and "对手乙" in shown.stdout
+    page = runner.invoke(cli, ["customer", cid, "--workspace", str(run_site.path), "--lang", "en", "--limit", "1"])
+    assert page.exit_code == 0 and "churn reason: promotion (a rival's offer) · 对手乙 (2026-10-15, interview)" in page.stdout

@@ -61,18 +61,19 @@ def reasons(
                              start=d["from"], end=d["to"], date=d["as_of"], source=d["as_of_source"]), highlight=False)
     rows = [{**r, "controllable": _controllable_word(r["controllable"], tr)} for r in d["data"]]
     cols = [("label", N_("Reason"), "text"), ("controllable", N_("Controllable"), "text"),
-            ("defectors", N_("Defectors"), "count"), ("complete", N_("Complete"), "count"),
-            ("partial", N_("Partial"), "count"), ("inferred", N_("Inferred"), "count"),
+            ("defectors", N_("Defectors"), "count"), ("inferred", N_("Inferred"), "count"),
             ("lost_value", N_("Lost value"), "amount"), ("share", N_("Share"), "pct"),
             ("lost_value_share", N_("Share of lost value"), "pct")]
     console.print(render_table(rows, cols, tr))
     t = d["totals"]
-    console.print(tr.gettext(N_("controllable: %(c)s defectors (%(cs)s), lost value %(cv)s; uncontrollable: %(u)s "
-                                "(%(us)s), lost value %(uv)s; unknown or not recorded: %(n)s"),
+    console.print(tr.gettext(N_("controllable: %(c)s defectors, %(ck)s of those with a known reason (%(cs)s of all), "
+                                "lost value %(cv)s; uncontrollable: %(u)s, %(uk)s (%(us)s), lost value %(uv)s; unknown "
+                                "or not recorded: %(n)s"),
                              c=tr.format_number(t["controllable"]["defectors"]),
-                             cs=_pct(t["controllable"]["share"], tr),
+                             ck=_pct(t["controllable"]["share_of_known"], tr), cs=_pct(t["controllable"]["share"], tr),
                              cv=tr.format_number(round(t["controllable"]["lost_value"])),
                              u=tr.format_number(t["uncontrollable"]["defectors"]),
+                             uk=_pct(t["uncontrollable"]["share_of_known"], tr),
                              us=_pct(t["uncontrollable"]["share"], tr),
                              uv=tr.format_number(round(t["uncontrollable"]["lost_value"])),
                              n=tr.format_number(t["unknown"]["defectors"])), highlight=False)

@@ -116,3 +116,24 @@ def test_a_reason_recorded_later_shows_at_once(demo: Path, tmp_path: Path) -> No
     assert (row["reason"], row["reason_source"], row["competitor"]) == ("price", "recorded", "新对手")
     history = call(demo, rsvc.reason_history, quiet)
     assert history[0]["reason"] == "price" and history[0]["counts"] is True
+
+
+@pytest.mark.postgres
+def test_the_reason_table_is_the_same_on_postgresql(tmp_path, pg_url) -> None:
+    """Defectors detected afresh, lost value and reasons: the same figures on both engines."""
+    from churnguard.simulate import simulate
+    from tests.conftest import same_figures
+    from tests.simulated import load_tables
+
+    sim = simulate(customers=400, months=18, seed=5)
+    answers = []
+    for name, url in (("duck", None), ("pg", pg_url)):
+        ws = Workspace.init(tmp_path / name, database_url=url)
+        try:
+            load_tables(ws, sim.tables)
+        finally:
+            ws.close()
+        answers.append(call(tmp_path / name, rsvc.reasons, rsvc.ReasonOptions(by="region")).to_dict())
+    duck, pg = answers
+    assert sum(r["defectors"] for r in duck["data"]) > 20 and len(duck["data"]) > 3
+    assert same_figures(duck, pg, rel=1e-6)

@@ -18,6 +18,7 @@ from churnguard.errors import InputError, OptionError
 from churnguard.service.context import Context
 from churnguard.service.detect import name_list
 from churnguard.service.jsonable import rows_of
+from churnguard.service.reasons import join_reasons
 from churnguard.service.scoring import SCORES
 from churnguard.store import read_snapshot, snapshot_date, snapshot_dates
 
@@ -116,7 +117,8 @@ def at_risk(ctx: Context, opts: AtRiskOptions) -> AtRiskResult:
     matching = store.memo(("at_risk_matching", when, f.values, f.early), lambda: int(narrowed.count().execute()))
     rows = worklist.page(narrowed, f, opts.top, opts.offset).to_pandas()
     rows = worklist.with_reasons(worklist.numbered(rows, opts.offset), opts.language, ctx.settings.language)
-    return AtRiskResult(when, worklist.worklist_columns(rows), float(total["v"] or 0.0), int(total["n"]), matching,
+    rows = join_reasons(ctx, worklist.worklist_columns(rows))  # a partial defection the team recorded
+    return AtRiskResult(when, rows, float(total["v"] or 0.0), int(total["n"]), matching,
                         opts.offset, _left_out_of(ctx, when))
 
 

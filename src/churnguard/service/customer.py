@@ -102,7 +102,9 @@ def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
 
     ``{"customer_id", "as_of", "computed": {snapshot: bool}, "profile", "value", "risk",
     "signals", "defector", "timeline": {"data", "count", "total", "offset", "limit"}, "spend",
-    "data": [profile], "count": 1}``.
+    "churn_reasons": [rows], "data": [profile], "count": 1}``.
+    ``churn_reasons`` is every churn-reason row of the customer recorded by the date given
+    (all without one), newest first, recorded or inferred, and which one counts.
     ``value``, ``risk``, ``signals`` and ``defector`` are None where the run did not store the
     customer (a lost customer is not scored; one without a warning has no signals);
     ``computed`` says which snapshots exist for ``as_of`` at all.
@@ -160,6 +162,9 @@ def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
     records = {table: ws.store.customer_rows(table, cid) for table, _ in history.TIMELINE.values()}
     timeline = history.timeline(records, opts.offset, opts.limit)
     spend = history.spend(ctx, records["transactions"], when)
+    from churnguard.service.reasons import reason_history
+
+    churn_reasons = reason_history(ctx, cid, ctx.as_of_given)
     return {
         "customer_id": cid,
         "as_of": when.isoformat() if when else None,
@@ -171,6 +176,7 @@ def customer_view(ctx: Context, opts: CustomerOptions) -> dict[str, Any]:
         "defector": defector,
         "timeline": timeline,
         "spend": spend,
+        "churn_reasons": churn_reasons,
         # the list every --json has: the customer's own row (its profile); the rest as named above
         "data": [profile[0]],
         "count": 1,

@@ -23,6 +23,7 @@ from churnguard.compute.predict.features import FEATURES, FeatureSet, features_a
 from churnguard.errors import OptionError
 from churnguard.service.context import Context
 from churnguard.service.jsonable import rows_of
+from churnguard.service.reasons import join_reasons
 from churnguard.store import Records, Store, read_snapshot, snapshot_date, snapshot_dates
 
 KINDS = ("complete", "partial")
@@ -131,7 +132,9 @@ class DefectorResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "as_of_source", "data": [rows], "count", "counts", "offset", "definition"}``:
         ``counts`` has every complete and partial defector (of the CSM asked for), ``count`` the
-        rows listed from ``offset``."""
+        rows listed from ``offset``. Each row has the customer's known churn ``reason`` (None:
+        not recorded), its ``reason_source`` (recorded or inferred) and ``competitor``, read
+        when asked, so a reason recorded after a stored run shows at once."""
         rows = rows_of(self.frame)
         for r in rows:  # a list, as reasons are: ["no_purchase", "p_alive"]
             r["rules"] = name_list(r.get("rules"))
@@ -200,7 +203,7 @@ def defectors(ctx: Context, opts: DefectorOptions) -> DefectorResult:
     if opts.limit is not None:
         frame = frame.head(opts.limit)
     frame = _with_names(ctx, frame.reset_index(drop=True))
-    frame = _in_language(frame, opts.language)
+    frame = join_reasons(ctx, _in_language(frame, opts.language))
     return DefectorResult(dc.as_of, dc.as_of_source, frame, counts, definition(ws.settings, dc), opts.offset)
 
 
@@ -266,7 +269,7 @@ def stored_defectors(ctx: Context, opts: DefectorOptions) -> DefectorResult:
         frame = _with_names(ctx, frame)
     cols = [c for c in ("customer_id", "name", *DEFECTOR_COLUMNS) if c in frame.columns]
     cols = list(dict.fromkeys(cols)) + ["evidence_text"]
-    frame = _in_language(frame[cols], opts.language)
+    frame = join_reasons(ctx, _in_language(frame[cols], opts.language))
     return DefectorResult(when, STORED_SOURCE, frame, counts, {}, opts.offset)
 
 

@@ -212,3 +212,16 @@ def false_growth_warnings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "customers_change": r.get("customers_growth"),
         })
     return out
+
+
+def reasons_summary(ctx: Context) -> dict[str, Any] | None:
+    """The reason table of the last twelve months for the overview's reasons chart, from the run
+    stored for the as-of date (None when there is none, or no dated records: a page does not
+    detect defectors afresh). Read when asked, never stored with the overview's figures: reasons
+    are recorded between imports."""
+    from churnguard.service.reasons import ReasonOptions, reasons
+
+    try:
+        return reasons(ctx, ReasonOptions(compute=False)).to_dict()
+    except ChurnguardError:
+        return None

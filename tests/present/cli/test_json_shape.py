@@ -45,6 +45,8 @@ def _commands(shop: Path, tmp: Path) -> list[list[str]]:
         ["compare", "--at", "2026-04-01", "--window", "1q"],
         ["overview"],
         ["defectors", "--limit", "5"],
+        ["reasons"],
+        ["reasons", "--by", "region", "--from", "2026-01-01"],
         ["signals", "--limit", "5"],
         ["survey", "report"],
         ["survey", "report", "--by", "segment"],
@@ -81,7 +83,7 @@ def test_every_json_has_data_and_count(shop: Path, tmp_path: Path) -> None:
         assert isinstance(d["data"], list), cmd
         assert d["count"] == len(d["data"]), cmd
         seen.append(cmd[0] if cmd[0] not in ("user", "model", "survey") else " ".join(cmd[:2]))
-    assert {"status", "overview", "survival", "backtest", "customer"} <= set(seen)
+    assert {"status", "overview", "survival", "backtest", "customer", "reasons"} <= set(seen)
     assert {"survey report", "survey sample", "complaints", "profile-defectors"} <= set(seen)
 
 

@@ -128,7 +128,8 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     assert t.page.inner_text("h1") == "总览"
     assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
     assert "来自" in t.page.inner_text("#run-links") and "尚未计算" not in t.page.inner_text("main")
-    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户声音", "客户", "数据", "设置"]
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "流失原因", "客户声音", "客户",
+                                                       "数据", "设置"]
     t.shot("overview-zh")
 
 
@@ -179,6 +180,29 @@ def test_data_upload_bad_then_good_file(tab_factory, served: Site, tmp_path: Pat
     assert t.page.inner_text("#fig-customers") == f"{customers:,}"
     assert t.page.inner_text("#fig-transactions") == f"{transactions:,}"
     t.shot("overview-en")
+
+
+def test_reasons_page_and_overview_chart(tab_factory) -> None:
+    t = tab_factory("zh-CN")
+    t.login("li")
+    t.use_language("zh")
+    t.page.wait_for_selector("#overview-reasons .chart .main-svg .barlayer")  # the overview's reasons chart
+    t.page.click("nav >> text=流失原因")
+    assert t.page.inner_text("h1") == "流失原因"
+    t.page.wait_for_selector("[data-chart=reason-defectors] .main-svg .barlayer")
+    t.page.wait_for_selector("[data-chart=reason-value] .main-svg .barlayer")
+    rows = t.page.locator("#reasons-table tbody tr")
+    assert rows.count() >= 2 and "未记录" in t.page.inner_text("#reasons-table")
+    assert "可控" in t.page.inner_text("#reason-totals")
+    t.shot("reasons-zh")
+    t.page.select_option("#by", "region")
+    t.page.click("#reasons-form button[type=submit]")
+    t.page.wait_for_selector("#reasons-by-table")
+    assert "by=region" in t.page.url
+    t.use_language("en")
+    assert t.page.inner_text("h1") == "Churn reasons"
+    t.page.wait_for_selector("[data-chart=reason-defectors] .main-svg .barlayer")
+    t.shot("reasons-region-en")
 
 
 def test_churn_rate_page(tab_factory) -> None:

@@ -1,5 +1,6 @@
 """Measure figures under ``/api``: the JSON of ``churnguard churn-rate | cohorts | retention |
-price-volume --json``, read from the store of figures (:mod:`churnguard.service.results`)."""
+price-volume --json``, read from the store of figures (:mod:`churnguard.service.results`); and
+``churnguard reasons --json``, computed when asked (reasons are recorded between imports)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
-from churnguard.present.api.common import AUTH_ERRORS, errors, stored_result
-from churnguard.present.server.deps import AnyUser, FiguresDep
+from churnguard.present.api.common import AUTH_ERRORS, errors, json_result, stored_result
+from churnguard.present.server.deps import AnyUser, ContextDep, FiguresDep
 
 router = APIRouter(tags=["measure"])
 
@@ -117,3 +118,25 @@ def get_overview(
     """The overview's figures: `{"as_of", "status", "churn": [rows], "retention": [rows], "latest",
     "warnings": [{code, message, …}], "snapshots"}`, as `churnguard overview --json`."""
     return stored_result(figures.get("overview", period=period, as_of=as_of))
+
+
+@router.get("/reasons", name="api_reasons", responses=ERRORS)
+def get_reasons(
+    user: AnyUser,
+    ctx: ContextDep,
+    start: Annotated[date | None, Query(alias="from", description="First day of the period (default: a year "
+                                        "before 'to').", **DATE_RANGE)] = None,
+    to: Annotated[date | None, Query(alias="to", description="Last day of the period (default: the as-of date).",
+                                     **DATE_RANGE)] = None,
+    by: Annotated[Literal["segment", "region", "csm", "customer_type"] | None,
+                  Query(description="Also break the table down by this customer column.")] = None,
+    as_of: AsOfQ = None,
+) -> Response:
+    """Why defectors left: `{"data": [{reason, label, controllable, defectors, complete, partial, inferred,
+    lost_value, share, lost_value_share}], "count", "from", "to", "totals": {controllable, uncontrollable,
+    unknown}, "trend": [{quarter, reason, defectors, complete, partial}], "by", "defectors_source",
+    "definition"}`, as `churnguard reasons --json` prints it. Read when asked (a reason recorded a moment
+    ago counts); the defectors are the stored run's of 'to', else detected afresh."""
+    from churnguard.service import reasons as rsvc
+
+    return json_result(rsvc.reasons(ctx.with_as_of(as_of), rsvc.ReasonOptions(start, to, by)))

@@ -20,6 +20,7 @@ from churnguard.present.cli import (
     measure_cmds,
     overview_cmds,
     predict_cmds,
+    reasons_cmds,
     report_cmds,
     serve_cmds,
     user_cmds,
@@ -92,7 +93,7 @@ def _say_settings_warnings() -> None:
         logger.addHandler(handler)
 
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, reasons_cmds, predict_cmds,
                 customer_cmds, overview_cmds, listen_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 

@@ -110,6 +110,10 @@ def customer(
                 console.print(f"    {_(title)}: {cell(r[key], 'auto', tr)}", highlight=False)
     if d["defector"]:
         console.print(f"  {d['defector']['kind']}: {cell(d['defector']['evidence'], 'auto', tr)}", highlight=False)
+    for r in d.get("churn_reasons") or []:
+        from churnguard.present.cli.reasons_cmds import reason_line
+
+        console.print(f"  {reason_line(r, tr)}", highlight=False)
     for e in d["timeline"]["data"]:
         fields = ", ".join(f"{k}={cell(v, 'auto', tr)}" for k, v in e["fields"].items() if v not in (None, [], ""))
         console.print(f"  {e['date']} {e['kind']}: {fields}", highlight=False)

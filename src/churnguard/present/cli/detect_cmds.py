@@ -81,8 +81,11 @@ def defectors(
                              partial=tr.format_number(d["counts"]["partial"])), highlight=False)
     cols = [("customer_id", N_("Customer"), "text"), ("kind", N_("Kind"), "text"), ("rules", N_("Rules")),
             ("segment", N_("Segment"), "text"), ("spend_365d", N_("Spend, last 365 days"), "amount"),
-            ("evidence_text", N_("Evidence"), "text")]
-    console.print(render_table(d["data"], cols, tr, limit=limit or 50))
+            ("recorded_reason", N_("Churn reason"), "text"), ("evidence_text", N_("Evidence"), "text")]
+    from churnguard.present.cli.reasons_cmds import reason_cell
+
+    rows = [{**r, "recorded_reason": reason_cell(r, tr)} for r in d["data"]]
+    console.print(render_table(rows, cols, tr, limit=limit or 50))
     if not limit and d["count"] > 50:
         console.print(tr.gettext(N_("… %(n)s more; use --limit N or --json"), n=tr.format_number(d["count"] - 50)),
                       highlight=False)

@@ -148,6 +148,11 @@ def at_risk(
             ("expected_value", N_("Expected value"), "amount"), ("v", N_("Value at risk"), "amount"),
             ("warning", N_("Warning"), "text"), ("csm", N_("CSM"), "text"), ("changes", N_("What changed")),
             ("causes", N_("Likely cause"))]
+    if any(r.get("reason") for r in rows):  # a partial defection the team recorded, with its reason
+        from churnguard.present.cli.reasons_cmds import reason_cell
+
+        rows = [{**r, "recorded_reason": reason_cell(r, tr)} for r in rows]
+        cols.append(("recorded_reason", N_("Recorded reason"), "text"))
     console.print(render_table(rows, cols, tr))
     _say_left_out(d["features_left_out"], tr)
 

@@ -198,3 +198,42 @@ def return_curve(gaps: list[int], shares: list[float | None], limit: float, chos
                      xaxis={"title": {"text": "days"}, "automargin": True}, shapes=shapes)
     layout["margin"] = {"l": 50, "r": 10, "t": 10, "b": 10}
     return {"data": traces, "layout": layout}
+
+
+#: colours of churn reasons by whether the company controls them (what it can act on stands out)
+CONTROL_COLOURS = {"controllable": "#2f6db5", "uncontrollable": "#9aa5b1", "unknown": "#d5dade"}
+
+
+def reason_bars(labels: list[str], values: list[float], classes: list[str], names: dict[str, str], *,
+                number_format: str = ",d") -> dict[str, Any]:
+    """Horizontal bars per churn reason, largest at the top, coloured by controllability.
+
+    ``classes[i]`` is ``controllable``, ``uncontrollable`` or ``unknown`` for ``labels[i]``;
+    ``names`` says each class in the reader's language (the legend). One trace per class that
+    occurs, so the legend tells the colours; the reasons keep their order.
+    """
+    order = labels[::-1]
+    traces = []
+    for cls, colour in CONTROL_COLOURS.items():
+        xs = [v if c == cls else None for v, c in zip(values[::-1], classes[::-1], strict=True)]
+        if all(x is None for x in xs):
+            continue
+        traces.append({"type": "bar", "orientation": "h", "x": xs, "y": order, "name": names.get(cls, cls),
+                       "marker": {"color": colour}, "texttemplate": f"%{{x:{number_format}}}",
+                       "textposition": "auto", "hovertemplate": f"%{{y}}: %{{x:{number_format}}}<extra></extra>"})
+    layout = _layout(height=max(180, 30 * len(labels) + 70), barmode="overlay", showlegend=True,
+                     xaxis={"visible": False}, legend=_legend(),
+                     yaxis={"automargin": True, "type": "category", "categoryorder": "array", "categoryarray": order})
+    layout["margin"] = {"l": 10, "r": 10, "t": 30, "b": 10}
+    return {"data": traces, "layout": layout}
+
+
+def stacked_bars(x: list[str], series: dict[str, list[float]], colours: list[str] | None = None) -> dict[str, Any]:
+    """Counts per period stacked by series (the reasons by quarter), one colour per series."""
+    colours = colours or COLOURS
+    traces = [{"type": "bar", "x": x, "y": ys, "name": name, "marker": {"color": colours[i % len(colours)]},
+               "hovertemplate": "%{x}: %{y:,d}<extra>" + name + "</extra>"} for i, (name, ys) in enumerate(series.items())]
+    layout = _layout(height=320, barmode="stack", showlegend=True, legend=_legend(),
+                     xaxis={"type": "category", "automargin": True}, yaxis={"gridcolor": GRID, "rangemode": "tozero"})
+    layout["margin"] = {"l": 40, "r": 10, "t": 30, "b": 10}
+    return {"data": traces, "layout": layout}

@@ -266,6 +266,27 @@ FEATURE_FAMILIES: dict[str, str] = {
     "profile": N_("segment, region and customer type"),
 }
 
+#: Churn reasons (``vocab.CHURN_REASONS`` keys, and the bucket of defectors without one).
+CHURN_REASONS: dict[str, str] = {
+    "price": N_("price"),
+    "product": N_("product"),
+    "service": N_("service"),
+    "promotion": N_("promotion (a rival's offer)"),
+    "market": N_("market (left the market)"),
+    "technology": N_("technology (switched to a substitute)"),
+    "business_change": N_("business contraction/expansion"),
+    "closure": N_("closure"),
+    "other": N_("other"),
+    "not_recorded": N_("not recorded"),
+}
+
+#: Whether the company controls a reason.
+CONTROL_CLASSES: dict[str, str] = {
+    "controllable": N_("controllable"),
+    "uncontrollable": N_("uncontrollable"),
+    "unknown": N_("unknown"),
+}
+
 #: Customer columns whose values are codes, by column.
 CODES: dict[str, dict] = {
     **GROUP_VALUES,
@@ -284,4 +305,6 @@ CODES: dict[str, dict] = {
     "satisfaction": SATISFACTION,
     "feature_family": FEATURE_FAMILIES,
     "table": TABLES,
+    "churn_reason": CHURN_REASONS,
+    "control_class": CONTROL_CLASSES,
 }

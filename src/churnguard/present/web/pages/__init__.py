@@ -33,10 +33,11 @@ from churnguard.present.web.pages import (
     listen,
     overview,
     price_volume,
+    reasons,
     retention,
     settings_page,
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, listen, complaints_page,
-         customers, customer, data, settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, reasons, listen,
+         complaints_page, customers, customer, data, settings_page)

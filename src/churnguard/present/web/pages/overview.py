@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from churnguard.i18n import N_
-from churnguard.present.server.deps import AnyUser, FiguresDep, translator_for
+from churnguard.present.server.deps import AnyUser, ContextDep, FiguresDep, translator_for
 from churnguard.present.web.charts import rate_lines
 from churnguard.present.web.nav import NavItem
 from churnguard.present.web.render import render
@@ -41,8 +41,9 @@ def _change(new: float | None, old: float | None) -> dict[str, Any] | None:
 
 
 @router.get("/", name="overview")
-def overview(request: Request, user: AnyUser, figures: FiguresDep) -> Response:
-    """Headline figures, trends and warnings from the stored overview figure."""
+def overview(request: Request, user: AnyUser, figures: FiguresDep, ctx: ContextDep) -> Response:
+    """Headline figures, trends and warnings from the stored overview figure; the churn reasons of
+    the last twelve months, read now (from the stored run's defectors)."""
     tr = translator_for(request)
     stored = figures.get("overview")
     d = stored.data
@@ -62,10 +63,16 @@ def overview(request: Request, user: AnyUser, figures: FiguresDep) -> Response:
     if last:
         changes = {"churn": _change(last["churn_rate"], last["previous_churn_rate"]),
                    "value": _change(last["value_churn_rate"], last["previous_value_churn_rate"])}
+    from churnguard.present.web.pages.reasons import reason_charts
+    from churnguard.service.overview import reasons_summary
+
+    reasons = reasons_summary(ctx) if d.get("as_of") else None
+    reasons_chart = reason_charts(tr, reasons)["defectors"] if reasons else None
     return render(request, "overview.html", {
         "stored": stored, "d": d, "period": period, "status": d["status"], "figures": _figures(d["status"]),
         "empty": not any(t["rows"] for t in d["status"]["tables"].values()),
         "trend": trend, "retention_chart": retention, "latest": latest, "changes": changes,
         "warnings": [describe(tr, w, period) for w in d["warnings"]],
-        "charts": bool(trend or retention),
+        "charts": bool(trend or retention or reasons_chart),
+        "reasons": reasons, "reasons_chart": reasons_chart,
     })

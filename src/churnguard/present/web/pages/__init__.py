@@ -29,6 +29,7 @@ from churnguard.present.web.pages import (
     customers,
     data,
     defectors,
+    investigations,
     overview,
     price_volume,
     retention,
@@ -36,5 +37,5 @@ from churnguard.present.web.pages import (
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, customers, customer, data,
-         settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, investigations, customers,
+         customer, data, settings_page)

@@ -128,7 +128,7 @@ def test_login_and_overview_in_chinese(tab_factory) -> None:
     assert t.page.inner_text("h1") == "总览"
     assert t.page.inner_text("#fig-customers") == "200"  # the simulated company
     assert "来自" in t.page.inner_text("#run-links") and "尚未计算" not in t.page.inner_text("main")
-    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "客户", "数据", "设置"]
+    assert t.page.inner_text(".nav").split() == ["总览", "流失率", "预警客户", "核心客户", "跳槽客户", "跳槽调查", "客户", "数据", "设置"]
     t.shot("overview-zh")
 
 

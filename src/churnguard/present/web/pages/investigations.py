@@ -23,7 +23,7 @@ from churnguard.service.audit import acting_as
 from churnguard.service.context import Context
 
 router = APIRouter()
-NAV = NavItem("investigations", N_("Investigations"), order=55)
+NAV = NavItem("investigations", N_("Investigations"), order=55)  # 跳槽调查
 
 InvestigationId = Annotated[str, Path(min_length=1, max_length=40)]
 CustomerId = Annotated[str, Path(min_length=1, max_length=200)]

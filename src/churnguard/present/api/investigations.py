@@ -83,11 +83,17 @@ def post_investigation(user: ManagerUser, ctx: ContextDep, body: StartBody) -> R
 
 
 @router.get("/investigations/{investigation_id}", name="api_investigation", responses=ERRORS)
-def get_investigation(user: AnyUser, ctx: ContextDep, investigation_id: InvestigationId) -> Response:
+def get_investigation(
+    user: AnyUser,
+    ctx: ContextDep,
+    investigation_id: InvestigationId,
+    as_of: Annotated[date | None, Query(ge=EARLIEST_DATE, le=LATEST_DATE, description=(
+        "Date of knowledge of the actions' churn before and after (default: the last date in the data)."))] = None,
+) -> Response:
     """The review of an investigation: `{"investigation", "timing", "reviews", "data": [reason table],
     "count", "controllable", "stated_vs_reviewed", "interviews", "actions"}`, as `churnguard investigate
     review ID --json`."""
-    return json_result(svc.review(ctx, investigation_id))
+    return json_result(svc.review(ctx.with_as_of(as_of), investigation_id))
 
 
 @router.get("/investigations/{investigation_id}/interviews", name="api_investigation_interviews", responses=ERRORS)

@@ -63,6 +63,7 @@ def test_a_whole_investigation_from_the_command_line(shop: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["investigate", "start", "--period", "2026-Q5"], "--period: '2026-Q5' is not a period"),
     (["investigate", "start", "--period", "2027-Q1"], "starts after the as-of date"),
+    (["investigate", "start", "--period", "2020"], "no defector to interview"),
     (["investigate", "start", "--period", "2026-Q3", "--partial-sample", "2"], "--partial-sample: must be a share"),
     (["investigate", "record", "C0000035", "--reason", "cheap"], "--reason: 'cheap' is not a churn reason; choose one of: price"),
     (["investigate", "record", "C0000035", "--reason", "price", "--recoverable", "maybe"], "--recoverable"),

@@ -198,6 +198,9 @@ def start(ctx: Context, opts: StartOptions) -> StartResult:
     share = ctx.settings.investigate.partial_sample if opts.partial_sample is None else opts.partial_sample
     frame, when = candidates(ctx, period)
     chosen = select(frame, period, share, opts.seed)
+    if chosen.empty:
+        raise InputError(f"--period {period.label}: no defector to interview (no complete defector lost in it and no "
+                         f"partial defector drawn, as of {when}); nothing was opened")
     capacity = ctx.settings.act.capacity
     who = assign(chosen, interviewers(ctx), capacity)
     interviews = pd.DataFrame({

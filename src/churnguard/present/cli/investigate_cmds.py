@@ -301,10 +301,14 @@ def print_review(d: dict[str, Any], tr: Translator, recorded: bool = False) -> N
     reasons = [{**r, "reason_text": _reason(r["reason"], tr),
                 "controllable_text": "—" if r["controllable"] is None else tr.gettext(
                     N_("controllable") if r["controllable"] else N_("uncontrollable"))} for r in d["data"]]
-    console.print(render_table(reasons, [("reason_text", N_("Reason"), "text"), ("interviews", N_("Interviews"), "count"),
-                                         ("lost_value", N_("Lost value"), "amount"), ("share", N_("Share"), "pct"),
-                                         ("controllable_text", N_("Controllable"), "text")], tr,
-                               title=N_("Reasons of the interviews done")))
+    if reasons:
+        console.print(render_table(reasons, [("reason_text", N_("Reason"), "text"),
+                                             ("interviews", N_("Interviews"), "count"),
+                                             ("lost_value", N_("Lost value"), "amount"), ("share", N_("Share"), "pct"),
+                                             ("controllable_text", N_("Controllable"), "text")], tr,
+                                   title=N_("Reasons of the interviews done")))
+    else:
+        console.print(tr.gettext(N_("No interview recorded yet.")), highlight=False)
     stated = [{**r, "stated_text": _reason(r["stated"], tr), "reviewed_text": _reason(r["reviewed"], tr)}
               for r in d["stated_vs_reviewed"]]
     if stated:

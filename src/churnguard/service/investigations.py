@@ -12,7 +12,9 @@ Examples
 --------
 >>> with open_context("demo") as ctx:  # doctest: +SKIP
 ...     r = start(ctx, StartOptions("2026-Q3", seed=1))
-...     record(ctx, RecordOptions(r.investigation_id and "C0000035", reason="价格", on=date(2026, 9, 30)))
+...     record(ctx, RecordOptions("C0000035", "价格", r.investigation_id, competitor="优选商城"))
+...     review(ctx, r.investigation_id).to_dict()["timing"]["next_needed"]
+5
 """
 
 from __future__ import annotations
@@ -594,11 +596,11 @@ def record_review(ctx: Context, investigation_id: str, notes: str | None = None)
 
 
 # -- the demo -------------------------------------------------------------------------------
-def demo_investigation(ctx: Context, *, interviews: int = 6) -> dict[str, Any]:
+def demo_investigation(ctx: Context, *, interviews: int = 60) -> dict[str, Any]:
     """Open an investigation of the last full quarter before the as-of date and record up to
-    ``interviews`` of them from the churn reasons the workspace holds for those customers (the
-    simulated interviews), so the review has content; ``{"investigation_id", "period",
-    "interviews", "recorded"}``."""
+    ``interviews`` of them (largest lost value first) from the churn reasons the workspace holds
+    for those customers (the simulated interviews), so the review has content; ``{"investigation_id",
+    "period", "interviews", "recorded"}``."""
     period = last_full_quarter(ctx.as_of)
     started = start(ctx, StartOptions(period.label, seed=1))
     ids = started.frame["customer_id"].tolist()

@@ -116,6 +116,25 @@ def test_adding_an_action_and_recording_a_review(opened: tuple[Site, str]) -> No
         r = c.post(f"/investigations/{inv}/review", data={"notes": "", "csrf_token": token})
         assert r.status_code == 303  # not due yet: said on the page, nothing recorded
         assert "is due yet" in c.get(f"/investigations/{inv}").text
+        r = c.post(f"/investigations/{inv}/actions/{inv}-a1/done", data={"csrf_token": token})
+        assert r.status_code == 303
+        # the review settles on another reason for the interview recorded on the customer page
+        done = [x for x in interviews(site, inv) if x["status"] == "done"]
+        assert len(done) == 1 and 'id="reclassify-form"' in c.get(f"/investigations/{inv}").text
+        r = c.post(f"/investigations/{inv}/reclassify", data={"customer_id": done[0]["customer_id"],
+                                                              "reason": "product", "csrf_token": token})
+        assert r.status_code == 303
+        review = c.get(f"/api/investigations/{inv}").json()
+    assert review["actions"][0]["done_at"] is not None
+    assert review["stated_vs_reviewed"] == [{"stated": "promotion", "reviewed": "product", "interviews": 1,
+                                             "changed": True}]
+    assert review["data"][0]["reason"] == "product"
+    with browser(site, "en") as c:
+        login(c, "王芳")  # a CSM may not reclassify
+        token = csrf_of(c.get(f"/investigations/{inv}"))
+        r = c.post(f"/investigations/{inv}/reclassify", data={"customer_id": done[0]["customer_id"],
+                                                              "reason": "price", "csrf_token": token})
+        assert r.status_code == 403
 
 
 # -- a real browser ---------------------------------------------------------------------------------

@@ -183,3 +183,32 @@ def interview_record(request: Request, user: AnyUser, ctx: ContextDep, investiga
     msg = tr.gettext("Interview replaced.") if result.replaced else tr.gettext("Interview recorded.")
     flash(request, "success", msg)
     return RedirectResponse(back, status_code=303)
+
+
+@router.post("/investigations/{investigation_id}/reclassify", name="investigation_reclassify")
+def reclassify(request: Request, user: ManagerUser, ctx: ContextDep, investigation_id: InvestigationId,
+               form: FormDep) -> Response:
+    """Set the reason a review settled on for one interview (managers and admins)."""
+    tr = translator_for(request)
+    try:
+        svc.reclassify(ctx, svc.ReclassifyOptions(investigation_id, _field(form, "customer_id") or "",
+                                                  _field(form, "reason")))
+    except NotFoundError:
+        raise
+    except ChurnguardError as exc:
+        flash(request, "error", _problem(request, exc))
+    else:
+        flash(request, "success", tr.gettext("Reviewed reason saved."))
+    return RedirectResponse(str(request.app.url_path_for("investigation", investigation_id=investigation_id))
+                            + "#stated", status_code=303)
+
+
+@router.post("/investigations/{investigation_id}/actions/{action_id}/done", name="investigation_action_done")
+def action_done(request: Request, user: ManagerUser, ctx: ContextDep, investigation_id: InvestigationId,
+                action_id: Annotated[str, Path(min_length=1, max_length=60)], form: FormDep) -> Response:
+    """Mark an improvement action done today (the as-of date) (managers and admins)."""
+    tr = translator_for(request)
+    svc.action_done(ctx, action_id, _date(form, "on"))
+    flash(request, "success", tr.gettext("Action %(id)s done.", id=action_id))
+    return RedirectResponse(str(request.app.url_path_for("investigation", investigation_id=investigation_id))
+                            + "#actions", status_code=303)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from churnguard.act.assign import assign, people_of
@@ -614,8 +615,12 @@ def demo_investigation(ctx: Context, *, interviews: int = 60) -> dict[str, Any]:
         for r in newest.to_dict(orient="records"):
             competitor = r.get("competitor") if isinstance(r.get("competitor"), str) else None
             notes = r.get("notes") if isinstance(r.get("notes"), str) else None
+            recoverable = r.get("recoverable")
+            attempts = r.get("attempts")
             record(ctx, RecordOptions(r["customer_id"], r["reason"], started.investigation_id, competitor=competitor,
-                                      notes=notes, attempts=1, on=ctx.as_of))
+                                      notes=notes, on=ctx.as_of,
+                                      recoverable=bool(recoverable) if isinstance(recoverable, (bool, np.bool_)) else None,
+                                      attempts=int(attempts) if pd.notna(attempts) else None))
             recorded += 1
     return {"investigation_id": started.investigation_id, "period": period.label,
             "interviews": len(ids), "recorded": recorded}

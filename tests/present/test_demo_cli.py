@@ -14,7 +14,7 @@ import httpx
 from typer.testing import CliRunner
 
 from churnguard.present.cli import app
-from churnguard.service import at_risk, results, users
+from churnguard.service import at_risk, investigations, results, users
 from churnguard.store import Workspace
 from tests.conftest import call
 from tests.present.live import free_port
@@ -45,6 +45,11 @@ def test_demo_summary_ends_with_the_top_at_risk_customers(tmp_path: Path) -> Non
     assert firsts == [row["customer_id"] for row in top]
     assert all(row["reasons"] for row in top) and top[0]["reasons"][0]["text"] in block
     assert block.rstrip().splitlines()[-1].startswith("下一步：churnguard status")
+    # it ends with an open defector investigation of the last full quarter, some interviews recorded
+    (inv, recorded) = re.findall(r"已开启跳槽客户调查 (\S+)（2026-Q3）：\d+ 个面谈，其中 (\d+) 个", block)[0]
+    assert inv == "2026-Q3" and int(recorded) > 0
+    listed = call(tmp_path / "demo", investigations.list_investigations).to_dict()["data"]
+    assert [(x["investigation_id"], x["status"], x["done"]) for x in listed] == [(inv, "open", int(recorded))]
 
 
 def test_demo_serve_prints_the_address_and_serves_the_stored_figures(tmp_path: Path) -> None:

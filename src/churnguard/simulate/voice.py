@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churnguard import schema
+from churnguard import schema, vocab
 from churnguard.simulate import _frame as f
 from churnguard.simulate import texts
 from churnguard.simulate.behaviour import NEVER, REASONS, Outcome
@@ -227,6 +227,12 @@ def churn_reasons(
     rival = np.isin(said, [REASONS.index(r) for r in ("price", "promotion", "product", "technology")])
     competitor = np.where(rival & (rng.random(len(who)) < 0.8), rng.integers(0, len(texts.COMPETITORS), len(who)), -1)
     o = np.lexsort((who, day[who]))
+    # drawn from a child generator: the main stream (and every table after this one) stays as it was
+    extra = rng.spawn(1)[0]
+    controllable = np.isin(said[o], [REASONS.index(r) for r, t in vocab.CHURN_REASONS.items() if t.controllable])
+    # a customer who left over something we control can often be won back; one who closed cannot
+    recoverable = controllable & (extra.random(len(who)) < 0.6)
+    attempts = 1 + extra.binomial(3, 0.3, len(who)).astype(np.int64)  # tries it took to reach them
     data = {
         "customer_id": f.take(cid, who[o]),
         "recorded_at": f.dates(cal.start, day[who][o]),
@@ -235,10 +241,9 @@ def churn_reasons(
         "competitor": f.labels(competitor[o], texts.COMPETITORS),
         "notes": pick_text(rng, said[o], REASONS, texts.INTERVIEW_NOTES),
         "source": f.labels(np.zeros(len(who), int), ("interview",)),
-        # not simulated: the interviews record one reason, and nothing here is inferred
-        "secondary_reason": np.full(len(who), None, dtype=object),
-        "recoverable": np.full(len(who), None, dtype=object),
-        "attempts": np.full(len(who), None, dtype=object),
-        "confidence": np.full(len(who), None, dtype=object),
+        "secondary_reason": pd.array([None] * len(who), dtype="string"),  # one reason per interview
+        "recoverable": recoverable,
+        "attempts": attempts,
+        "confidence": np.full(len(who), np.nan),  # stated, not inferred
     }
     return f.frame(schema.CHURN_REASONS.column_names, data)

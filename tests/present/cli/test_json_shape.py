@@ -71,6 +71,16 @@ def _commands(shop: Path, tmp: Path) -> list[list[str]]:
         ["audit", "--limit", "5"],
         ["model", "train", "--table", str(table), "--target", "churned", "--id", "id", "--model", str(models)],
         ["model", "score", "--table", str(table), "--model", str(models)],
+        ["investigate", "start", "--period", "2026-Q3", "--seed", "1"],
+        ["investigate", "list"],
+        ["investigate", "interviews", "2026-Q3"],
+        ["investigate", "record", "C0000035", "--investigation", "2026-Q3", "--reason", "price"],
+        ["investigate", "reclassify", "2026-Q3", "C0000035", "--reason", "service"],
+        ["investigate", "action", "add", "2026-Q3", "--reason", "service", "--action", "faster fixes",
+         "--owner", "li", "--due", "2026-09-01"],
+        ["investigate", "action", "done", "2026-Q3-a1"],
+        ["investigate", "review", "2026-Q3"],
+        ["investigate", "close", "2026-Q3"],
     ]
 
 
@@ -82,8 +92,8 @@ def test_every_json_has_data_and_count(shop: Path, tmp_path: Path) -> None:
         d = json.loads(r.stdout)
         assert isinstance(d["data"], list), cmd
         assert d["count"] == len(d["data"]), cmd
-        seen.append(cmd[0] if cmd[0] not in ("user", "model", "survey") else " ".join(cmd[:2]))
-    assert {"status", "overview", "survival", "backtest", "customer", "reasons"} <= set(seen)
+        seen.append(cmd[0] if cmd[0] not in ("user", "model", "survey", "investigate") else " ".join(cmd[:2]))
+    assert {"status", "overview", "survival", "backtest", "customer", "reasons", "investigate review"} <= set(seen)
     assert {"survey report", "survey sample", "complaints", "profile-defectors"} <= set(seen)
 
 

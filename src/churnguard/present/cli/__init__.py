@@ -16,6 +16,7 @@ from churnguard.present.cli import (
     demo_cmds,
     detect_cmds,
     import_cmds,
+    investigate_cmds,
     listen_cmds,
     measure_cmds,
     overview_cmds,
@@ -94,7 +95,7 @@ def _say_settings_warnings() -> None:
 
 
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, reasons_cmds, predict_cmds,
-                customer_cmds, overview_cmds, listen_cmds, report_cmds, user_cmds, serve_cmds):
+                customer_cmds, overview_cmds, investigate_cmds, listen_cmds, report_cmds, user_cmds, serve_cmds):
     _module.register(app)
 
 

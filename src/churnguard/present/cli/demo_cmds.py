@@ -57,7 +57,7 @@ def demo(
         result = build_demo(opts, step=lambda msg: status.update(msg))
     password = _add_admin(directory, admin) if admin else None
     if json_out:
-        print_json({**result.to_dict(), "admin": admin})
+        print_json({**result.to_dict(), "admin": admin, "investigation": _open_investigation(directory)})
         if password:  # shown once, on the terminal, never in the JSON
             err_console.print(f"admin {admin} password: {password}", highlight=False)
     tr = translator_of(lang, directory)
@@ -133,7 +133,31 @@ def _print_result(result, directory: Path, tr: Translator) -> None:
                    reasons=", ".join(f"{k} {tr.format_number(v)}" for k, v in truth["reasons"].items()))
     )
     _print_summary(directory, tr)
+    inv = _open_investigation(directory)
+    console.print()
+    if inv is not None:
+        console.print(tr.gettext(N_("open defector investigation %(id)s of %(period)s: %(n)s interviews, %(recorded)s "
+                                    "recorded from the simulated interviews; see %(command)s"),
+                                 id=inv["investigation_id"], period=inv["period"], n=tr.format_number(inv["interviews"]),
+                                 recorded=tr.format_number(inv["recorded"]),
+                                 command=f"churnguard investigate review {inv['investigation_id']} -w {d['workspace']}"),
+                      highlight=False)
     console.print(tr.gettext(N_("next: %(command)s"), command=f"churnguard status -w {d['workspace']}"))
+
+
+def _open_investigation(directory: Path) -> dict | None:
+    """Open a defector investigation of the last full quarter with a few interviews recorded from the
+    simulated ones (:func:`~churnguard.service.investigations.demo_investigation`); None when the
+    simulated history is too short to have one."""
+    from churnguard.errors import ChurnguardError
+    from churnguard.service.context import open_context
+    from churnguard.service.investigations import demo_investigation
+
+    with open_context(directory) as ctx, err_console.status("opening a defector investigation"):
+        try:
+            return demo_investigation(ctx)
+        except ChurnguardError:
+            return None
 
 
 def _print_summary(directory: Path, tr: Translator) -> None:

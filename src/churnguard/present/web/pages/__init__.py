@@ -30,6 +30,7 @@ from churnguard.present.web.pages import (
     customers,
     data,
     defectors,
+    investigations,
     listen,
     overview,
     price_volume,
@@ -39,5 +40,5 @@ from churnguard.present.web.pages import (
 )
 
 #: Page modules, in the order their routes are added.
-PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, reasons, listen,
-         complaints_page, customers, customer, data, settings_page)
+PAGES = (auth, overview, churn, cohorts, retention, price_volume, at_risk, core, defectors, reasons, investigations,
+         listen, complaints_page, customers, customer, data, settings_page)

@@ -19,7 +19,7 @@ from churnguard.service import profile_defectors as profile_svc
 from churnguard.service import surveys as surveys_svc
 
 router = APIRouter()
-NAV = NavItem("surveys", N_("Customer voice"), order=55)
+NAV = NavItem("surveys", N_("Customer voice"), order=56)
 
 DateQ = Annotated[date | None, Query()]
 GroupQ = Annotated[Literal["segment", "region", "customer_type", "csm"] | None, Query()]

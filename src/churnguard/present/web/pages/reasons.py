@@ -20,7 +20,7 @@ from churnguard.present.web.render import render, render_problem
 from churnguard.service import reasons as rsvc
 
 router = APIRouter()
-NAV = NavItem("reasons", N_("Churn reasons"), order=55)
+NAV = NavItem("reasons", N_("Churn reasons"), order=52)
 
 #: a date field of the form: empty when not filled in (a browser sends ``from=``)
 DateText = Annotated[str | None, Query(max_length=10)]

@@ -235,5 +235,10 @@ def churn_reasons(
         "competitor": f.labels(competitor[o], texts.COMPETITORS),
         "notes": pick_text(rng, said[o], REASONS, texts.INTERVIEW_NOTES),
         "source": f.labels(np.zeros(len(who), int), ("interview",)),
+        # not simulated: the interviews record one reason, and nothing here is inferred
+        "secondary_reason": np.full(len(who), None, dtype=object),
+        "recoverable": np.full(len(who), None, dtype=object),
+        "attempts": np.full(len(who), None, dtype=object),
+        "confidence": np.full(len(who), None, dtype=object),
     }
     return f.frame(schema.CHURN_REASONS.column_names, data)

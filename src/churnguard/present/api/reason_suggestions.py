@@ -36,7 +36,7 @@ def get_suggestions(
     """Reasons suggested from complaint texts, survey comments and notes for the defectors without a
     recorded reason, nothing stored: `{"as_of", "data": [{customer_id, name, kind, reason, reason_label,
     controllable, confidence, source, text, text_at, texts, csm}], "count", "trained_on": {texts, reasons},
-    "abstained", "min_confidence", "candidates", "with_text", "saved": null, "message", "method"}`, as
+    "suggested", "abstained", "min_confidence", "candidates", "with_text", "saved": null, "message", "method"}`, as
     `churnguard suggest-reasons --json`."""
     opts = svc.SuggestOptions(save=False, limit=limit, csm=scope.csm, language=lang)
     return json_result(svc.suggest_reasons(ctx.with_as_of(as_of), opts))

@@ -20,6 +20,9 @@ from churnguard.present.cli.common import (
     translator_of,
 )
 
+#: where a text came from, as people read it
+SOURCE_LABELS = {"complaint": N_("complaint"), "survey": N_("survey comment"), "notes": N_("notes")}
+
 
 @handle_errors
 def suggest_reasons(
@@ -59,17 +62,21 @@ def suggest_reasons(
     console.print(tr.gettext(N_("reasons suggested from text as of %(date)s (%(source)s): %(n)s of %(with_text)s "
                                 "defectors with text (%(candidates)s without a recorded reason); %(abstained)s "
                                 "abstained below confidence %(min)s"),
-                             date=d["as_of"], source=d["as_of_source"], n=tr.format_number(d["count"]),
+                             date=d["as_of"], source=d["as_of_source"], n=tr.format_number(d["suggested"]),
                              with_text=tr.format_number(d["with_text"]),
                              candidates=tr.format_number(d["candidates"]),
                              abstained=tr.format_number(d["abstained"]), min=d["min_confidence"]), highlight=False)
     console.print(tr.gettext(N_("learned from %(n)s recorded reasons with notes (%(reasons)s)"),
                              n=tr.format_number(d["trained_on"]["texts"]),
                              reasons=", ".join(d["trained_on"]["reasons"]) or "—"), highlight=False)
+    from churnguard.vocab import CHURN_KINDS
+
+    rows = [{**r, "kind": CHURN_KINDS[r["kind"]].label(tr.language) if r["kind"] in CHURN_KINDS else r["kind"],
+             "source": tr.gettext(SOURCE_LABELS.get(r["source"], r["source"]))} for r in d["data"]]
     cols = [("customer_id", N_("Customer"), "text"), ("kind", N_("Kind"), "text"),
             ("reason_label", N_("Suggested reason"), "text"), ("confidence", N_("Confidence"), "pct"),
             ("source", N_("From"), "text"), ("text", N_("Text"), "text")]
-    console.print(render_table(d["data"], cols, tr, limit=limit or 50))
+    console.print(render_table(rows, cols, tr, limit=limit or 50))
     if d["saved"] is not None:
         console.print(tr.gettext(N_("saved %(n)s new inferred reasons (source 'inferred')"),
                                  n=tr.format_number(d["saved"])), highlight=False)

@@ -60,6 +60,7 @@ def scores(best: np.ndarray, conf: np.ndarray, said: np.ndarray, true: np.ndarra
 
 def texts_of(sim) -> pd.DataFrame:
     q, s = sim.tables["complaints"], sim.tables["surveys"]
+    s = s[s["satisfaction"] <= 3]  # as suggest-reasons reads them: praise explains no departure
     return pd.concat([
         pd.DataFrame({"customer_id": q["customer_id"], "source": "complaint", "text": q["text"], "at": q["opened_at"]}),
         pd.DataFrame({"customer_id": s["customer_id"], "source": "survey", "text": s["comment"],

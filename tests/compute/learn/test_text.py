@@ -127,6 +127,7 @@ def test_suggestions_agree_with_the_true_reason_for_most_churners_with_text(sim)
     truth = sim.truth.set_index("customer_id")
     churners = truth.index[truth["churn_kind"] != "none"].difference(cr["customer_id"])
     q, s = sim.tables["complaints"], sim.tables["surveys"]
+    s = s[s["satisfaction"] <= 3]  # as suggest-reasons reads them: praise explains no departure
     texts = pd.concat([
         pd.DataFrame({"customer_id": q["customer_id"], "source": "complaint", "text": q["text"], "at": q["opened_at"]}),
         pd.DataFrame({"customer_id": s["customer_id"], "source": "survey", "text": s["comment"], "at": s["answered_at"]}),
@@ -137,5 +138,5 @@ def test_suggestions_agree_with_the_true_reason_for_most_churners_with_text(sim)
     best = picked.sort_values(["customer_id", "confidence"], ascending=[True, False]).drop_duplicates("customer_id")
     answered = best[best["confidence"] >= 0.6]
     agree = (answered["best"].to_numpy() == truth.loc[answered["customer_id"], "churn_reason"].to_numpy()).mean()
-    assert len(best) > 100 and len(answered) > 0.3 * len(best), (len(best), len(answered))
+    assert len(best) > 50 and len(answered) > 0.3 * len(best), (len(best), len(answered))
     assert agree > 0.5, agree

@@ -130,14 +130,18 @@ def training_texts(churn_reasons: pd.DataFrame) -> pd.DataFrame:
 def texts_as_of(records, as_of: date, customers: list[str] | None = None) -> pd.DataFrame:
     """The free text known at ``as_of``: ``customer_id, source (notes|complaint|survey), text, at``.
 
-    Complaint texts (opened by the date), survey comments (answered by the date) and the notes
+    Complaint texts (opened by the date), survey comments with a satisfaction of 3 or less or none
+    (answered by the date) and the notes
     of churn-reason rows that are not inferred (recorded by the date); only ``customers`` when
     given. Nothing dated after ``as_of`` is read.
     """
     r = records.known_at(as_of)
     q = r.complaints.filter(r.complaints.text.notnull())
     q = q.select("customer_id", source=ibis.literal("complaint"), text=q.text, at=q.opened_at)
-    s = r.surveys.filter(r.surveys.comment.notnull())
+    # a comment given with "satisfied" or "very satisfied" praises; it explains no departure
+    # ("服务很好" would read as a service reason)
+    s = r.surveys
+    s = s.filter(s.comment.notnull() & (s.satisfaction.isnull() | (s.satisfaction <= 3)))
     s = s.select("customer_id", source=ibis.literal("survey"), text=s.comment, at=s.answered_at)
     c = r.churn_reasons
     c = c.filter(c.notes.notnull() & (c.source.isnull() | (c.source != INFERRED)))

@@ -114,7 +114,7 @@ def suggest_reasons(ctx: Context, opts: SuggestOptions) -> SuggestResult:
     that have none recorded (see the module docstring).
 
     Too few recorded reasons with notes to learn from is no error: the result has no rows and
-    a ``message`` saying what is missing.
+    a ``message`` saying what is missing (and no defector is looked for: ``candidates`` is 0).
     """
     as_of = ctx.as_of
     language = opts.language or ctx.language
@@ -125,23 +125,25 @@ def suggest_reasons(ctx: Context, opts: SuggestOptions) -> SuggestResult:
     labelled = training_texts(cr)
     trained_on = {"texts": int(len(labelled)), "reasons": sorted(labelled["reason"].unique().tolist())}
 
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    try:
+        model = ReasonTextModel.fit(labelled["text"], labelled["reason"], seed=0)
+    except FitError as exc:  # said before any defector is looked for: nothing to read them with
+        return SuggestResult(as_of, ctx.as_of_source, empty, trained_on, 0, min_conf, 0, 0, 0 if opts.save else None,
+                             translate_message(ctx.translator, message_of(exc)))
+
     defectors, source = _defectors(ctx)
     if opts.csm is not None:
         defectors = defectors[defectors["csm"] == opts.csm]
     inferred = cr["source"].fillna("").astype(str) == "inferred"
     recorded = set(cr.loc[~inferred, "customer_id"])
     candidates = defectors[~defectors["customer_id"].isin(recorded)].reset_index(drop=True)
-    empty = pd.DataFrame(columns=list(COLUMNS))
 
     def result(frame: pd.DataFrame, abstained: int, with_text: int, saved: int | None = None,
-               message: str | None = None, suggested: int = 0) -> SuggestResult:
+               suggested: int = 0) -> SuggestResult:
         return SuggestResult(as_of, ctx.as_of_source, frame, trained_on, abstained, min_conf, int(len(candidates)),
-                             with_text, saved, message, suggested, source)
+                             with_text, saved, None, suggested, source)
 
-    try:
-        model = ReasonTextModel.fit(labelled["text"], labelled["reason"], seed=0)
-    except FitError as exc:
-        return result(empty, 0, 0, 0 if opts.save else None, translate_message(ctx.translator, message_of(exc)))
     texts = texts_as_of(ctx.records(), as_of, candidates["customer_id"].tolist())
     picked = suggest(model, texts, min_conf)
     answered = picked[picked["reason"].notna()].copy()

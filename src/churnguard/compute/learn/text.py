@@ -147,9 +147,13 @@ def texts_as_of(records, as_of: date, customers: list[str] | None = None) -> pd.
     c = c.filter(c.notes.notnull() & (c.source.isnull() | (c.source != INFERRED)))
     c = c.select("customer_id", source=ibis.literal("notes"), text=c.notes, at=c.recorded_at)
     parts = []
+    ids = None
+    if customers is not None:  # a table to join, not a list in the SQL: defectors can be many
+        ids = ibis.memtable(pd.DataFrame({"customer_id": pd.Series(list(customers), dtype=object).astype(str)}),
+                            schema={"customer_id": "string"})
     for t in (c, q, s):
-        if customers is not None:
-            t = t.filter(t.customer_id.isin(list(customers)))
+        if ids is not None:
+            t = t.semi_join(ids, t.customer_id == ids.customer_id)
         parts.append(t.to_pandas())
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["customer_id", "source", "text", "at"])
     out = out[out["text"].astype(str).str.strip() != ""]

@@ -11,7 +11,7 @@ a recorded reason, never twice; :mod:`churnguard.store.reason_suggestions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -65,7 +65,6 @@ class SuggestResult:
     message: str | None = None
     suggested: int = 0
     defectors_source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The suggestions listed."""

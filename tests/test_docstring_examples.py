@@ -9,7 +9,9 @@ import pytest
 
 
 @pytest.mark.parametrize("name", ["churnguard.i18n", "churnguard.service.users", "churnguard.service.workspace",
-                                  "churnguard.compute.predict.availability", "churnguard.store.records"])
+                                  "churnguard.compute.predict.availability", "churnguard.store.records",
+                                  "churnguard.simulate.texts", "churnguard.compute.learn.text",
+                                  "churnguard.store.reason_suggestions"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

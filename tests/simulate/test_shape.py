@@ -14,8 +14,9 @@ EXPECTED_DTYPE = {
     "string": lambda s: isinstance(s.dtype, pd.StringDtype),
     "date": lambda s: s.dtype == np.dtype("datetime64[ns]"),
     "float64": lambda s: s.dtype == np.dtype("float64"),
-    "int64": lambda s: s.dtype == np.dtype("int64"),
-    "boolean": lambda s: s.dtype == np.dtype("bool"),
+    # nullable where a value may be unknown (the churn reasons' recoverable and attempts)
+    "int64": lambda s: s.dtype in (np.dtype("int64"), pd.Int64Dtype()),
+    "boolean": lambda s: s.dtype in (np.dtype("bool"), pd.BooleanDtype()),
 }
 
 # dates that are scheduled rather than happened: a running contract's end, an open invoice's due date

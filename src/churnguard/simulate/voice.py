@@ -23,24 +23,49 @@ CHANNELS = ("offline", "phone", "wechat", "sms", "email", "weibo")
 DIRECTIONS = ("inbound", "outbound")
 
 
-def pick_text(rng: np.random.Generator, codes: np.ndarray, keys, table: dict, zh_share: float = 0.7, missing=None):
-    """Pick one template per row: ``table[keys[code]]`` is ``(chinese texts, english texts)``.
+def pick_text(rng: np.random.Generator, codes: np.ndarray, keys, table: str, zh_share: float = 0.7, missing=None):
+    """One text per row of kind ``table`` (:data:`texts.PHRASINGS`) for key ``keys[code]``, Chinese
+    for about ``zh_share`` of the rows. Rows where ``missing`` is true get no text.
 
-    Rows where ``missing`` is true get no text.
+    Two numbers are drawn per row (the language, then the phrasing), whatever the phrasings.
     """
-    flat, off, cnt = [], [], []
-    for key in keys:
-        for lang in (0, 1):
-            options = table[key][lang]
-            off.append(len(flat))
-            cnt.append(len(options))
-            flat.extend(options)
-    off, cnt = np.array(off), np.array(cnt)
-    slot = np.asarray(codes) * 2 + (rng.random(len(codes)) >= zh_share)
-    idx = off[slot] + (rng.random(len(codes)) * cnt[slot]).astype(int)
+    return pick_text_with_template(rng, codes, keys, table, zh_share, missing)[0]
+
+
+def pick_text_with_template(rng: np.random.Generator, codes: np.ndarray, keys, table: str, zh_share: float = 0.7,
+                            missing=None):
+    """:func:`pick_text`, the template id of each text (-1 where there is none) and whether it is English."""
+    codes = np.asarray(codes, dtype=np.int64)
+    english = rng.random(len(codes)) >= zh_share
+    u = rng.random(len(codes))
     if missing is not None:
-        idx = np.where(missing, -1, idx)
-    return f.labels(idx, flat)
+        codes = np.where(missing, -1, codes)
+    chosen, tid = texts.compose(table, list(keys), codes, english, u)
+    return pd.array(chosen, dtype=f.STRING), tid, english
+
+
+def with_leaving_reason(rng: np.random.Generator, written, english: np.ndarray, out: Outcome, cust: np.ndarray,
+                        day: np.ndarray, share: float = 0.8, lead: int = 365):
+    """Texts a customer wrote in the ``lead`` days before deciding to leave (or defecting partly) or
+    later: about ``share`` of them also say why (the reason's phrasing, in the text's language).
+
+    ``rng`` is a generator of its own (spawned from the simulator's), so the simulator's other
+    draws stay as they were.
+    """
+    cust, day = np.asarray(cust, np.int64), np.asarray(day, np.int64)
+    m = len(cust)
+    complete = (out.decide_day[cust] < NEVER) & (day >= out.decide_day[cust] - lead) & (out.reason[cust] >= 0)
+    partial = (out.partial_day[cust] < NEVER) & (day >= out.partial_day[cust] - lead) & (out.partial_reason[cust] >= 0)
+    code = np.where(complete, out.reason[cust], np.where(partial, out.partial_reason[cust], -1)).astype(np.int64)
+    says = rng.random(m) < share
+    u = rng.random(m)
+    base = pd.Series(written, dtype=object)
+    code = np.where(says & base.notna().to_numpy(), code, -1)
+    clause, _tid = texts.compose(texts.LEAVING_CLAUSES, list(REASONS), code, english, u)
+    add = np.flatnonzero(code >= 0)
+    joined = base.to_numpy(dtype=object, na_value=None)
+    joined[add] = joined[add] + clause[add]
+    return pd.array(joined, dtype=f.STRING)
 
 
 def interactions(
@@ -154,13 +179,15 @@ def complaints(cal: Calendar, out: Outcome, cid, rng: np.random.Generator) -> pd
     noisy = sat + rng.normal(0, 0.4, m)
     severity = np.select([noisy < 2.0, noisy < 2.7], [2, 1], 0)
     is_resolved = resolved <= cal.days - 1
+    written, _tid, english = pick_text_with_template(rng, cat, cats, texts.COMPLAINT_TEXTS)
+    text = with_leaving_reason(rng.spawn(1)[0], written, english, out, cust, day)
     data = {
         "complaint_id": f.ids("Q", np.arange(m), 8),
         "customer_id": f.take(cid, cust),
         "opened_at": f.dates(cal.start, day),
         "category": f.labels(cat, cats),
         "severity": f.labels(severity, ("low", "medium", "high")),
-        "text": pick_text(rng, cat, cats, texts.COMPLAINT_TEXTS),
+        "text": text,
         "resolved_at": f.dates(cal.start, np.where(is_resolved, resolved, 0), ~is_resolved),
         "resolution": _resolution(rng, is_resolved),
     }
@@ -186,7 +213,9 @@ def surveys(cal: Calendar, out: Outcome, cid, rng: np.random.Generator) -> pd.Da
     level = np.clip(np.round(sat + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
     nps = np.clip(np.round(2.5 * (sat - 1) + rng.normal(0, 1.5, m)), 0, 10).astype(np.int64)
     no_comment = rng.random(m) >= 0.2  # most answer with a score only
-    comment = pick_text(rng, level - 1, [1, 2, 3, 4, 5], texts.SURVEY_COMMENTS, missing=no_comment)
+    comment, _tid, english = pick_text_with_template(rng, level - 1, [1, 2, 3, 4, 5], texts.SURVEY_COMMENTS,
+                                                     missing=no_comment)
+    comment = with_leaving_reason(rng.spawn(1)[0], comment, english, out, cust, day)
     data = {
         "customer_id": f.take(cid, cust),
         "answered_at": f.dates(cal.start, day),

@@ -54,6 +54,7 @@ def _commands(shop: Path, tmp: Path) -> list[list[str]]:
         ["complaints"],
         ["complaints", "--open"],
         ["profile-defectors"],
+        ["suggest-reasons", "--limit", "5"],
         ["at-risk", "--top", "5"],
         ["core-customers", "--top", "5"],
         ["customers", "--limit", "5"],

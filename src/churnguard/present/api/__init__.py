@@ -6,7 +6,17 @@ route is the ``to_dict()`` of the same service result the CLI prints with ``--js
 
 from __future__ import annotations
 
-from churnguard.present.api import customers, docs, imports, investigations, listen, measure, status, users
+from churnguard.present.api import (
+    customers,
+    docs,
+    imports,
+    investigations,
+    listen,
+    measure,
+    reason_suggestions,
+    status,
+    users,
+)
 
 #: Resource modules, in the order their routes are added.
-ROUTERS = (status, imports, measure, customers, investigations, listen, users, docs)
+ROUTERS = (status, imports, measure, customers, reason_suggestions, investigations, listen, users, docs)

@@ -24,6 +24,7 @@ from churnguard.present.cli import (
     reasons_cmds,
     report_cmds,
     serve_cmds,
+    suggest_cmds,
     user_cmds,
     value_cmds,
     workspace_cmds,
@@ -94,8 +95,9 @@ def _say_settings_warnings() -> None:
         logger.addHandler(handler)
 
 
-for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, reasons_cmds, predict_cmds,
-                customer_cmds, overview_cmds, investigate_cmds, listen_cmds, report_cmds, user_cmds, serve_cmds):
+for _module in (workspace_cmds, import_cmds, demo_cmds, measure_cmds, value_cmds, detect_cmds, reasons_cmds, suggest_cmds,
+                predict_cmds, customer_cmds, overview_cmds, investigate_cmds, listen_cmds, report_cmds, user_cmds,
+                serve_cmds):
     _module.register(app)
 
 

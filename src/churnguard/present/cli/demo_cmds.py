@@ -200,3 +200,14 @@ def _print_summary(directory: Path, tr: Translator) -> None:
             console.print(f"      · {reason}", highlight=False)
         if r.get("causes"):
             console.print(f"      {_('Likely cause')}: " + "; ".join(r["causes"]), highlight=False)
+
+    # the reasons of defectors nobody interviewed, suggested from their complaints and comments
+    from churnguard.service.reason_suggestions import SuggestOptions, suggest_reasons
+
+    with err_console.status("suggesting churn reasons from text"), open_context(directory) as ctx:
+        s = suggest_reasons(ctx, SuggestOptions(save=True)).to_dict()
+    console.print()
+    console.print(tr.gettext(N_("reasons suggested from text: %(saved)s defectors without a recorded reason got an "
+                                "inferred one (of %(with_text)s with text; learned from %(n)s recorded reasons)"),
+                             saved=tr.format_number(s["saved"] or 0), with_text=tr.format_number(s["with_text"]),
+                             n=tr.format_number(s["trained_on"]["texts"])), highlight=False)

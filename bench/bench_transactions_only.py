@@ -131,6 +131,7 @@ def main() -> int:
     ap.add_argument("--wheel", type=Path, help="the lifetimes 0.11.3 wheel: use its full CDNOW_master.txt")
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one, removed afterwards)")
     ap.add_argument("--customer", default="00004", help="the customer whose page is fetched")
+    ap.add_argument("--period", default="1998-Q1", help="the period a defector investigation is opened for")
     a = ap.parse_args()
     work = a.dir or Path(tempfile.mkdtemp(prefix="cg-tx-only-"))
     ws = work / "ws"
@@ -154,7 +155,27 @@ def main() -> int:
         step(name, [name, *w, "--json"], failures)
     step("survival", ["survival", *w, "--by", "all", "--json"], failures)
     step("customer", ["customer", a.customer, *w, "--json"], failures)
+    # learning from defectors: a transactions file has no recorded reasons, texts or surveys,
+    # so every defector is "not recorded", nothing is suggested, and the investigation lists them
+    why = step("reasons", ["reasons", *w, "--json"], failures)
+    step("suggest-reasons", ["suggest-reasons", *w, "--json"], failures)
+    inv = step("investigate start", ["investigate", "start", "--period", a.period, *w, "--json"], failures)
+    step("investigate review", ["investigate", "review", a.period, *w, "--json"], failures)
+    step("survey report", ["survey", "report", *w, "--json"], failures)
+    step("complaints", ["complaints", *w, "--json"], failures)
+    prof = step("profile-defectors", ["profile-defectors", *w, "--json"], failures)
     crawl(ws, a.customer, failures)
+    if why and inv and prof:
+        y, i, p = json.loads(why), json.loads(inv), json.loads(prof)
+        lost = sum(r["lost_value"] for r in y["data"])
+        print(f"reasons {y['from']} to {y['to']}: {sum(r['defectors'] for r in y['data']):,} defectors, "
+              f"lost value {lost:,.0f}; " + ", ".join(f"{r['reason']} {r['defectors']:,}" for r in y["data"]))
+        print(f"investigate {a.period}: " + json.dumps({k: v for k, v in i.items() if k not in ("data", "interviewers")},
+                                                     ensure_ascii=False)[:300])
+        top = p["data"][:3]
+        print("profile-defectors, largest differences: " + "; ".join(
+            f"{r['attribute']}{'=' + str(r['value']) if r.get('value') not in (None, '') else ''}: "
+            f"{r['defectors']:.3g} vs {r['stayed']:.3g}" for r in top))
     if run and bt and risk:
         for name, out in (("run", run), ("backtest", bt), ("at-risk", risk)):
             (work / f"{name}.json").write_text(out, encoding="utf-8")

@@ -75,6 +75,14 @@ def test_a_bad_period_says_how_to_write_one(text: str) -> None:
     assert e.value.field == "period" and "2026-Q3" in e.value.problem
 
 
+@pytest.mark.parametrize("text", ["0000-Q1", "0-Q1", "9999", "1899-12"])
+def test_a_period_outside_the_years_churnguard_takes_is_refused(text: str) -> None:
+    """Year 0 made a server error on POST /api/investigations (found by the API fuzz test)."""
+    with pytest.raises(OptionError) as e:
+        parse_period(text)
+    assert e.value.field == "period" and "1900" in e.value.problem
+
+
 def test_last_full_quarter() -> None:
     assert last_full_quarter(date(2026, 9, 30)).label == "2026-Q3"
     assert last_full_quarter(date(2026, 9, 29)).label == "2026-Q2"

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from churnguard.bounds import EARLIEST_DATE, LATEST_DATE
 from churnguard.errors import OptionError
 from churnguard.vocab import CHURN_REASONS
 
@@ -48,6 +49,10 @@ def parse_period(text: str, field: str = "period") -> Period:
     '2026-07'
     """
     s = (text or "").strip()
+    year = re.match(r"\d+", s)
+    if year and not EARLIEST_DATE.year <= int(year.group()) <= LATEST_DATE.year:
+        raise OptionError(field, f"{text!r}: the year must be from {EARLIEST_DATE.year} to {LATEST_DATE.year}; write "
+                                 "a quarter (2026-Q3), a month (2026-07) or a year (2026)")
     if m := _QUARTER.match(s):
         y, q = int(m.group(1)), int(m.group(2))
         last = 3 * q

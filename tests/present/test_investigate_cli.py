@@ -75,3 +75,22 @@ def test_a_whole_investigation_from_the_command_line(shop: Path) -> None:
 def test_errors_name_the_option(shop: Path, args: list[str], message: str) -> None:
     r = runner.invoke(app, [*args, "-w", str(shop), "--lang", "en"])
     assert r.exit_code != 0 and message in r.output and "Traceback" not in r.output
+
+
+def test_a_transactions_file_alone_has_no_one_to_interview_and_says_so(tmp_path: Path) -> None:
+    """No customers file, no users: every interview stays unassigned, and the command says why
+    rather than that everyone is full."""
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    toml = ws / "churnguard.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('threshold_days = "auto"', "threshold_days = 90"),
+                    encoding="utf-8")
+    lines = ["customer_id,occurred_at,amount"]
+    for i in range(6):  # each buys monthly through 2025, then stops: lost 90 days after, in 2026-Q1
+        lines += [f"C{i},2025-{m:02d}-15,{100 + i}" for m in range(1, 13)]
+    lines += ["K,2026-06-30,50"]  # the data's last day
+    (tmp_path / "tx.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", "transactions", str(tmp_path / "tx.csv"), "-w", str(ws)]).exit_code == 0
+    out = cg(ws, "investigate", "start", "--period", "2026-Q1").stdout
+    assert "opened: 6 interviews (6 complete defectors" in out
+    assert "6 interviews unassigned: no one to give them to" in out and "already" not in out

@@ -103,7 +103,11 @@ def start_cmd(
                   highlight=False)
     for name, n in sorted(d["interviewers"].items(), key=lambda kv: (-kv[1], kv[0])):
         console.print(f"  {name}: {tr.format_number(n)}", highlight=False)
-    if d["unassigned"]:
+    if d["unassigned"] and not d["interviewers"]:
+        console.print(tr.gettext(N_("%(n)s interviews unassigned: no one to give them to (no customer has a CSM "
+                                    "in the customers file, and no user has the csm role)"),
+                                 n=tr.format_number(d["unassigned"])), style="yellow", highlight=False)
+    elif d["unassigned"]:
         console.print(tr.gettext(N_("%(n)s interviews unassigned: everyone has %(capacity)s already "
                                     "(setting act.capacity)"), n=tr.format_number(d["unassigned"]),
                                  capacity=d["capacity"]), style="yellow", highlight=False)

@@ -58,6 +58,11 @@ def test_a_whole_investigation_from_the_command_line(shop: Path) -> None:
     cg(shop, "investigate", "close", "2026-Q3")
     listed = json.loads(cg(shop, "investigate", "list", "--status", "closed", "--json").stdout)["data"]
     assert [x["investigation_id"] for x in listed] == ["2026-Q3"] and listed[0]["done"] == 5
+    log = json.loads(runner.invoke(app, ["audit", "--json", "-w", str(shop)]).stdout)["data"]
+    acts = [e["action"] for e in log if e["action"].startswith(("investigation", "interview", "improvement"))]
+    assert sorted(set(acts)) == ["improvement_action_added", "interview_recorded", "investigation_closed",
+                                 "investigation_reviewed", "investigation_started"]
+    assert acts.count("interview_recorded") == 6 and acts.count("investigation_started") == 2
 
 
 @pytest.mark.parametrize("args, message", [

@@ -13,6 +13,7 @@ import pytest
 
 from churnguard.errors import OptionError
 from churnguard.schema import TABLES
+from churnguard.service import audit
 from churnguard.service import complaints as csvc
 from churnguard.service import profile_defectors as psvc
 from churnguard.service import surveys as ssvc
@@ -176,6 +177,9 @@ def test_a_recorded_sample_cools_its_customers_down(sampling: Path) -> None:
         rows = sends.sample_rows(ws.store, first["sample_id"])
     assert [r[0] for r in rows] == sorted(r["customer_id"] for r in first["data"])
     assert {r[1] for r in rows} == {AS_OF} and {r[3] for r in rows} == {3}
+    with Workspace.open(sampling) as ws:
+        drawn = audit.events(ws, action="survey_sample_drawn").to_dict()["data"]
+    assert [(e["subject"], e["details"]["customers"]) for e in drawn] == [(first["sample_id"], 10)]
     # 39 were eligible; 10 are now asked: the remaining 29 are all there is
     rest = call(sampling, ssvc.survey_sample, ssvc.SurveySampleOptions(29, seed=9, dry_run=True), as_of=AS_OF).to_dict()
     assert rest["cooled_down"] == 11 and rest["eligible"] == 29

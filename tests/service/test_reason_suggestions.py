@@ -93,6 +93,11 @@ def test_suggestions_read_nothing_after_the_date_and_save_once(sim, tmp_path):
     assert saved["saved"] == a["count"] and saved["count"] == 3  # the limit shortens the list, not the save
     again = call(full, suggest_reasons, SuggestOptions(save=True), as_of=AS_OF).to_dict()
     assert again["saved"] == 0
+    from churnguard.service import audit
+
+    with Workspace.open(full) as ws:
+        logged = audit.events(ws, action="reasons_inferred").to_dict()["data"]
+    assert [e["details"]["saved"] for e in logged] == [saved["saved"]]  # the empty save logs nothing
     # training reads recorded reasons only: saved suggestions do not teach the next model
     assert again["trained_on"] == a["trained_on"] and again["data"] == a["data"]
     ws = Workspace.open(full)

@@ -34,7 +34,9 @@ from churnguard.store import audit as repo
 #: every action the log holds, in the order a reader meets them
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "import", "settings_changed", "user_added",
            "password_changed", "role_changed", "user_disabled", "user_enabled", "user_deleted", "token_created",
-           "token_revoked", "login_unlocked")
+           "token_revoked", "login_unlocked", "investigation_started", "interview_recorded", "interview_reclassified",
+           "investigation_reviewed", "improvement_action_added", "improvement_action_done", "investigation_closed",
+           "survey_sample_drawn", "reasons_inferred")
 COLUMNS = ("at", "actor", "action", "subject", "details", "address")
 
 def record(ws: Workspace, action: str, subject: str | None = None, details: dict[str, Any] | None = None, *,

@@ -38,6 +38,7 @@ from churnguard.act.investigation import (
 )
 from churnguard.compute.detect.lost_value import lost_value
 from churnguard.errors import InputError, NotFoundError, OptionError
+from churnguard.service import audit
 from churnguard.service.actor import current_actor
 from churnguard.service.context import Context
 from churnguard.service.jsonable import rows_of
@@ -224,6 +225,9 @@ def start(ctx: Context, opts: StartOptions) -> StartResult:
         "partial_sample": float(share), "seed": int(opts.seed), "status": OPEN, "created_at": _now(),
         "created_by": current_actor(),
     }, interviews)
+    audit.record(ctx.workspace, "investigation_started", new_id,
+                 {"period": period.label, "interviews": len(interviews), "partial_sample": float(share),
+                  "seed": int(opts.seed)})
     partial_found = int((frame["kind"] == "partial").sum())
     shown = interviews.assign(csm=chosen["csm"].to_numpy() if "csm" in chosen else None)
     return StartResult(new_id, period, when, shown, int((chosen["kind"] == "complete").sum()), partial_found,
@@ -416,6 +420,8 @@ def record(ctx: Context, opts: RecordOptions) -> RecordResult:
                   "competitor": opts.competitor, "notes": opts.notes, "source": "interview",
                   "secondary_reason": opts.secondary, "recoverable": opts.recoverable, "attempts": opts.attempts}
     repo.record_interview(ctx.store, iv["investigation_id"], iv["customer_id"], outcome, reason_row)
+    audit.record(ctx.workspace, "interview_recorded", iv["customer_id"],
+                 {"investigation_id": iv["investigation_id"], "reason": opts.reason, "on": on})
     _reasons_changed(ctx)
     after = interview_of(ctx, iv["customer_id"], iv["investigation_id"])
     return RecordResult(after, iv["status"] == DONE)
@@ -444,6 +450,8 @@ def reclassify(ctx: Context, opts: ReclassifyOptions) -> RecordResult:
         raise InputError(f"the interview of {opts.customer_id!r} is not recorded yet: record it first "
                          "('churnguard investigate record')")
     repo.set_reviewed_reason(ctx.store, opts.investigation_id, opts.customer_id, opts.reason)
+    audit.record(ctx.workspace, "interview_reclassified", opts.customer_id,
+                 {"investigation_id": opts.investigation_id, "reviewed_reason": opts.reason})
     _reasons_changed(ctx)
     return RecordResult(interview_of(ctx, opts.customer_id, opts.investigation_id), True)
 
@@ -489,6 +497,8 @@ def add_action(ctx: Context, opts: ActionOptions) -> ActionResult:
         "investigation_id": opts.investigation_id, "reason": opts.reason, "action": opts.action,
         "owner": opts.owner, "due_at": opts.due, "starts_at": opts.starts or opts.due, "created_at": _now(),
         "done_at": None})
+    audit.record(ctx.workspace, "improvement_action_added", action_id,
+                 {"investigation_id": opts.investigation_id, "reason": opts.reason, "owner": opts.owner})
     return ActionResult(rows_of(repo.action_rows(ctx.store, action_id=action_id))[0])
 
 
@@ -497,6 +507,7 @@ def action_done(ctx: Context, action_id: str, on: date | None = None) -> ActionR
     if repo.action_rows(ctx.store, action_id=action_id).empty:
         raise NotFoundError(f"no improvement action {action_id!r}; see 'churnguard investigate review ID'")
     repo.set_action_done(ctx.store, action_id, on or ctx.as_of)
+    audit.record(ctx.workspace, "improvement_action_done", action_id, {"on": on or ctx.as_of})
     return ActionResult(rows_of(repo.action_rows(ctx.store, action_id=action_id))[0])
 
 
@@ -504,6 +515,7 @@ def close(ctx: Context, investigation_id: str) -> ListResult:
     """Close an investigation: its interviews can no longer be recorded."""
     _investigation(ctx, investigation_id)
     repo.set_status(ctx.store, investigation_id, CLOSED)
+    audit.record(ctx.workspace, "investigation_closed", investigation_id)
     r = list_investigations(ctx)
     return ListResult(r.frame[r.frame["investigation_id"] == investigation_id].reset_index(drop=True))
 
@@ -604,6 +616,7 @@ def record_review(ctx: Context, investigation_id: str, notes: str | None = None)
                                    "investigation_id": investigation_id, "milestone": float(timing.due),
                                    "reviewed_at": now, "reviewer": current_actor(),
                                    "notes": _text(notes, "notes")})
+    audit.record(ctx.workspace, "investigation_reviewed", investigation_id, {"milestone": float(timing.due)})
     return review(ctx, investigation_id)
 
 

@@ -142,6 +142,10 @@ def survey_sample(ctx: Context, opts: SurveySampleOptions) -> SurveySampleResult
             {"sample_id": sample_id, "customer_id": r.customer_id, "sent_at": ctx.as_of,
              "stratum": r.stratum if opts.stratify else None, "seed": opts.seed}
             for r in frame.itertuples(index=False)])
+        from churnguard.service import audit
+
+        audit.record(ctx.workspace, "survey_sample_drawn", sample_id,
+                     {"customers": len(frame), "stratify": opts.stratify, "seed": opts.seed})
     return SurveySampleResult(ctx.as_of, ctx.as_of_source, frame, sample_id, not opts.dry_run, opts.seed,
                               opts.stratify, len(living), len(living) - len(pool), len(pool), cooldown, strata)
 

@@ -88,6 +88,27 @@ def test_a_snapshot_and_a_setting_make_new_versions(ws: Workspace) -> None:
         assert results.data_version(again) == v3
 
 
+def test_a_reason_written_outside_an_import_makes_a_new_version_and_status_counts_it(ws: Workspace) -> None:
+    """An interview or an inferred reason adds a churn-reason row without an import: the stored
+    status (rows and dates per table) must not show the count from before it."""
+    from churnguard.service import investigations
+
+    ctx = context_of(ws)
+    before = results.figure(ctx, "status", {}).data
+    v0 = results.data_version(ws)
+    started = investigations.start(ctx, investigations.StartOptions("2026-Q2", seed=1)).to_dict()
+    assert results.data_version(ws) == v0  # an investigation alone changes no stored figure
+    investigations.record(ctx, investigations.RecordOptions(started["data"][0]["customer_id"], "price"))
+    assert results.data_version(ws) != v0
+    after = results.figure(ctx, "status", {})
+    assert not after.cached
+
+    def reasons_rows(status: dict) -> int:
+        return next(t["rows"] for t in status["data"] if t["table"] == "churn_reasons")
+
+    assert reasons_rows(after.data) == reasons_rows(before) + 1
+
+
 def test_without_the_store_every_call_computes_and_nothing_is_written(ws: Workspace) -> None:
     a = results.figure(context_of(ws), "retention", {}, use_cache=False)
     b = results.figure(context_of(ws), "retention", {}, use_cache=False)

@@ -54,12 +54,13 @@ def test_audit_events(workspace: Workspace) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_stored_state_and_snapshot_rows(workspace: Workspace) -> None:
     store = workspace.store
-    assert stored_state(store) == [("imports", 0, None, None)]
+    assert stored_state(store) == [("imports", 0, None, None), ("churn_reasons", 0, None, None)]
     for day, p in ((date(2024, 6, 30), 0.5), (date(2024, 9, 30), 0.25)):
         write_snapshot(store, "scores", day, pd.DataFrame({"customer_id": ["a", "b"], "p": [p, 0.1]}))
     assert snapshot_names(store) == ["scores"]
     state = sorted(stored_state(store), key=str)
-    assert [tuple(map(str, r)) for r in state] == [("imports", "0", "None", "None"),
+    assert [tuple(map(str, r)) for r in state] == [("churn_reasons", "0", "None", "None"),
+                                                   ("imports", "0", "None", "None"),
                                                    ("scores", "4", "2024-06-30", "2024-09-30")]
     rows = customer_snapshot_rows(store, "scores", "a", date(2024, 9, 30))
     assert rows["p"].tolist() == [0.25]

@@ -106,15 +106,6 @@ def _text(value: Any, field_name: str, limit: int = 2000) -> str | None:
     return s or None
 
 
-def _reasons_changed(ctx: Context) -> None:
-    """A churn-reason row was written outside an import: stored figures that count reasons (the
-    overview's reason chart, a recorded partial defection) no longer hold; the data version
-    sees imports and runs only, so they are cleared here."""
-    from churnguard.service import results
-
-    results.clear(ctx.workspace)
-
-
 def _investigation(ctx: Context, investigation_id: str) -> dict[str, Any]:
     rows = repo.investigation_rows(ctx.store, investigation_id)
     if rows.empty:
@@ -422,7 +413,6 @@ def record(ctx: Context, opts: RecordOptions) -> RecordResult:
     repo.record_interview(ctx.store, iv["investigation_id"], iv["customer_id"], outcome, reason_row)
     audit.record(ctx.workspace, "interview_recorded", iv["customer_id"],
                  {"investigation_id": iv["investigation_id"], "reason": opts.reason, "on": on})
-    _reasons_changed(ctx)
     after = interview_of(ctx, iv["customer_id"], iv["investigation_id"])
     return RecordResult(after, iv["status"] == DONE)
 
@@ -452,7 +442,6 @@ def reclassify(ctx: Context, opts: ReclassifyOptions) -> RecordResult:
     repo.set_reviewed_reason(ctx.store, opts.investigation_id, opts.customer_id, opts.reason)
     audit.record(ctx.workspace, "interview_reclassified", opts.customer_id,
                  {"investigation_id": opts.investigation_id, "reviewed_reason": opts.reason})
-    _reasons_changed(ctx)
     return RecordResult(interview_of(ctx, opts.customer_id, opts.investigation_id), True)
 
 

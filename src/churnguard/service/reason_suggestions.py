@@ -156,10 +156,9 @@ def suggest_reasons(ctx: Context, opts: SuggestOptions) -> SuggestResult:
             {"customer_id": r.customer_id, "reason": r.reason, "kind": r.kind, "notes": r.text,
              "confidence": r.confidence} for r in answered.itertuples()])
         if saved:
-            from churnguard.service import audit, results
+            from churnguard.service import audit
 
             audit.record(ctx.workspace, "reasons_inferred", None, {"as_of": as_of, "saved": saved})
-            results.clear(ctx.workspace)  # stored figures that count reasons are out of date
     shown = answered if opts.limit is None else answered.head(opts.limit)
     frame = pd.DataFrame({
         "customer_id": shown["customer_id"].to_numpy(),

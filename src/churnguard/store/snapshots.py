@@ -45,13 +45,18 @@ def snapshot_names(store: Store) -> list[str]:
 
 def stored_state(store: Store) -> list[tuple]:
     """What the stored results are made of, in one query: ``("imports", count, latest import,
-    None)`` and, for each snapshot, ``(name, rows, first date, last date)`` (dates as text).
+    None)``, ``("churn_reasons", rows, first date, last date)`` and, for each snapshot,
+    ``(name, rows, first date, last date)`` (dates as text).
 
     Every import and every run changes it (a run of a date already stored with as many rows
-    as before excepted: it writes the same rows).
+    as before excepted: it writes the same rows). Churn reasons are also written outside
+    imports (an interview recorded, a reason inferred from text): what a stored figure reads of
+    them — the rows and date range ``status`` shows — is part of the state.
     """
     p = store.paramstyle
-    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports"]
+    parts = ["SELECT 'imports', count(*), CAST(max(imported_at) AS TEXT), NULL FROM imports",
+             "SELECT 'churn_reasons', count(*), CAST(min(recorded_at) AS TEXT), CAST(max(recorded_at) AS TEXT) "
+             "FROM churn_reasons"]
     params: list[str] = []
     for name in snapshot_names(store):
         parts.append(f"SELECT CAST({p} AS TEXT), count(*), CAST(min(as_of) AS TEXT), CAST(max(as_of) AS TEXT) "

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from churnguard.act.investigation import parse_period
 from churnguard.errors import ChurnguardError, NotComputedError
 from churnguard.i18n import N_
 from churnguard.present.server.deps import AnyUser, ContextDep, translator_for
@@ -51,16 +52,10 @@ def reason_charts(tr: Any, d: dict[str, Any]) -> dict[str, Any]:
         "defectors": reason_bars(text, [r["defectors"] for r in rows], classes, names),
         "value": reason_bars([text[i] for i in by_value], [rows[i]["lost_value"] for i in by_value],
                              [classes[i] for i in by_value], names, number_format=",.0f"),
-        "trend": stacked_bars([tr.format_period(_quarter_start(q), "quarter") for q in quarters], series,
+        "trend": stacked_bars([tr.format_period(parse_period(q).start.isoformat(), "quarter") for q in quarters], series,
                               colours)
         if quarters else None,
     }
-
-
-def _quarter_start(quarter: str) -> str:
-    """``2026-Q3`` → ``2026-07-01``."""
-    year, q = quarter.split("-Q")
-    return f"{year}-{3 * (int(q) - 1) + 1:02d}-01"
 
 
 def _date(text: str | None, name: str) -> date | None:
